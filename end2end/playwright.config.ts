@@ -1,0 +1,58 @@
+// Runs every spec twice: with JavaScript (hydrated, live over socket.io) and without (server
+// rendered, plain forms). The server is the release binary built by `cargo leptos build
+// --release`, on its own port and a fresh database in a temporary folder.
+import { defineConfig } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const port = Number(process.env.PARLEY_E2E_PORT ?? 3100);
+const root = resolve(__dirname, '..');
+const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, 'target');
+const dataDir = mkdtempSync(join(tmpdir(), 'parley-e2e-'));
+
+export default defineConfig({
+  testDir: './tests',
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  projects: [
+    { name: 'javascript', use: { javaScriptEnabled: true } },
+    { name: 'no-javascript', use: { javaScriptEnabled: false } },
+  ],
+  webServer: {
+    command: join(targetDir, process.env.PARLEY_E2E_PROFILE ?? 'release', 'parley'),
+    cwd: root,
+    url: `http://127.0.0.1:${port}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: {
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      LEPTOS_SITE_ROOT: join(root, 'target', 'site'),
+      LEPTOS_ENV: 'PROD',
+      PARLEY_DATABASE_URL: `sqlite:${join(dataDir, 'parley.db')}`,
+      RUST_LOG: 'warn',
+    },
+  },
+});

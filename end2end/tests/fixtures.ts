@@ -1,0 +1,72 @@
+// Shared helpers: people entering the lobby in their own browser contexts, message locators,
+// and a guard that fails a test on any uncaught page error (a WASM panic, a hydration error).
+import { test as base, expect, type Browser, type Page } from '@playwright/test';
+
+// Console errors the browser prints for network failures a test causes on purpose.
+const EXPECTED_NOISE = [/Failed to load resource/, /net::ERR_/, /WebSocket connection to/, /WebSocket is closed/];
+
+type Fixtures = { people: People };
+
+export class People {
+  private pages: Page[] = [];
+  readonly errors: string[] = [];
+
+  constructor(private browser: Browser, private baseURL: string) {}
+
+  /** A new browser context, its page watched for errors. */
+  async page(javaScriptEnabled: boolean): Promise<Page> {
+    const context = await this.browser.newContext({ baseURL: this.baseURL, javaScriptEnabled });
+    const page = await context.newPage();
+    page.on('pageerror', (error) => this.errors.push(`pageerror: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !EXPECTED_NOISE.some((noise) => noise.test(message.text()))) {
+        this.errors.push(`console: ${message.text()}`);
+      }
+    });
+    this.pages.push(page);
+    return page;
+  }
+
+  /** Someone who chose `name` on the home page and landed in the lobby (live if JavaScript runs). */
+  async enter(name: string, javaScriptEnabled: boolean, page?: Page): Promise<Page> {
+    page ??= await this.page(javaScriptEnabled);
+    await page.goto('/');
+    await page.getByLabel('Display name').fill(name);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page).toHaveURL(/\/r\/lobby$/);
+    if (javaScriptEnabled) {
+      await expect(page.getByRole('status')).toHaveAttribute('data-state', 'connected');
+    }
+    return page;
+  }
+
+  async close() {
+    for (const page of this.pages) await page.context().close();
+  }
+}
+
+export const test = base.extend<Fixtures>({
+  people: async ({ browser, baseURL }, use) => {
+    const people = new People(browser, baseURL ?? '');
+    await use(people);
+    await people.close();
+    expect(people.errors, 'errors on the pages').toEqual([]);
+  },
+});
+
+export { expect };
+
+/** A short random tag, so that tests sharing one server never see each other's messages. */
+export const tag = () => Math.random().toString(36).slice(2, 8);
+
+/** The rows of the conversation that contain `text`. */
+export const messages = (page: Page, text: string) =>
+  page.getByRole('list', { name: 'Messages' }).getByRole('listitem').filter({ hasText: text });
+
+/** Writes and sends a message: Enter when JavaScript runs, the Send button otherwise. */
+export async function send(page: Page, text: string, javaScriptEnabled: boolean) {
+  const box = page.getByLabel('Message');
+  await box.fill(text);
+  if (javaScriptEnabled) await box.press('Enter');
+  else await page.getByRole('button', { name: 'Send' }).click();
+}

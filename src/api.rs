@@ -1,0 +1,96 @@
+//! Server functions: what pages load, and what their forms post. Without JavaScript a form posts
+//! here directly and the browser is redirected back (with the error in the URL if there was one);
+//! each function calls the same use case as the matching socket event.
+
+use crate::model::{Message, Room};
+use crate::protocol::ProtocolError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Everything the room page needs to render.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoomPage {
+    pub room: Room,
+    /// The visitor's display name; `None` until they choose one.
+    pub me: Option<String>,
+    /// The latest messages, oldest first.
+    pub messages: Vec<Message>,
+    pub online: Vec<String>,
+    /// A fresh client id for the no-JavaScript form, so that posting it twice stores it once.
+    pub draft_id: String,
+}
+
+#[server(endpoint = "load_room")]
+pub async fn load_room(slug: String) -> Result<RoomPage, ProtocolError> {
+    let (chat, me) = server::context()?;
+    Ok(chat.room_page(&slug, me).await?)
+}
+
+#[server(endpoint = "post_message")]
+pub async fn post_message(
+    room: String,
+    client_id: String,
+    body: String,
+) -> Result<(), ProtocolError> {
+    let (chat, me) = server::context()?;
+    let input = crate::protocol::SendMessage {
+        room,
+        client_id,
+        body,
+    };
+    chat.post_message(me.as_deref(), input).await?;
+    Ok(())
+}
+
+/// Remembers the display name in a cookie, then sends the browser to `next` (a local path), or
+/// to the lobby.
+#[server(endpoint = "set_name")]
+pub async fn set_name(name: String, next: Option<String>) -> Result<(), ProtocolError> {
+    let name = crate::model::validate_name(&name)?;
+    server::remember_name(&name)?;
+    let next = next.filter(|path| path.starts_with('/') && !path.starts_with("//"));
+    leptos_axum::redirect(next.as_deref().unwrap_or("/r/lobby"));
+    Ok(())
+}
+
+/// The visitor's display name, if they have chosen one.
+#[server(endpoint = "whoami")]
+pub async fn whoami() -> Result<Option<String>, ProtocolError> {
+    Ok(server::context()?.1)
+}
+
+/// Sets the HTTP status of the page being rendered. Does nothing in the browser.
+pub fn set_status(code: u16) {
+    #[cfg(feature = "ssr")]
+    if let (Some(response), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        axum::http::StatusCode::from_u16(code),
+    ) {
+        response.set_status(status);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = code;
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use crate::protocol::ProtocolError;
+    use crate::server::{chat::Chat, identity, AppState};
+    use leptos::prelude::*;
+
+    /// The use cases and the visitor's name, from the request being handled.
+    pub fn context() -> Result<(Chat, Option<String>), ProtocolError> {
+        let state = use_context::<AppState>().ok_or_else(ProtocolError::internal)?;
+        let me = use_context::<axum::http::request::Parts>()
+            .and_then(|parts| identity::from_headers(&parts.headers));
+        Ok((state.chat, me))
+    }
+
+    pub fn remember_name(name: &str) -> Result<(), ProtocolError> {
+        let response =
+            use_context::<leptos_axum::ResponseOptions>().ok_or_else(ProtocolError::internal)?;
+        let cookie = identity::set_cookie(name).ok_or_else(ProtocolError::internal)?;
+        response.append_header(axum::http::header::SET_COOKIE, cookie);
+        Ok(())
+    }
+}

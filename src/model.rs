@@ -1,0 +1,207 @@
+//! Plain data shared by the server, the views and the WASM client, with the validation rules
+//! both sides apply. The server is the authority; the browser runs the same checks only to answer
+//! faster.
+
+use crate::protocol::{ErrorCode, ProtocolError};
+use serde::{Deserialize, Serialize};
+
+/// The room every visitor lands in. It is created by the first migration.
+pub const LOBBY: &str = "lobby";
+/// Longest message body, in Unicode scalar values, after trimming.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+/// Longest display name, in Unicode scalar values, after trimming.
+pub const MAX_NAME_CHARS: usize = 32;
+/// Longest client id (a UUID is 36 characters).
+pub const MAX_CLIENT_ID_CHARS: usize = 64;
+/// Longest room slug.
+pub const MAX_ROOM_CHARS: usize = 64;
+
+/// One stored chat message. `seq` is its position in the room's log: consecutive from 1, so a
+/// client that sees 41 after 39 knows it missed 40.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Message {
+    pub id: i64,
+    pub room: String,
+    pub seq: i64,
+    pub author: String,
+    pub body: String,
+    /// The id the sender chose; a retried send with the same id is stored once.
+    pub client_id: String,
+    /// Milliseconds since the Unix epoch, as stamped by the server.
+    pub created_at: i64,
+}
+
+impl Message {
+    /// "HH:MM" in UTC: the same text on the server and in the browser, so hydration matches.
+    pub fn time_of_day(&self) -> String {
+        let minutes = self.created_at.div_euclid(60_000).rem_euclid(24 * 60);
+        format!("{:02}:{:02}", minutes / 60, minutes % 60)
+    }
+
+    /// RFC 3339 timestamp for `<time datetime>`.
+    pub fn timestamp(&self) -> String {
+        let nanos = i128::from(self.created_at) * 1_000_000;
+        time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+            .ok()
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A room as the views show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Room {
+    pub slug: String,
+    pub name: String,
+}
+
+/// Trims a message body and checks it is neither empty nor too long.
+pub fn validate_body(raw: &str) -> Result<String, ProtocolError> {
+    let body = raw.trim();
+    if body.is_empty() {
+        return Err(ProtocolError::new(
+            ErrorCode::EmptyMessage,
+            "A message cannot be empty.",
+        ));
+    }
+    if body.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(ProtocolError::new(
+            ErrorCode::MessageTooLong,
+            format!("A message can be at most {MAX_MESSAGE_CHARS} characters long."),
+        ));
+    }
+    if body
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(ProtocolError::new(
+            ErrorCode::InvalidMessage,
+            "A message cannot contain control characters.",
+        ));
+    }
+    Ok(body.to_owned())
+}
+
+/// Trims a display name, folds inner runs of spaces, and checks length and characters:
+/// letters, digits, spaces and `_ - . '`.
+pub fn validate_name(raw: &str) -> Result<String, ProtocolError> {
+    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    let invalid = |why: String| Err(ProtocolError::new(ErrorCode::InvalidName, why));
+    if name.is_empty() {
+        return invalid("Choose a display name.".into());
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return invalid(format!(
+            "A display name can be at most {MAX_NAME_CHARS} characters long."
+        ));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '_' | '-' | '.' | '\''))
+    {
+        return invalid("A display name can hold letters, digits, spaces and _ - . ' only.".into());
+    }
+    Ok(name)
+}
+
+/// A client id is what the sender made up to recognise its own message: short, URL-safe.
+pub fn validate_client_id(raw: &str) -> Result<(), ProtocolError> {
+    let ok = !raw.is_empty()
+        && raw.len() <= MAX_CLIENT_ID_CHARS
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(ProtocolError::new(
+            ErrorCode::InvalidClientId,
+            format!("A client id is 1 to {MAX_CLIENT_ID_CHARS} characters of A-Z a-z 0-9 - _."),
+        ))
+    }
+}
+
+/// Builds a random client id (UUID v4 layout) from 16 random bytes.
+pub fn client_id_from_bytes(bytes: [u8; 16]) -> String {
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_trimmed_and_bounded() {
+        assert_eq!(validate_body("  hi \n").as_deref(), Ok("hi"));
+        assert_eq!(
+            validate_body(" \n\t ").map_err(|e| e.code),
+            Err(ErrorCode::EmptyMessage)
+        );
+        let long = "é".repeat(MAX_MESSAGE_CHARS + 1);
+        assert_eq!(
+            validate_body(&long).map_err(|e| e.code),
+            Err(ErrorCode::MessageTooLong)
+        );
+        assert!(validate_body(&"é".repeat(MAX_MESSAGE_CHARS)).is_ok());
+        assert_eq!(
+            validate_body("a\u{7}b").map_err(|e| e.code),
+            Err(ErrorCode::InvalidMessage)
+        );
+    }
+
+    #[test]
+    fn names_are_folded_and_checked() {
+        assert_eq!(
+            validate_name("  Ada   Lovelace ").as_deref(),
+            Ok("Ada Lovelace")
+        );
+        assert_eq!(
+            validate_name("José_O'Neil-2.0").as_deref(),
+            Ok("José_O'Neil-2.0")
+        );
+        for bad in [
+            "",
+            "   ",
+            "<b>x</b>",
+            "a;b",
+            &"x".repeat(MAX_NAME_CHARS + 1),
+        ] {
+            assert_eq!(
+                validate_name(bad).map_err(|e| e.code),
+                Err(ErrorCode::InvalidName),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn client_ids_are_short_and_url_safe() {
+        assert!(validate_client_id("0b6c1f0e-1f1a-4c59-9d7e-2f6a8f0c1b2a").is_ok());
+        assert!(validate_client_id("").is_err());
+        assert!(validate_client_id("a b").is_err());
+        assert!(validate_client_id(&"a".repeat(MAX_CLIENT_ID_CHARS + 1)).is_err());
+        assert_eq!(client_id_from_bytes([7; 16]).len(), 36);
+    }
+
+    #[test]
+    fn times_render_the_same_everywhere() {
+        let m = Message {
+            id: 1,
+            room: LOBBY.into(),
+            seq: 1,
+            author: "a".into(),
+            body: "b".into(),
+            client_id: "c".into(),
+            created_at: 1_700_000_000_000,
+        };
+        assert_eq!(m.time_of_day(), "22:13");
+        assert_eq!(m.timestamp(), "2023-11-14T22:13:20Z");
+    }
+}

@@ -1,0 +1,72 @@
+//! The message box. Without JavaScript it is a plain form posting to the `post_message` server
+//! function (with a client id from the page, so a re-post is stored once); hydrated, Enter or
+//! Send puts the message in the timeline as pending and sends it over the socket.
+
+use super::room::Live;
+use crate::api::PostMessage;
+use crate::model::{validate_body, MAX_MESSAGE_CHARS};
+use leptos::{ev, html, prelude::*, server_fn::ServerFn};
+
+#[component]
+pub(super) fn Composer(live: Live, room: String, draft_id: String) -> impl IntoView {
+    // An error the server put in the URL after a post without JavaScript.
+    let action = ServerAction::<PostMessage>::new();
+    let server_error = move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.message)
+    };
+    let local_error = RwSignal::new(None::<String>);
+    let draft = RwSignal::new(String::new());
+    let form = NodeRef::<html::Form>::new();
+
+    let submit = move |event: ev::SubmitEvent| {
+        event.prevent_default();
+        match validate_body(&draft.get_untracked()) {
+            Ok(body) => {
+                live.send(body);
+                draft.set(String::new());
+                local_error.set(None);
+            }
+            Err(error) => local_error.set(Some(error.message)),
+        }
+    };
+    let keydown = move |event: ev::KeyboardEvent| {
+        if event.key() == "Enter" && !event.shift_key() && !event.is_composing() {
+            event.prevent_default();
+            if let Some(form) = form.get() {
+                let _ = form.request_submit();
+            }
+        }
+    };
+    let input = move |event: ev::Event| {
+        draft.set(event_target_value(&event));
+        local_error.set(None);
+        live.typing_now();
+    };
+
+    view! {
+        <form class="composer" method="post" action=PostMessage::url() node_ref=form on:submit=submit>
+            <input type="hidden" name="room" value=room />
+            <input type="hidden" name="client_id" value=draft_id />
+            <label for="message" class="visually-hidden">"Message"</label>
+            <textarea
+                id="message"
+                name="body"
+                rows="2"
+                maxlength=MAX_MESSAGE_CHARS
+                placeholder="Write a message…"
+                aria-describedby="composer-error"
+                prop:value=draft
+                on:input=input
+                on:keydown=keydown
+            ></textarea>
+            <button type="submit">"Send"</button>
+            <p id="composer-error" class="error" role="alert">
+                {move || local_error.get().or_else(server_error)}
+            </p>
+        </form>
+    }
+}

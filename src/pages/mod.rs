@@ -1,0 +1,9 @@
+//! One page per file. Each renders completely on the server; the browser hydrates it.
+
+pub mod home;
+pub mod not_found;
+pub mod room;
+
+mod composer;
+mod message_list;
+mod name_form;

@@ -1,0 +1,373 @@
+//! `/r/:slug`: a room. The server renders its latest messages and who is online; once hydrated,
+//! the page joins the room over the socket, catches up on what was posted meanwhile, and applies
+//! live events. Sends go over the socket when JavaScript runs, through the form otherwise.
+
+use super::{composer::Composer, message_list::MessageList, name_form::NameForm};
+use crate::api::{load_room, set_status, RoomPage};
+use crate::protocol::{
+    Backlog, ErrorCode, JoinRoom, ListMessages, MemberJoined, MemberLeft, MessageSent,
+    ProtocolError, SetTyping, TypingUpdated,
+};
+use crate::realtime::{
+    new_client_id, now_millis, use_realtime, ConnectionState, Realtime, RequestError,
+};
+use crate::timeline::Timeline;
+use leptos::{prelude::*, task::spawn_local};
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use std::time::Duration;
+
+/// How long a typing indicator lasts without being renewed.
+const TYPING_SHOWN_MS: f64 = 6_000.0;
+/// Renew "typing" at most this often, and send "stopped" after this long without a keystroke.
+const TYPING_RENEW_MS: f64 = 2_500.0;
+/// Catch-up asks for at most this many batches before reloading the page instead.
+const MAX_CATCH_UP_BATCHES: usize = 10;
+
+#[component]
+pub fn RoomPage() -> impl IntoView {
+    let params = use_params_map();
+    let page = Resource::new(
+        move || params.read().get("slug").unwrap_or_default(),
+        load_room,
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => view! { <Conversation page /> }.into_any(),
+                    Err(error) => view! { <Unavailable error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Unavailable(error: ProtocolError) -> impl IntoView {
+    let not_found = error.code == ErrorCode::UnknownRoom;
+    set_status(if not_found { 404 } else { 500 });
+    let title = if not_found {
+        "No such room"
+    } else {
+        "Something went wrong"
+    };
+    view! {
+        <Title text=title />
+        <main class="page narrow">
+            <h1>{title}</h1>
+            <p>{error.message}</p>
+            <p><a href="/r/lobby">"Go to the lobby"</a></p>
+        </main>
+    }
+}
+
+/// Someone typing, and until when to believe it.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Typist {
+    name: String,
+    until: f64,
+}
+
+/// The live state of the open room, shared by its parts. `Copy`: every field is a handle.
+#[derive(Clone, Copy)]
+pub(super) struct Live {
+    realtime: Realtime,
+    pub timeline: RwSignal<Timeline>,
+    online: RwSignal<Vec<String>>,
+    typing: RwSignal<Vec<Typist>>,
+    me: StoredValue<Option<String>>,
+    /// When "typing" was last sent (0: not typing), and when the user last pressed a key.
+    typing_sent: StoredValue<f64>,
+    last_keystroke: StoredValue<f64>,
+}
+
+#[component]
+fn Conversation(page: RoomPage) -> impl IntoView {
+    let RoomPage {
+        room,
+        me,
+        messages,
+        online,
+        draft_id,
+    } = page;
+    let live = Live {
+        realtime: use_realtime(),
+        timeline: RwSignal::new(Timeline::new(room.slug.clone(), me.clone(), messages)),
+        online: RwSignal::new(online),
+        typing: RwSignal::new(Vec::new()),
+        me: StoredValue::new(me.clone()),
+        typing_sent: StoredValue::new(0.0),
+        last_keystroke: StoredValue::new(0.0),
+    };
+    live.follow();
+
+    let footer = match me.clone() {
+        Some(_) => view! { <Composer live room=room.slug.clone() draft_id /> }.into_any(),
+        None => view! {
+            <section class="choose-name">
+                <p>"Choose a display name to take part."</p>
+                <NameForm current=None next=format!("/r/{}", room.slug) />
+            </section>
+        }
+        .into_any(),
+    };
+    view! {
+        <Title text=room.name.clone() />
+        <div class="room">
+            <header class="room-header">
+                <h1>"#" {room.name}</h1>
+                <OnlineCount online=live.online />
+                <ConnectionBadge realtime=live.realtime />
+                {me.map(|name| view! {
+                    <p class="me">"You are " <strong>{name}</strong> " · " <a href="/">"change"</a></p>
+                })}
+            </header>
+            <MessageList live />
+            <TypingIndicator typing=live.typing />
+            {footer}
+        </div>
+    }
+}
+
+impl Live {
+    pub(super) fn me(&self) -> Option<String> {
+        self.me.get_value()
+    }
+
+    fn room(&self) -> String {
+        self.timeline.with_untracked(|t| t.room().to_owned())
+    }
+
+    /// Wires the room to the socket. Does nothing on the server.
+    fn follow(self) {
+        let realtime = self.realtime;
+        realtime.on_connect(move || spawn_local(self.catch_up()));
+        realtime.on::<MessageSent>(move |event| {
+            let author = event.message.author.clone();
+            if self
+                .timeline
+                .try_update(|t| t.apply(event.message))
+                .unwrap_or(false)
+            {
+                spawn_local(self.fill_gap());
+            }
+            self.typing
+                .update(|typing| typing.retain(|t| t.name != author));
+        });
+        realtime.on::<MemberJoined>(move |event| {
+            if event.room == self.room() {
+                self.online.set(event.online);
+                self.timeline
+                    .update(|t| t.notice(format!("{} joined", event.name)));
+            }
+        });
+        realtime.on::<MemberLeft>(move |event| {
+            if event.room == self.room() {
+                self.online.set(event.online);
+                self.timeline
+                    .update(|t| t.notice(format!("{} left", event.name)));
+                self.typing
+                    .update(|typing| typing.retain(|t| t.name != event.name));
+            }
+        });
+        realtime.on::<TypingUpdated>(move |event| {
+            if event.room == self.room() && Some(&event.name) != self.me().as_ref() {
+                self.someone_typing(event.name, event.typing);
+            }
+        });
+    }
+
+    /// After every (re)connection: join, fetch what was posted since the last message held, then
+    /// send what the user wrote meanwhile, in order.
+    async fn catch_up(self) {
+        let join = JoinRoom {
+            room: self.room(),
+            after: Some(self.timeline.with_untracked(Timeline::contiguous_seq)),
+        };
+        match self.realtime.emit_with_ack(&join).await {
+            Ok(joined) => {
+                self.online.set(joined.online);
+                self.absorb(joined.backlog).await;
+            }
+            Err(error) => leptos::logging::warn!("joining {} failed: {error}", join.room),
+        }
+        for client_id in self.timeline.with_untracked(Timeline::unsent) {
+            self.deliver(client_id).await;
+        }
+    }
+
+    /// Applies a batch of caught-up messages and keeps asking while more follow or a gap remains.
+    async fn absorb(self, mut backlog: Backlog) {
+        for _ in 0..MAX_CATCH_UP_BATCHES {
+            let gap = self
+                .timeline
+                .try_update(|t| t.merge(backlog.messages))
+                .unwrap_or(false);
+            if backlog.complete && !gap {
+                return;
+            }
+            let list = ListMessages {
+                room: self.room(),
+                after: self.timeline.with_untracked(Timeline::contiguous_seq),
+            };
+            backlog = match self.realtime.emit_with_ack(&list).await {
+                Ok(next) => next,
+                Err(error) => {
+                    leptos::logging::warn!("catching up failed: {error}");
+                    return;
+                }
+            };
+        }
+        // Too far behind to fetch piecemeal: the server renders the latest page faster.
+        let _ = window().location().reload();
+    }
+
+    async fn fill_gap(self) {
+        self.absorb(Backlog {
+            messages: Vec::new(),
+            complete: false,
+        })
+        .await;
+    }
+
+    /// Shows a message at once as pending and sends it.
+    pub(super) fn send(self, body: String) {
+        let client_id = new_client_id();
+        self.timeline.update(|t| t.queue(client_id.clone(), body));
+        self.stop_typing();
+        spawn_local(self.deliver(client_id));
+    }
+
+    /// Sends one queued message. Refused: it stays, marked. No answer: it stays queued and is
+    /// sent again, with the same client id, so the server stores it once.
+    async fn deliver(self, client_id: String) {
+        let Some(command) = self
+            .timeline
+            .try_update(|t| t.start_sending(&client_id))
+            .flatten()
+        else {
+            return;
+        };
+        match self.realtime.emit_with_ack(&command).await {
+            Ok(message) => {
+                if self
+                    .timeline
+                    .try_update(|t| t.apply(message))
+                    .unwrap_or(false)
+                {
+                    self.fill_gap().await;
+                }
+            }
+            Err(RequestError::Rejected(error)) => {
+                self.timeline
+                    .update(|t| t.send_refused(&client_id, error.message));
+            }
+            Err(error) => {
+                self.timeline.update(|t| t.send_interrupted(&client_id));
+                if error == RequestError::Timeout
+                    && self.realtime.state().get_untracked() == ConnectionState::Connected
+                {
+                    set_timeout(
+                        move || spawn_local(self.deliver(client_id)),
+                        Duration::from_secs(1),
+                    );
+                }
+            }
+        }
+    }
+
+    pub(super) fn discard(self, client_id: &str) {
+        self.timeline.update(|t| t.discard(client_id));
+    }
+
+    /// Called on every keystroke in the composer.
+    pub(super) fn typing_now(self) {
+        let now = now_millis();
+        self.last_keystroke.set_value(now);
+        if now - self.typing_sent.get_value() > TYPING_RENEW_MS {
+            self.typing_sent.set_value(now);
+            self.realtime.emit(&SetTyping {
+                room: self.room(),
+                typing: true,
+            });
+        }
+        set_timeout(
+            move || {
+                if now_millis() - self.last_keystroke.get_value() >= TYPING_RENEW_MS {
+                    self.stop_typing();
+                }
+            },
+            Duration::from_millis(TYPING_RENEW_MS as u64 + 50),
+        );
+    }
+
+    fn stop_typing(self) {
+        if self.typing_sent.get_value() != 0.0 {
+            self.typing_sent.set_value(0.0);
+            self.realtime.emit(&SetTyping {
+                room: self.room(),
+                typing: false,
+            });
+        }
+    }
+
+    fn someone_typing(self, name: String, typing: bool) {
+        self.typing.update(|list| {
+            list.retain(|t| t.name != name);
+            if typing {
+                list.push(Typist {
+                    name,
+                    until: now_millis() + TYPING_SHOWN_MS,
+                });
+            }
+        });
+        if typing {
+            set_timeout(
+                move || {
+                    self.typing
+                        .update(|list| list.retain(|t| t.until > now_millis()))
+                },
+                Duration::from_millis(TYPING_SHOWN_MS as u64 + 50),
+            );
+        }
+    }
+}
+
+#[component]
+fn OnlineCount(online: RwSignal<Vec<String>>) -> impl IntoView {
+    view! {
+        <p class="online" title=move || online.with(|names| names.join(", "))>
+            <span class="dot" aria-hidden="true"></span>
+            {move || format!("{} online", online.with(Vec::len))}
+        </p>
+    }
+}
+
+#[component]
+fn ConnectionBadge(realtime: Realtime) -> impl IntoView {
+    let state = realtime.state();
+    view! {
+        <p
+            class="connection"
+            role="status"
+            data-state=move || state.get().label()
+            data-transport=move || realtime.transport().get()
+        >
+            {move || state.get().label()}
+        </p>
+    }
+}
+
+#[component]
+fn TypingIndicator(typing: RwSignal<Vec<Typist>>) -> impl IntoView {
+    let text = move || {
+        typing.with(|list| match list.as_slice() {
+            [] => String::new(),
+            [one] => format!("{} is typing…", one.name),
+            [one, two] => format!("{} and {} are typing…", one.name, two.name),
+            [one, rest @ ..] => format!("{} and {} others are typing…", one.name, rest.len()),
+        })
+    };
+    view! { <p class="typing" aria-live="polite">{text}</p> }
+}

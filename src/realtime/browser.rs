@@ -1,0 +1,151 @@
+//! The browser half of `realtime`: creating the socket, mapping socket.io's and the window's
+//! events to a [`ConnectionState`], and moving values between Rust and JavaScript.
+
+use super::{binding, ConnectionState, Realtime, RequestError, ACK_TIMEOUT_MS};
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use serde::Serialize;
+use wasm_bindgen::{prelude::*, JsCast};
+
+pub(super) fn create_socket() -> binding::Socket {
+    let options = js_sys::Object::new();
+    // Connect only after hydration (see `track_connection`); cookies go with every transport.
+    set(&options, "autoConnect", JsValue::FALSE);
+    set(&options, "withCredentials", JsValue::TRUE);
+    binding::io("/", &options)
+}
+
+fn set(object: &js_sys::Object, key: &str, value: JsValue) {
+    let _ = js_sys::Reflect::set(object, &JsValue::from_str(key), &value);
+}
+
+fn function(handler: impl Fn(JsValue) + 'static) -> js_sys::Function {
+    Closure::<dyn Fn(JsValue)>::new(handler)
+        .into_js_value()
+        .unchecked_into()
+}
+
+fn browser_online() -> bool {
+    window().navigator().on_line()
+}
+
+/// Keeps `state` and `transport` true to the socket and the browser, and connects once the page
+/// is hydrated. Offline, the socket is closed on purpose: socket.io would otherwise wait for a
+/// ping timeout (tens of seconds) before noticing.
+pub(super) fn track_connection(realtime: Realtime) {
+    let Realtime {
+        state,
+        transport,
+        socket,
+    } = realtime;
+    socket.with_value(|s| {
+        s.on(
+            "connect",
+            &function(move |_| {
+                state.set(ConnectionState::Connected);
+                socket.with_value(|s| {
+                    let engine = s.manager().engine();
+                    transport.set(Some(engine.transport().name()));
+                    engine.on(
+                        "upgrade",
+                        &function(move |t| {
+                            let t: binding::Transport = t.unchecked_into();
+                            transport.set(Some(t.name()));
+                        }),
+                    );
+                });
+            }),
+        );
+        let dropped = move |_| {
+            transport.set(None);
+            state.set(if browser_online() {
+                ConnectionState::Reconnecting
+            } else {
+                ConnectionState::Offline
+            });
+        };
+        s.on("disconnect", &function(dropped));
+        s.on("connect_error", &function(dropped));
+        s.manager().on("reconnect_attempt", &function(dropped));
+    });
+
+    let offline = window_event_listener(leptos::ev::offline, move |_| {
+        state.set(ConnectionState::Offline);
+        socket.with_value(|s| s.disconnect());
+    });
+    let online = window_event_listener(leptos::ev::online, move |_| {
+        state.set(ConnectionState::Reconnecting);
+        socket.with_value(|s| s.connect());
+    });
+    on_cleanup(move || {
+        offline.remove();
+        online.remove();
+    });
+
+    Effect::new(move |_| {
+        if browser_online() {
+            socket.with_value(|s| s.connect());
+        } else {
+            state.set(ConnectionState::Offline);
+        }
+    });
+}
+
+/// Registers a listener for `event` and removes it when the calling component is dropped.
+pub(super) fn on(realtime: Realtime, event: &'static str, handler: impl Fn(JsValue) + 'static) {
+    let listener = function(handler);
+    realtime.socket.with_value(|s| s.on(event, &listener));
+    let listener = SendWrapper::new(listener);
+    let socket = realtime.socket;
+    on_cleanup(move || {
+        socket.try_with_value(|s| s.off(event, &listener));
+    });
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, RequestError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|error| RequestError::Decode(error.to_string()))
+}
+
+pub(super) fn emit<T: Serialize>(realtime: Realtime, event: &str, payload: &T) {
+    let Ok(payload) = to_js(payload) else { return };
+    realtime.socket.with_value(|s| {
+        if s.connected() {
+            s.emit(event, &payload);
+        }
+    });
+}
+
+pub(super) async fn emit_with_ack<T: Serialize>(
+    realtime: Realtime,
+    event: &str,
+    payload: &T,
+) -> Result<JsValue, RequestError> {
+    let payload = to_js(payload)?;
+    // socket.io-client would buffer an emit made while disconnected and send it on reconnect;
+    // callers keep their own queue and retry with the same client id, so refuse instead.
+    let promise = realtime.socket.with_value(|s| {
+        s.connected()
+            .then(|| s.timeout(ACK_TIMEOUT_MS).emit_with_ack(event, &payload))
+    });
+    let promise = promise.ok_or(RequestError::Disconnected)?;
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(|_| RequestError::Timeout)
+}
+
+pub(super) fn new_client_id() -> String {
+    let mut bytes = [0u8; 16];
+    // getRandomValues works outside secure contexts too, unlike crypto.randomUUID().
+    if let Ok(crypto) = window().crypto() {
+        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    }
+    if bytes == [0; 16] {
+        for chunk in bytes.chunks_mut(8) {
+            let random = (js_sys::Math::random() * u64::MAX as f64) as u64;
+            chunk.copy_from_slice(&random.to_le_bytes());
+        }
+    }
+    crate::model::client_id_from_bytes(bytes)
+}

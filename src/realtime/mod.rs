@@ -1,0 +1,169 @@
+//! The typed, reactive face of the socket.io connection. Views call [`use_realtime`] and get
+//! [`Realtime`]: `on::<Broadcast>`, `emit::<Command>`, `emit_with_ack::<Command>` and the
+//! connection state as a signal. Every method has the same signature on both sides; on the
+//! server (SSR) they do nothing, so views need no `cfg`. In the browser the socket is created
+//! during hydration but connects only once hydration is over, in an effect.
+
+#[cfg(feature = "hydrate")]
+mod binding;
+#[cfg(feature = "hydrate")]
+mod browser;
+
+use crate::protocol::{Broadcast, Command, ProtocolError};
+use leptos::prelude::*;
+
+/// How long an acknowledged command may take before it counts as lost.
+pub const ACK_TIMEOUT_MS: u32 = 5_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnectionState {
+    /// Rendered on the server and before the first connection.
+    Connecting,
+    Connected,
+    /// The connection dropped; socket.io is trying again.
+    Reconnecting,
+    /// The browser reports no network; nothing is tried until it is back.
+    Offline,
+}
+
+impl ConnectionState {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Connecting => "connecting",
+            Self::Connected => "connected",
+            Self::Reconnecting => "reconnecting",
+            Self::Offline => "offline",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum RequestError {
+    #[error("not connected")]
+    Disconnected,
+    #[error("the server did not answer in time")]
+    Timeout,
+    #[error("{0}")]
+    Rejected(ProtocolError),
+    #[error("unreadable answer: {0}")]
+    Decode(String),
+}
+
+/// A handle on the page's one socket. `Copy`, so closures can take it freely.
+#[derive(Clone, Copy)]
+pub struct Realtime {
+    state: RwSignal<ConnectionState>,
+    transport: RwSignal<Option<String>>,
+    #[cfg(feature = "hydrate")]
+    socket: StoredValue<binding::Socket, LocalStorage>,
+}
+
+/// Creates the page's socket handle and puts it in context. Call once, at the root.
+pub fn provide_realtime() -> Realtime {
+    let realtime = Realtime {
+        state: RwSignal::new(ConnectionState::Connecting),
+        transport: RwSignal::new(None),
+        #[cfg(feature = "hydrate")]
+        socket: StoredValue::new_local(browser::create_socket()),
+    };
+    #[cfg(feature = "hydrate")]
+    browser::track_connection(realtime);
+    provide_context(realtime);
+    realtime
+}
+
+pub fn use_realtime() -> Realtime {
+    expect_context::<Realtime>()
+}
+
+impl Realtime {
+    pub fn state(&self) -> Signal<ConnectionState> {
+        self.state.into()
+    }
+
+    /// The Engine.IO transport in use ("polling" or "websocket"), once connected.
+    pub fn transport(&self) -> Signal<Option<String>> {
+        self.transport.into()
+    }
+
+    /// Calls `handler` with every `B` the server sends, until the calling component is dropped.
+    pub fn on<B: Broadcast + 'static>(&self, handler: impl Fn(B) + 'static) {
+        #[cfg(feature = "hydrate")]
+        browser::on(
+            *self,
+            B::NAME,
+            move |value| match serde_wasm_bindgen::from_value::<B>(value) {
+                Ok(event) => handler(event),
+                Err(error) => leptos::logging::warn!("unreadable {} event: {error}", B::NAME),
+            },
+        );
+        #[cfg(not(feature = "hydrate"))]
+        let _ = handler;
+    }
+
+    /// Calls `handler` now if connected, and after every (re)connection, until the calling
+    /// component is dropped. This is where a view joins its room and catches up.
+    pub fn on_connect(&self, handler: impl Fn() + 'static) {
+        #[cfg(feature = "hydrate")]
+        {
+            if self.socket.with_value(|socket| socket.connected()) {
+                handler();
+            }
+            browser::on(*self, "connect", move |_| handler());
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = handler;
+    }
+
+    /// Sends a command without waiting for an answer. Dropped when not connected: use it only for
+    /// what is worthless later (typing indicators).
+    pub fn emit<C: Command>(&self, command: &C) {
+        #[cfg(feature = "hydrate")]
+        browser::emit(*self, C::NAME, command);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = command;
+    }
+
+    /// Sends a command and waits up to [`ACK_TIMEOUT_MS`] for its acknowledgement.
+    pub async fn emit_with_ack<C: Command>(&self, command: &C) -> Result<C::Reply, RequestError> {
+        #[cfg(feature = "hydrate")]
+        {
+            let value = browser::emit_with_ack(*self, C::NAME, command).await?;
+            let ack: crate::protocol::Ack<C::Reply> = serde_wasm_bindgen::from_value(value)
+                .map_err(|error| RequestError::Decode(error.to_string()))?;
+            Result::from(ack).map_err(RequestError::Rejected)
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = command;
+            Err(RequestError::Disconnected)
+        }
+    }
+}
+
+/// Milliseconds since the epoch, from the browser's clock or the server's.
+pub fn now_millis() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or_default()
+    }
+}
+
+/// A fresh client id for a message (UUID v4), from the browser's or the server's RNG.
+pub fn new_client_id() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        browser::new_client_id()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        uuid::Uuid::new_v4().to_string()
+    }
+}

@@ -1,0 +1,211 @@
+//! The use cases. Socket handlers, server functions (the no-JavaScript forms) and, later, the REST
+//! API all call these, so a message posted through a form is validated, stored and broadcast
+//! exactly like one sent over the socket.
+
+use super::{error::AppError, store};
+use crate::api::RoomPage;
+use crate::model::{validate_body, validate_client_id, Message, Room, MAX_ROOM_CHARS};
+use crate::protocol::{
+    Backlog, Broadcast, ErrorCode, JoinRoom, Joined, ListMessages, MemberJoined, MemberLeft,
+    MessageSent, ProtocolError, SendMessage, SetTyping, TypingUpdated,
+};
+use socketioxide::{extract::SocketRef, operators::BroadcastOperators, SocketIo};
+use sqlx::SqlitePool;
+
+/// How many of the latest messages a room page renders.
+pub const PAGE_MESSAGES: i64 = 50;
+
+/// What every use case needs: the database and the socket.io server to broadcast through.
+#[derive(Clone)]
+pub struct Chat {
+    pub pool: SqlitePool,
+    pub io: SocketIo,
+}
+
+/// The socket.io room that carries a chat room's broadcasts.
+fn channel(room: &str) -> String {
+    format!("room:{room}")
+}
+
+fn not_identified() -> ProtocolError {
+    ProtocolError::new(
+        ErrorCode::NotIdentified,
+        "Choose a display name before chatting.",
+    )
+}
+
+async fn broadcast<B: Broadcast>(to: BroadcastOperators, event: &B) {
+    if let Err(error) = to.emit(B::NAME, event).await {
+        tracing::error!("broadcast of {} failed: {error}", B::NAME);
+    }
+}
+
+impl Chat {
+    async fn existing_room(&self, slug: &str) -> Result<Room, AppError> {
+        let found = if slug.len() <= MAX_ROOM_CHARS {
+            store::room(&self.pool, slug).await?
+        } else {
+            None
+        };
+        found.ok_or_else(|| {
+            ProtocolError::new(
+                ErrorCode::UnknownRoom,
+                format!("There is no room called {slug:?}."),
+            )
+            .into()
+        })
+    }
+
+    /// Validates and stores a message, then broadcasts it to the room (the sender included).
+    /// A retry with a known client id returns the stored message and broadcasts nothing new.
+    pub async fn post_message(
+        &self,
+        author: Option<&str>,
+        input: SendMessage,
+    ) -> Result<Message, AppError> {
+        let author = author.ok_or_else(not_identified)?;
+        let room = self.existing_room(&input.room).await?;
+        validate_client_id(&input.client_id)?;
+        let body = validate_body(&input.body)?;
+        let (message, stored_now) = store::insert_message(
+            &self.pool,
+            store::NewMessage {
+                room: &room.slug,
+                author,
+                body: &body,
+                client_id: &input.client_id,
+                created_at: now_millis(),
+            },
+        )
+        .await?;
+        if stored_now {
+            broadcast(
+                self.io.to(channel(&room.slug)),
+                &MessageSent {
+                    message: message.clone(),
+                },
+            )
+            .await;
+        }
+        Ok(message)
+    }
+
+    /// Subscribes a socket to a room and returns what was missed since `after`. A named person
+    /// is also recorded as present and, on their first connection there, announced to the others;
+    /// a visitor without a name only reads.
+    pub async fn join_room(
+        &self,
+        socket: &SocketRef,
+        author: Option<&str>,
+        input: JoinRoom,
+    ) -> Result<Joined, AppError> {
+        let room = self.existing_room(&input.room).await?;
+        socket.join(channel(&room.slug));
+        if let Some(name) = author {
+            let first =
+                store::add_presence(&self.pool, &socket.id.to_string(), &room.slug, name).await?;
+            if first {
+                let online = store::online(&self.pool, &room.slug).await?;
+                let event = MemberJoined {
+                    room: room.slug.clone(),
+                    name: name.to_owned(),
+                    online,
+                };
+                broadcast(socket.to(channel(&room.slug)), &event).await;
+            }
+        }
+        let online = store::online(&self.pool, &room.slug).await?;
+        let backlog = match input.after {
+            Some(after) => self.backlog(&room.slug, after).await?,
+            None => Backlog {
+                messages: Vec::new(),
+                complete: true,
+            },
+        };
+        Ok(Joined {
+            room,
+            online,
+            backlog,
+        })
+    }
+
+    pub async fn list_messages(&self, input: ListMessages) -> Result<Backlog, AppError> {
+        let room = self.existing_room(&input.room).await?;
+        self.backlog(&room.slug, input.after).await
+    }
+
+    async fn backlog(&self, room: &str, after: i64) -> Result<Backlog, AppError> {
+        let mut messages = store::messages_after(&self.pool, room, after, Backlog::MAX + 1).await?;
+        let complete = messages.len() as i64 <= Backlog::MAX;
+        messages.truncate(Backlog::MAX as usize);
+        Ok(Backlog { messages, complete })
+    }
+
+    /// Relays a typing indicator to the rest of the room. Nothing is stored: it expires on the
+    /// receiving side.
+    pub async fn set_typing(
+        &self,
+        socket: &SocketRef,
+        author: Option<&str>,
+        input: SetTyping,
+    ) -> Result<(), AppError> {
+        let name = author.ok_or_else(not_identified)?;
+        let room = self.existing_room(&input.room).await?;
+        if !store::is_present(&self.pool, &socket.id.to_string(), &room.slug).await? {
+            return Err(ProtocolError::new(ErrorCode::NotInRoom, "Join the room first.").into());
+        }
+        let event = TypingUpdated {
+            room: room.slug.clone(),
+            name: name.to_owned(),
+            typing: input.typing,
+        };
+        broadcast(socket.to(channel(&room.slug)), &event).await;
+        Ok(())
+    }
+
+    /// Forgets a closed socket and tells each room it was in if its person has now left.
+    pub async fn disconnect(&self, socket_id: &str) {
+        let departures = match store::remove_presence(&self.pool, socket_id).await {
+            Ok(departures) => departures,
+            Err(error) => {
+                tracing::error!("presence cleanup for {socket_id} failed: {error}");
+                return;
+            }
+        };
+        for departure in departures.into_iter().filter(|d| d.last) {
+            let online = store::online(&self.pool, &departure.room)
+                .await
+                .unwrap_or_else(|error| {
+                    tracing::error!("online list for {} failed: {error}", departure.room);
+                    Vec::new()
+                });
+            let event = MemberLeft {
+                room: departure.room.clone(),
+                name: departure.name,
+                online,
+            };
+            broadcast(self.io.to(channel(&departure.room)), &event).await;
+        }
+    }
+
+    /// Everything the room page renders on the server.
+    pub async fn room_page(&self, slug: &str, me: Option<String>) -> Result<RoomPage, AppError> {
+        let room = self.existing_room(slug).await?;
+        let messages = store::latest_messages(&self.pool, &room.slug, PAGE_MESSAGES).await?;
+        let online = store::online(&self.pool, &room.slug).await?;
+        Ok(RoomPage {
+            room,
+            me,
+            messages,
+            online,
+            draft_id: uuid::Uuid::new_v4().to_string(),
+        })
+    }
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}

@@ -1,0 +1,167 @@
+//! One axum router on one port: Leptos pages and server functions, the site's static files,
+//! `/healthz`, and socketioxide's layer at `/socket.io/`.
+
+use super::{chat::Chat, config::Config, socket, store};
+use crate::app::{shell, App};
+use axum::{
+    extract::{DefaultBodyLimit, FromRef, State},
+    http::StatusCode,
+    routing::get,
+    Router,
+};
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use socketioxide::{layer::SocketIoLayer, SocketIo};
+use std::{future::Future, net::SocketAddr};
+use tokio::net::TcpListener;
+
+/// Largest HTTP request body (form posts, server function calls).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Largest socket.io packet a client may send (a message body is at most 4,000 characters).
+pub const MAX_SOCKET_PAYLOAD_BYTES: u64 = 64 * 1024;
+/// Packets queued per client before socketioxide drops broadcasts to it. Clients detect the gap
+/// and fetch what they missed; a larger queue makes that rarer under bursts.
+pub const SOCKET_BUFFER_PACKETS: usize = 1024;
+
+/// Shared by every request; server functions find it in the Leptos context.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub chat: Chat,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+pub fn router(state: AppState, sockets: SocketIoLayer) -> Router {
+    let routes = generate_route_list(App);
+    let leptos = state.leptos.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes(&state, routes, move || shell(leptos.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(sockets)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match sqlx::query("SELECT 1").execute(&state.chat.pool).await {
+        Ok(_) => (StatusCode::OK, "ok"),
+        Err(error) => {
+            tracing::error!("health check: {error}");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] store::OpenError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A bound, ready server. Tests start it on port 0 with a fresh database.
+pub struct Server {
+    listener: TcpListener,
+    app: Router,
+    io: SocketIo,
+}
+
+impl Server {
+    pub async fn start(config: Config) -> Result<Self, StartError> {
+        let pool = store::open(&config.database_url).await?;
+        let (sockets, io) = SocketIo::builder()
+            .max_payload(MAX_SOCKET_PAYLOAD_BYTES)
+            .max_buffer_size(SOCKET_BUFFER_PACKETS)
+            .with_state(pool.clone())
+            .build_layer();
+        io.ns("/", socket::on_connect);
+        let state = AppState {
+            leptos: config.leptos.clone(),
+            chat: Chat {
+                pool,
+                io: io.clone(),
+            },
+        };
+        let addr = config.leptos.site_addr;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })?;
+        Ok(Self {
+            listener,
+            app: router(state, sockets),
+            io,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| ([0, 0, 0, 0], 0).into())
+    }
+
+    /// Serves until `signal` completes, then closes every socket (so clients reconnect and
+    /// presence is cleared) and lets in-flight requests finish.
+    pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) {
+        use axum::serve::ListenerExt;
+        // Nagle's algorithm delays small socket.io frames; chat wants them out at once.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::debug!("TCP_NODELAY: {error}");
+            }
+        });
+        let io = self.io;
+        let shutdown = async move {
+            signal.await;
+            tracing::info!("shutting down");
+            io.close().await;
+        };
+        if let Err(error) = axum::serve(listener, self.app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!("server error: {error}");
+        }
+    }
+}
+
+/// Starts a server from `config` and serves until the future completes.
+pub async fn serve(
+    config: Config,
+    signal: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    Server::start(config).await?.run_until(signal).await;
+    Ok(())
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {error}");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(error) => {
+                tracing::error!("cannot listen for SIGTERM: {error}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+}

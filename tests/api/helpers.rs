@@ -1,0 +1,209 @@
+//! `TestApp` (a running server on its own database) and `TestClient` (a socket.io client that
+//! records every event it receives, in order).
+
+use futures_util::FutureExt;
+use leptos::config::LeptosOptions;
+use parley::protocol::{Ack, Broadcast, Command, JoinRoom, Joined};
+use parley::server::{Config, Server};
+use rust_socketio::{asynchronous::ClientBuilder, Payload};
+use serde_json::Value;
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+/// Generous: a wait this long only ever ends a test that is failing anyway.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    dir: Arc<tempfile::TempDir>,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_in(Arc::new(tempfile::tempdir().expect("temp dir"))).await
+    }
+
+    async fn spawn_in(dir: Arc<tempfile::TempDir>) -> Self {
+        let leptos = LeptosOptions::builder()
+            .output_name("parley")
+            .site_root(dir.path().join("site").display().to_string())
+            .site_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .build();
+        let database_url = format!("sqlite:{}", dir.path().join("parley.db").display());
+        let server = Server::start(Config {
+            leptos,
+            database_url,
+        })
+        .await
+        .expect("server starts");
+        let addr = server.local_addr();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(server.run_until(async {
+            let _ = stopped.await;
+        }));
+        Self {
+            addr,
+            dir,
+            stop,
+            task,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Stops the server gracefully and starts a new one on the same database.
+    pub async fn restart(self) -> Self {
+        let dir = self.dir.clone();
+        self.stop().await;
+        Self::spawn_in(dir).await
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        tokio::time::timeout(PATIENCE, self.task)
+            .await
+            .expect("graceful shutdown")
+            .expect("server task");
+    }
+
+    /// A socket.io client; `name` is sent as the `parley_name` cookie, as a browser would.
+    pub async fn client(&self, name: Option<&str>) -> TestClient {
+        TestClient::connect(&self.url("/"), name).await
+    }
+
+    /// A named client that has joined the lobby.
+    pub async fn member(&self, name: &str) -> TestClient {
+        let client = self.client(Some(name)).await;
+        client.join("lobby").await;
+        client
+    }
+
+    /// An HTTP client that does not follow redirects, optionally carrying a name cookie.
+    pub fn http(&self, name: Option<&str>) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(name) = name {
+            let cookie = format!("parley_name={}", urlencode(name));
+            headers.insert(
+                reqwest::header::COOKIE,
+                cookie.parse().expect("cookie header"),
+            );
+        }
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .expect("http client")
+    }
+}
+
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub struct TestClient {
+    client: rust_socketio::asynchronous::Client,
+    events: mpsc::UnboundedReceiver<(String, Value)>,
+}
+
+impl TestClient {
+    async fn connect(url: &str, name: Option<&str>) -> Self {
+        let (sender, events) = mpsc::unbounded_channel();
+        let mut builder =
+            ClientBuilder::new(url)
+                .reconnect(false)
+                .on_any(move |event, payload, _| {
+                    let data = match payload {
+                        Payload::Text(mut values) if !values.is_empty() => values.remove(0),
+                        _ => Value::Null,
+                    };
+                    let _ = sender.send((String::from(event), data));
+                    async {}.boxed()
+                });
+        if let Some(name) = name {
+            builder = builder.opening_header("Cookie", format!("parley_name={}", urlencode(name)));
+        }
+        let client = tokio::time::timeout(PATIENCE, builder.connect())
+            .await
+            .expect("connect in time")
+            .expect("socket.io connect");
+        Self { client, events }
+    }
+
+    /// Emits `event` with any JSON (well-formed or not) and returns the raw acknowledgement.
+    pub async fn request_raw(&self, event: &str, data: Value) -> Value {
+        let (sender, receiver) = oneshot::channel();
+        let sender = Arc::new(Mutex::new(Some(sender)));
+        self.client
+            .emit_with_ack(event, data, PATIENCE, move |payload, _| {
+                let sender = sender.clone();
+                async move {
+                    let value = match payload {
+                        Payload::Text(mut values) if !values.is_empty() => values.remove(0),
+                        _ => Value::Null,
+                    };
+                    if let Some(sender) = sender.lock().await.take() {
+                        let _ = sender.send(value);
+                    }
+                }
+                .boxed()
+            })
+            .await
+            .expect("emit");
+        tokio::time::timeout(PATIENCE, receiver)
+            .await
+            .expect("ack in time")
+            .expect("ack")
+    }
+
+    pub async fn request<C: Command>(&self, command: &C) -> Ack<C::Reply> {
+        let raw = self
+            .request_raw(C::NAME, serde_json::to_value(command).expect("serialize"))
+            .await;
+        serde_json::from_value(raw.clone())
+            .unwrap_or_else(|e| panic!("ack of {}: {e}: {raw}", C::NAME))
+    }
+
+    /// Sends a command and expects it to succeed.
+    pub async fn ok<C: Command>(&self, command: &C) -> C::Reply {
+        match self.request(command).await {
+            Ack::Ok(reply) => reply,
+            Ack::Error(error) => panic!("{} refused: {error:?}", C::NAME),
+        }
+    }
+
+    pub async fn join(&self, room: &str) -> Joined {
+        self.ok(&JoinRoom {
+            room: room.into(),
+            after: None,
+        })
+        .await
+    }
+
+    /// The next event received, whatever it is.
+    pub async fn next_event(&mut self) -> (String, Value) {
+        tokio::time::timeout(PATIENCE, self.events.recv())
+            .await
+            .expect("an event in time")
+            .expect("client still running")
+    }
+
+    /// The next event, which must be a `B`.
+    pub async fn next<B: Broadcast>(&mut self) -> B {
+        let (name, data) = self.next_event().await;
+        assert_eq!(name, B::NAME, "expected {} but got {name}: {data}", B::NAME);
+        serde_json::from_value(data).expect("event payload")
+    }
+
+    pub async fn disconnect(self) {
+        self.client.disconnect().await.expect("disconnect");
+    }
+}

@@ -1,0 +1,207 @@
+//! Sending messages over the socket: broadcast, acks, idempotency, bad input, persistence.
+
+use crate::helpers::TestApp;
+use parley::model::MAX_MESSAGE_CHARS;
+use parley::protocol::{Ack, ErrorCode, JoinRoom, ListMessages, MessageSent, SendMessage};
+use serde_json::json;
+
+fn send(client_id: &str, body: &str) -> SendMessage {
+    SendMessage {
+        room: "lobby".into(),
+        client_id: client_id.into(),
+        body: body.into(),
+    }
+}
+
+#[tokio::test]
+async fn a_message_reaches_everyone_in_the_room_including_the_sender() {
+    let app = TestApp::spawn().await;
+    let mut ada = app.member("Ada").await;
+    let mut bob = app.member("Bob").await;
+    let _ = ada.next_event().await; // Bob joined
+
+    let stored = ada.ok(&send("c-1", "  Hello, Bob!  ")).await;
+    assert_eq!(stored.author, "Ada");
+    assert_eq!(stored.body, "Hello, Bob!", "bodies are trimmed");
+    assert_eq!(
+        (stored.room.as_str(), stored.seq, stored.client_id.as_str()),
+        ("lobby", 1, "c-1")
+    );
+
+    assert_eq!(ada.next::<MessageSent>().await.message, stored);
+    assert_eq!(bob.next::<MessageSent>().await.message, stored);
+
+    let reply = bob.ok(&send("c-2", "Hi Ada")).await;
+    assert_eq!(reply.seq, 2, "positions are consecutive");
+    assert_eq!(ada.next::<MessageSent>().await.message, reply);
+    assert_eq!(bob.next::<MessageSent>().await.message, reply);
+}
+
+#[tokio::test]
+async fn a_resent_client_id_is_stored_and_broadcast_once() {
+    let app = TestApp::spawn().await;
+    let mut ada = app.member("Ada").await;
+    let first = ada.ok(&send("same-id", "once")).await;
+    let again = ada.ok(&send("same-id", "once")).await;
+    assert_eq!(
+        first, again,
+        "the retry is acknowledged with the stored message"
+    );
+
+    let next = ada.ok(&send("other-id", "twice?")).await;
+    assert_eq!(next.seq, 2);
+    assert_eq!(ada.next::<MessageSent>().await.message, first);
+    // Had the retry been broadcast, it would arrive before this one.
+    assert_eq!(ada.next::<MessageSent>().await.message, next);
+
+    let listed = ada
+        .ok(&ListMessages {
+            room: "lobby".into(),
+            after: 0,
+        })
+        .await;
+    assert_eq!(listed.messages, vec![first, next]);
+}
+
+#[tokio::test]
+async fn bad_input_gets_an_error_ack_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let mut ada = app.member("Ada").await;
+    let mut bob = app.member("Bob").await;
+    let _ = ada.next_event().await; // Bob joined
+    let too_long = "x".repeat(MAX_MESSAGE_CHARS + 1);
+
+    let cases = [
+        (
+            json!({"room": "lobby", "client_id": "a", "body": ""}),
+            ErrorCode::EmptyMessage,
+        ),
+        (
+            json!({"room": "lobby", "client_id": "b", "body": " \n\t "}),
+            ErrorCode::EmptyMessage,
+        ),
+        (
+            json!({"room": "lobby", "client_id": "c", "body": too_long}),
+            ErrorCode::MessageTooLong,
+        ),
+        (
+            json!({"room": "lobby", "client_id": "d", "body": "bell\u{7}"}),
+            ErrorCode::InvalidMessage,
+        ),
+        (
+            json!({"room": "nowhere", "client_id": "e", "body": "hi"}),
+            ErrorCode::UnknownRoom,
+        ),
+        (
+            json!({"room": "lobby", "client_id": "has space", "body": "hi"}),
+            ErrorCode::InvalidClientId,
+        ),
+        (
+            json!({"room": "lobby", "client_id": "", "body": "hi"}),
+            ErrorCode::InvalidClientId,
+        ),
+        (
+            json!({"room": "lobby", "body": "no client id"}),
+            ErrorCode::InvalidPayload,
+        ),
+        (
+            json!({"room": "lobby", "client_id": "f", "body": 42}),
+            ErrorCode::InvalidPayload,
+        ),
+        (json!("just a string"), ErrorCode::InvalidPayload),
+        (json!([1, 2, 3]), ErrorCode::InvalidPayload),
+    ];
+    for (payload, code) in cases {
+        let ack = ada.request_raw("message:send", payload.clone()).await;
+        let ack: Ack<serde_json::Value> = serde_json::from_value(ack).expect("ack shape");
+        match ack {
+            Ack::Error(error) => {
+                assert_eq!(error.code, code, "{payload}");
+                assert!(!error.message.is_empty());
+            }
+            Ack::Ok(value) => panic!("{payload} was accepted: {value}"),
+        }
+    }
+    let ack = ada.request_raw("room:join", json!({"room": 7})).await;
+    assert_eq!(ack["error"]["code"], "invalid_payload");
+
+    // The connection is still up, nothing was stored, and nothing was broadcast before this.
+    let good = ada.ok(&send("good", "finally")).await;
+    assert_eq!(good.seq, 1);
+    assert_eq!(bob.next::<MessageSent>().await.message, good);
+    assert_eq!(ada.next::<MessageSent>().await.message, good);
+}
+
+#[tokio::test]
+async fn a_connection_without_a_name_cannot_post() {
+    let app = TestApp::spawn().await;
+    let anonymous = app.client(None).await;
+    match anonymous.request(&send("x", "hello")).await {
+        Ack::Error(error) => assert_eq!(error.code, ErrorCode::NotIdentified),
+        Ack::Ok(message) => panic!("stored {message:?}"),
+    }
+    // It may still read the room.
+    let joined = anonymous.join("lobby").await;
+    assert!(joined.online.is_empty(), "a reader is not listed as online");
+}
+
+#[tokio::test]
+async fn history_survives_a_restart_and_catch_up_returns_what_was_missed() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("Ada").await;
+    let one = ada.ok(&send("1", "before the restart")).await;
+    ada.disconnect().await;
+
+    let app = app.restart().await;
+    let bob = app.member("Bob").await;
+    let two = bob.ok(&send("2", "after the restart")).await;
+    assert_eq!(two.seq, 2, "the log continues where it was");
+
+    // A client that last saw position 1 gets exactly what followed.
+    let ada = app.client(Some("Ada")).await;
+    let joined = ada
+        .ok(&JoinRoom {
+            room: "lobby".into(),
+            after: Some(1),
+        })
+        .await;
+    assert_eq!(joined.backlog.messages, vec![two.clone()]);
+    assert!(joined.backlog.complete);
+    let all = ada
+        .ok(&ListMessages {
+            room: "lobby".into(),
+            after: 0,
+        })
+        .await;
+    assert_eq!(all.messages, vec![one, two]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn catch_up_comes_in_bounded_batches() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("Ada").await;
+    let total = parley::protocol::Backlog::MAX + 5;
+    for i in 0..total {
+        ada.ok(&send(&format!("m{i}"), &format!("message {i}")))
+            .await;
+    }
+    let first = ada
+        .ok(&ListMessages {
+            room: "lobby".into(),
+            after: 0,
+        })
+        .await;
+    assert_eq!(first.messages.len() as i64, parley::protocol::Backlog::MAX);
+    assert!(!first.complete);
+    let last_seen = first.messages.last().map(|m| m.seq).unwrap_or_default();
+    let rest = ada
+        .ok(&ListMessages {
+            room: "lobby".into(),
+            after: last_seen,
+        })
+        .await;
+    assert_eq!(rest.messages.len(), 5);
+    assert!(rest.complete);
+    assert_eq!(rest.messages.last().map(|m| m.seq), Some(total));
+}

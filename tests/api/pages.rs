@@ -1,0 +1,240 @@
+//! The server-rendered pages and the forms behind them, exercised as a browser without
+//! JavaScript would: plain GETs and form posts.
+
+use crate::helpers::{urlencode, TestApp};
+use parley::protocol::{MessageSent, SendMessage};
+use reqwest::{header, StatusCode};
+
+async fn post_form(
+    app: &TestApp,
+    name: Option<&str>,
+    path: &str,
+    from: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let body = form
+        .iter()
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    app.http(name)
+        .post(app.url(path))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "text/html")
+        .header(header::REFERER, app.url(from))
+        .body(body)
+        .send()
+        .await
+        .expect("post")
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn page(app: &TestApp, name: Option<&str>, path: &str) -> (StatusCode, String) {
+    let response = app.http(name).get(app.url(path)).send().await.expect("get");
+    (response.status(), response.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn health_check_answers() {
+    let app = TestApp::spawn().await;
+    let (status, body) = page(&app, None, "/healthz").await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
+}
+
+#[tokio::test]
+async fn choosing_a_name_sets_the_cookie_and_goes_to_the_lobby() {
+    let app = TestApp::spawn().await;
+    let response = post_form(
+        &app,
+        None,
+        "/api/set_name",
+        "/",
+        &[("name", "  Ada  Lovelace "), ("next", "/r/lobby")],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(location(&response), "/r/lobby");
+    let cookie = response
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        cookie.starts_with("parley_name=Ada%20Lovelace;"),
+        "{cookie}"
+    );
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+
+    // Only local paths are followed.
+    let response = post_form(
+        &app,
+        None,
+        "/api/set_name",
+        "/",
+        &[("name", "Ada"), ("next", "//evil.example")],
+    )
+    .await;
+    assert_eq!(location(&response), "/r/lobby");
+}
+
+#[tokio::test]
+async fn an_invalid_name_is_refused_with_an_error_on_the_page() {
+    let app = TestApp::spawn().await;
+    let response = post_form(&app, None, "/api/set_name", "/", &[("name", "<b>Ada</b>")]).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert!(response.headers().get(header::SET_COOKIE).is_none());
+    let back = location(&response);
+    assert!(back.contains("__err="), "{back}");
+    let path = back.trim_start_matches(&app.url(""));
+    let (_, html) = page(&app, None, path).await;
+    assert!(
+        html.contains("A display name can hold letters, digits, spaces"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn the_room_page_renders_history_as_text() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("Ada").await;
+    ada.ok(&SendMessage {
+        room: "lobby".into(),
+        client_id: "x".into(),
+        body: "<script>alert(1)</script> & more".into(),
+    })
+    .await;
+
+    let (status, html) = page(&app, Some("Ada"), "/r/lobby").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; more"),
+        "{html}"
+    );
+    assert!(!html.contains("<script>alert(1)"));
+    assert!(
+        html.contains(r#"action="/api/post_message""#),
+        "the no-JS form is there"
+    );
+    assert!(
+        html.contains("1 online"),
+        "Ada is online through her socket"
+    );
+
+    // Without a name, the history is readable and the page asks for a name instead of a message.
+    let (status, html) = page(&app, None, "/r/lobby").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("alert(1)")
+            && html.contains("Display name")
+            && !html.contains("post_message")
+    );
+}
+
+#[tokio::test]
+async fn unknown_pages_and_rooms_are_404() {
+    let app = TestApp::spawn().await;
+    assert_eq!(
+        page(&app, None, "/r/nowhere").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        page(&app, None, "/no/such/page").await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_form_post_is_stored_once_and_broadcast_live() {
+    let app = TestApp::spawn().await;
+    let mut watcher = app.member("Watcher").await;
+    let form = [
+        ("room", "lobby"),
+        ("client_id", "draft-1"),
+        ("body", "from a form"),
+    ];
+
+    let response = post_form(&app, Some("Ada"), "/api/post_message", "/r/lobby", &form).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(location(&response), app.url("/r/lobby"));
+    let live = watcher.next::<MessageSent>().await.message;
+    assert_eq!(
+        (live.author.as_str(), live.body.as_str(), live.seq),
+        ("Ada", "from a form", 1)
+    );
+
+    // Posting the same form again (a reload, a double click) stores nothing new.
+    post_form(&app, Some("Ada"), "/api/post_message", "/r/lobby", &form).await;
+    let (_, html) = page(&app, Some("Ada"), "/r/lobby").await;
+    assert_eq!(html.matches("from a form").count(), 1);
+}
+
+#[tokio::test]
+async fn a_bad_form_post_shows_the_error_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let response = post_form(
+        &app,
+        Some("Ada"),
+        "/api/post_message",
+        "/r/lobby",
+        &[("room", "lobby"), ("client_id", "d"), ("body", "   ")],
+    )
+    .await;
+    let back = location(&response);
+    assert!(back.contains("__err="), "{back}");
+    let (_, html) = page(&app, Some("Ada"), back.trim_start_matches(&app.url(""))).await;
+    assert!(html.contains("A message cannot be empty."), "{html}");
+
+    let response = post_form(
+        &app,
+        None,
+        "/api/post_message",
+        "/r/lobby",
+        &[("room", "lobby"), ("client_id", "e"), ("body", "who am I")],
+    )
+    .await;
+    let (_, html) = page(
+        &app,
+        None,
+        location(&response).trim_start_matches(&app.url("")),
+    )
+    .await;
+    assert!(
+        html.contains("Choose a display name before chatting."),
+        "{html}"
+    );
+
+    let watcher = app.client(None).await;
+    let all = watcher
+        .ok(&parley::protocol::ListMessages {
+            room: "lobby".into(),
+            after: 0,
+        })
+        .await;
+    assert!(all.messages.is_empty());
+}
+
+#[tokio::test]
+async fn oversized_request_bodies_are_refused() {
+    let app = TestApp::spawn().await;
+    let body = "x".repeat(parley::server::MAX_BODY_BYTES + 1);
+    let response = post_form(
+        &app,
+        Some("Ada"),
+        "/api/post_message",
+        "/r/lobby",
+        &[("room", "lobby"), ("client_id", "big"), ("body", &body)],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
