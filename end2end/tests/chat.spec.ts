@@ -13,10 +13,10 @@ test('a message posted on one page appears once on the other, live', async ({ pe
   await expect(messages(bob, hello)).toHaveCount(1);
   await expect(messages(ada, hello)).toHaveCount(1);
   await expect(messages(ada, hello)).toHaveAttribute('data-status', 'sent');
-  await expect(ada.getByLabel('Message')).toHaveValue('');
+  await expect(ada.getByLabel('Message', { exact: true })).toHaveValue('');
 
   const reply = `hi Ada ${tag()}`;
-  await bob.getByLabel('Message').fill(reply);
+  await bob.getByLabel('Message', { exact: true }).fill(reply);
   await bob.getByRole('button', { name: 'Send' }).click();
   await expect(messages(bob, reply)).toHaveCount(1);
   if (!javaScriptEnabled) await ada.reload();
@@ -41,7 +41,7 @@ test('history is rendered by the server and survives a reload', async ({ people,
 test('an empty message is refused with an error and nothing is posted', async ({ people, javaScriptEnabled }) => {
   const ada = await people.enter(`Ada${tag()}`, javaScriptEnabled);
   const before = await ada.getByRole('list', { name: 'Messages' }).getByRole('listitem').count();
-  await ada.getByLabel('Message').fill('   ');
+  await ada.getByLabel('Message', { exact: true }).fill('   ');
   await ada.getByRole('button', { name: 'Send' }).click();
   await expect(ada.getByRole('alert')).toHaveText('A message cannot be empty.');
   await expect(ada.getByRole('list', { name: 'Messages' }).getByRole('listitem')).toHaveCount(before);
@@ -54,7 +54,7 @@ test('an invalid display name is refused with an error', async ({ people, javaSc
   await page.getByRole('button', { name: 'Continue' }).click();
   await expect(page.getByRole('alert')).toContainText('A display name can hold letters, digits, spaces');
   await page.goto('/r/lobby');
-  await expect(page.getByLabel('Message')).toHaveCount(0);
+  await expect(page.getByLabel('Message', { exact: true })).toHaveCount(0);
 });
 
 test('join notices and typing reach the other person only', async ({ people, javaScriptEnabled }) => {
@@ -66,10 +66,10 @@ test('join notices and typing reach the other person only', async ({ people, jav
   await expect(ada.getByText(`${bobName} joined`)).toBeVisible();
   await expect(ada.getByText(/online$/)).toHaveAttribute('title', new RegExp(bobName));
 
-  await ada.getByLabel('Message').pressSequentially('typing away', { delay: 20 });
+  await ada.getByLabel('Message', { exact: true }).pressSequentially('typing away', { delay: 20 });
   await expect(bob.getByText(`${adaName} is typing…`)).toBeVisible();
   await expect(ada.getByText(`${adaName} is typing…`)).toHaveCount(0);
-  await ada.getByLabel('Message').press('Enter');
+  await ada.getByLabel('Message', { exact: true }).press('Enter');
   await expect(messages(bob, 'typing away')).toHaveCount(1);
   await expect(bob.getByText(`${adaName} is typing…`)).toHaveCount(0);
   await expect(bob.getByText(`${bobName} joined`)).toHaveCount(0);

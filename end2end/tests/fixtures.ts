@@ -65,7 +65,7 @@ export const messages = (page: Page, text: string) =>
 
 /** Writes and sends a message: Enter when JavaScript runs, the Send button otherwise. */
 export async function send(page: Page, text: string, javaScriptEnabled: boolean) {
-  const box = page.getByLabel('Message');
+  const box = page.getByLabel('Message', { exact: true });
   await box.fill(text);
   if (javaScriptEnabled) await box.press('Enter');
   else await page.getByRole('button', { name: 'Send' }).click();

@@ -3,7 +3,7 @@
 //! live events. Sends go over the socket when JavaScript runs, through the form otherwise.
 
 use super::{composer::Composer, message_list::MessageList, name_form::NameForm};
-use crate::api::{load_room, set_status, RoomPage};
+use crate::api::{load_room, set_status, PostMessage, RoomPage};
 use crate::protocol::{
     Backlog, ErrorCode, JoinRoom, ListMessages, MemberJoined, MemberLeft, MessageSent,
     ProtocolError, SetTyping, TypingUpdated,
@@ -106,6 +106,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         Some(_) => view! { <Composer live room=room.slug.clone() draft_id /> }.into_any(),
         None => view! {
             <section class="choose-name">
+                <PostError />
                 <p>"Choose a display name to take part."</p>
                 <NameForm current=None next=format!("/r/{}", room.slug) />
             </section>
@@ -331,6 +332,19 @@ impl Live {
                 Duration::from_millis(TYPING_SHOWN_MS as u64 + 50),
             );
         }
+    }
+}
+
+/// A message posted without JavaScript and refused (say, the name cookie had expired).
+#[component]
+fn PostError() -> impl IntoView {
+    let action = ServerAction::<PostMessage>::new();
+    move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|error| view! { <p class="error" role="alert">{error.message}</p> })
     }
 }
 

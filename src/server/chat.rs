@@ -9,7 +9,9 @@ use crate::protocol::{
     Backlog, Broadcast, ErrorCode, JoinRoom, Joined, ListMessages, MemberJoined, MemberLeft,
     MessageSent, ProtocolError, SendMessage, SetTyping, TypingUpdated,
 };
-use socketioxide::{extract::SocketRef, operators::BroadcastOperators, SocketIo};
+use socketioxide::{
+    extract::SocketRef, operators::BroadcastOperators, BroadcastError, SocketError, SocketIo,
+};
 use sqlx::SqlitePool;
 
 /// How many of the latest messages a room page renders.
@@ -35,8 +37,23 @@ fn not_identified() -> ProtocolError {
 }
 
 async fn broadcast<B: Broadcast>(to: BroadcastOperators, event: &B) {
-    if let Err(error) = to.emit(B::NAME, event).await {
-        tracing::error!("broadcast of {} failed: {error}", B::NAME);
+    match to.emit(B::NAME, event).await {
+        Ok(()) => {}
+        // Some receivers were closing or had a full queue. Nothing is lost: they notice the gap
+        // in positions (or rejoin) and fetch what they missed.
+        Err(BroadcastError::Socket(failures)) => {
+            let full = failures
+                .iter()
+                .filter(|f| matches!(f, SocketError::InternalChannelFull))
+                .count();
+            if full > 0 {
+                tracing::warn!(
+                    "{}: {full} receiver queue(s) full, broadcast dropped for them",
+                    B::NAME
+                );
+            }
+        }
+        Err(error) => tracing::error!("broadcast of {} failed: {error}", B::NAME),
     }
 }
 

@@ -11,9 +11,10 @@ use axum::{
 };
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use socketioxide::{layer::SocketIoLayer, SocketIo};
+use socketioxide::{handler::ConnectHandler, layer::SocketIoLayer, SocketIo};
 use std::{future::Future, net::SocketAddr};
 use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
 
 /// Largest HTTP request body (form posts, server function calls).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -43,8 +44,11 @@ pub fn router(state: AppState, sockets: SocketIoLayer) -> Router {
         .route("/healthz", get(healthz))
         .leptos_routes(&state, routes, move || shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(sockets)
+        // Server functions read their bodies themselves, past axum's DefaultBodyLimit: the
+        // limit layer caps every body (413). socket.io sits outside it with its own max_payload.
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(sockets)
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -85,7 +89,7 @@ impl Server {
             .max_buffer_size(SOCKET_BUFFER_PACKETS)
             .with_state(pool.clone())
             .build_layer();
-        io.ns("/", socket::on_connect);
+        io.ns("/", socket::on_connect.with(socket::accept));
         let state = AppState {
             leptos: config.leptos.clone(),
             chat: Chat {

@@ -14,7 +14,10 @@ use sqlx::SqlitePool;
 #[derive(Clone, Debug)]
 pub struct Speaker(pub Option<String>);
 
-pub async fn on_connect(socket: SocketRef) {
+/// Runs before socket.io confirms the connection to the client, so every handler is in place
+/// before the first event can arrive. (socketioxide spawns the connect handler itself as a task;
+/// handlers registered there could miss a client's first emit.)
+pub async fn accept(socket: SocketRef) -> Result<(), std::convert::Infallible> {
     let name = identity::from_headers(&socket.req_parts().headers);
     tracing::debug!(socket = %socket.id, ?name, "connected");
     socket.extensions.insert(Speaker(name));
@@ -28,7 +31,11 @@ pub async fn on_connect(socket: SocketRef) {
             Chat { pool, io }.disconnect(&socket.id.to_string()).await;
         },
     );
+    Ok(())
 }
+
+/// The connect handler proper has nothing left to do: see [`accept`].
+pub async fn on_connect() {}
 
 async fn send_message(
     io: SocketIo,

@@ -117,17 +117,29 @@ pub struct TestClient {
 impl TestClient {
     async fn connect(url: &str, name: Option<&str>) -> Self {
         let (sender, events) = mpsc::unbounded_channel();
-        let mut builder =
-            ClientBuilder::new(url)
-                .reconnect(false)
-                .on_any(move |event, payload, _| {
-                    let data = match payload {
-                        Payload::Text(mut values) if !values.is_empty() => values.remove(0),
-                        _ => Value::Null,
-                    };
-                    let _ = sender.send((String::from(event), data));
-                    async {}.boxed()
-                });
+        // rust_socketio's connect() returns before the server confirms the namespace; wait for
+        // the confirmation as socket.io-client does before it emits.
+        let (confirmed, on_confirmed) = oneshot::channel::<()>();
+        let confirmed = Arc::new(Mutex::new(Some(confirmed)));
+        let mut builder = ClientBuilder::new(url)
+            .reconnect(false)
+            .on(rust_socketio::Event::Connect, move |_, _| {
+                let confirmed = confirmed.clone();
+                async move {
+                    if let Some(confirmed) = confirmed.lock().await.take() {
+                        let _ = confirmed.send(());
+                    }
+                }
+                .boxed()
+            })
+            .on_any(move |event, payload, _| {
+                let data = match payload {
+                    Payload::Text(mut values) if !values.is_empty() => values.remove(0),
+                    _ => Value::Null,
+                };
+                let _ = sender.send((String::from(event), data));
+                async {}.boxed()
+            });
         if let Some(name) = name {
             builder = builder.opening_header("Cookie", format!("parley_name={}", urlencode(name)));
         }
@@ -135,6 +147,10 @@ impl TestClient {
             .await
             .expect("connect in time")
             .expect("socket.io connect");
+        tokio::time::timeout(PATIENCE, on_confirmed)
+            .await
+            .expect("namespace confirmed in time")
+            .expect("namespace confirmed");
         Self { client, events }
     }
 
@@ -158,10 +174,15 @@ impl TestClient {
             })
             .await
             .expect("emit");
-        tokio::time::timeout(PATIENCE, receiver)
+        let ack = tokio::time::timeout(PATIENCE, receiver)
             .await
             .expect("ack in time")
-            .expect("ack")
+            .expect("ack");
+        // rust_socketio hands over an ack's arguments as one JSON array.
+        match ack {
+            Value::Array(mut args) if args.len() == 1 => args.remove(0),
+            other => other,
+        }
     }
 
     pub async fn request<C: Command>(&self, command: &C) -> Ack<C::Reply> {

@@ -166,7 +166,11 @@ async fn a_form_post_is_stored_once_and_broadcast_live() {
 
     let response = post_form(&app, Some("Ada"), "/api/post_message", "/r/lobby", &form).await;
     assert_eq!(response.status(), StatusCode::FOUND);
-    assert_eq!(location(&response), app.url("/r/lobby"));
+    // leptos leaves an empty query ("?") where it stripped a previous error.
+    assert_eq!(
+        location(&response).trim_end_matches('?'),
+        app.url("/r/lobby")
+    );
     let live = watcher.next::<MessageSent>().await.message;
     assert_eq!(
         (live.author.as_str(), live.body.as_str(), live.seq),
