@@ -33,11 +33,7 @@ pub async fn post_message(
     body: String,
 ) -> Result<(), ProtocolError> {
     let (chat, me) = server::context()?;
-    let input = crate::protocol::SendMessage {
-        room,
-        client_id,
-        body,
-    };
+    let input = crate::protocol::SendMessage { room, client_id, body };
     chat.post_message(me.as_deref(), input).await?;
     Ok(())
 }
@@ -62,10 +58,9 @@ pub async fn whoami() -> Result<Option<String>, ProtocolError> {
 /// Sets the HTTP status of the page being rendered. Does nothing in the browser.
 pub fn set_status(code: u16) {
     #[cfg(feature = "ssr")]
-    if let (Some(response), Ok(status)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        axum::http::StatusCode::from_u16(code),
-    ) {
+    if let (Some(response), Ok(status)) =
+        (use_context::<leptos_axum::ResponseOptions>(), axum::http::StatusCode::from_u16(code))
+    {
         response.set_status(status);
     }
     #[cfg(not(feature = "ssr"))]

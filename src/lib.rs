@@ -7,6 +7,7 @@
 pub mod api;
 pub mod app;
 pub mod model;
+pub mod outbox;
 pub mod pages;
 pub mod protocol;
 pub mod realtime;

@@ -44,10 +44,7 @@ impl Message {
         let nanos = i128::from(self.created_at) * 1_000_000;
         time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
             .ok()
-            .and_then(|t| {
-                t.format(&time::format_description::well_known::Rfc3339)
-                    .ok()
-            })
+            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
             .unwrap_or_default()
     }
 }
@@ -64,10 +61,7 @@ pub struct Room {
 pub fn validate_body(raw: &str) -> Result<String, ProtocolError> {
     let body = raw.trim();
     if body.is_empty() {
-        return Err(ProtocolError::new(
-            ErrorCode::EmptyMessage,
-            "A message cannot be empty.",
-        ));
+        return Err(ProtocolError::new(ErrorCode::EmptyMessage, "A message cannot be empty."));
     }
     if body.chars().count() > MAX_MESSAGE_CHARS {
         return Err(ProtocolError::new(
@@ -75,10 +69,7 @@ pub fn validate_body(raw: &str) -> Result<String, ProtocolError> {
             format!("A message can be at most {MAX_MESSAGE_CHARS} characters long."),
         ));
     }
-    if body
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
+    if body.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return Err(ProtocolError::new(
             ErrorCode::InvalidMessage,
             "A message cannot contain control characters.",
@@ -96,14 +87,9 @@ pub fn validate_name(raw: &str) -> Result<String, ProtocolError> {
         return invalid("Choose a display name.".into());
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return invalid(format!(
-            "A display name can be at most {MAX_NAME_CHARS} characters long."
-        ));
+        return invalid(format!("A display name can be at most {MAX_NAME_CHARS} characters long."));
     }
-    if !name
-        .chars()
-        .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '_' | '-' | '.' | '\''))
-    {
+    if !name.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '_' | '-' | '.' | '\'')) {
         return invalid("A display name can hold letters, digits, spaces and _ - . ' only.".into());
     }
     Ok(name)
@@ -113,9 +99,7 @@ pub fn validate_name(raw: &str) -> Result<String, ProtocolError> {
 pub fn validate_client_id(raw: &str) -> Result<(), ProtocolError> {
     let ok = !raw.is_empty()
         && raw.len() <= MAX_CLIENT_ID_CHARS
-        && raw
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(())
     } else {
@@ -128,9 +112,7 @@ pub fn validate_client_id(raw: &str) -> Result<(), ProtocolError> {
 
 /// Builds a random client id (UUID v4 layout) from 16 random bytes.
 pub fn client_id_from_bytes(bytes: [u8; 16]) -> String {
-    uuid::Builder::from_random_bytes(bytes)
-        .into_uuid()
-        .to_string()
+    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
 }
 
 #[cfg(test)]
@@ -140,39 +122,18 @@ mod tests {
     #[test]
     fn bodies_are_trimmed_and_bounded() {
         assert_eq!(validate_body("  hi \n").as_deref(), Ok("hi"));
-        assert_eq!(
-            validate_body(" \n\t ").map_err(|e| e.code),
-            Err(ErrorCode::EmptyMessage)
-        );
+        assert_eq!(validate_body(" \n\t ").map_err(|e| e.code), Err(ErrorCode::EmptyMessage));
         let long = "é".repeat(MAX_MESSAGE_CHARS + 1);
-        assert_eq!(
-            validate_body(&long).map_err(|e| e.code),
-            Err(ErrorCode::MessageTooLong)
-        );
+        assert_eq!(validate_body(&long).map_err(|e| e.code), Err(ErrorCode::MessageTooLong));
         assert!(validate_body(&"é".repeat(MAX_MESSAGE_CHARS)).is_ok());
-        assert_eq!(
-            validate_body("a\u{7}b").map_err(|e| e.code),
-            Err(ErrorCode::InvalidMessage)
-        );
+        assert_eq!(validate_body("a\u{7}b").map_err(|e| e.code), Err(ErrorCode::InvalidMessage));
     }
 
     #[test]
     fn names_are_folded_and_checked() {
-        assert_eq!(
-            validate_name("  Ada   Lovelace ").as_deref(),
-            Ok("Ada Lovelace")
-        );
-        assert_eq!(
-            validate_name("José_O'Neil-2.0").as_deref(),
-            Ok("José_O'Neil-2.0")
-        );
-        for bad in [
-            "",
-            "   ",
-            "<b>x</b>",
-            "a;b",
-            &"x".repeat(MAX_NAME_CHARS + 1),
-        ] {
+        assert_eq!(validate_name("  Ada   Lovelace ").as_deref(), Ok("Ada Lovelace"));
+        assert_eq!(validate_name("José_O'Neil-2.0").as_deref(), Ok("José_O'Neil-2.0"));
+        for bad in ["", "   ", "<b>x</b>", "a;b", &"x".repeat(MAX_NAME_CHARS + 1)] {
             assert_eq!(
                 validate_name(bad).map_err(|e| e.code),
                 Err(ErrorCode::InvalidName),

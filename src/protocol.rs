@@ -56,17 +56,11 @@ pub struct ProtocolError {
 
 impl ProtocolError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
+        Self { code, message: message.into() }
     }
 
     pub fn internal() -> Self {
-        Self::new(
-            ErrorCode::Internal,
-            "Something went wrong on the server. Please try again.",
-        )
+        Self::new(ErrorCode::Internal, "Something went wrong on the server. Please try again.")
     }
 }
 
@@ -97,14 +91,12 @@ impl leptos::server_fn::error::FromServerFnError for ProtocolError {
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
         use leptos::server_fn::error::ServerFnErrorErr as E;
         match value {
-            E::Args(why) | E::Deserialization(why) => Self::new(
-                ErrorCode::InvalidPayload,
-                format!("The form could not be read: {why}"),
-            ),
-            E::Request(_) | E::Response(_) => Self::new(
-                ErrorCode::Internal,
-                "The server could not be reached. Please try again.",
-            ),
+            E::Args(why) | E::Deserialization(why) => {
+                Self::new(ErrorCode::InvalidPayload, format!("The form could not be read: {why}"))
+            }
+            E::Request(_) | E::Response(_) => {
+                Self::new(ErrorCode::Internal, "The server could not be reached. Please try again.")
+            }
             _ => Self::internal(),
         }
     }
@@ -237,10 +229,7 @@ mod tests {
     #[test]
     fn acks_have_a_language_neutral_shape() {
         let ok: Ack<i32> = Ok(3).into();
-        assert_eq!(
-            serde_json::to_string(&ok).ok().as_deref(),
-            Some(r#"{"ok":3}"#)
-        );
+        assert_eq!(serde_json::to_string(&ok).ok().as_deref(), Some(r#"{"ok":3}"#));
         let err: Ack<i32> = Err(ProtocolError::new(ErrorCode::UnknownRoom, "No such room.")).into();
         assert_eq!(
             serde_json::to_string(&err).ok().as_deref(),

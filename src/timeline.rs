@@ -4,6 +4,7 @@
 //! gaps noticed, nothing typed lost) live in one place and are tested without a browser.
 
 use crate::model::Message;
+use crate::outbox::Unsent;
 use crate::protocol::SendMessage;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -52,11 +53,9 @@ impl Line {
     pub fn key(&self) -> String {
         match self {
             Line::Sent(m) => format!("m{}", m.id),
-            Line::Pending(o) => format!(
-                "p{}{}",
-                o.client_id,
-                if o.error.is_some() { "!" } else { "" }
-            ),
+            Line::Pending(o) => {
+                format!("p{}{}", o.client_id, if o.error.is_some() { "!" } else { "" })
+            }
             Line::Notice(n) => format!("n{}", n.id),
         }
     }
@@ -67,15 +66,7 @@ impl Timeline {
         messages.sort_by_key(|m| m.seq);
         messages.dedup_by_key(|m| m.seq);
         let base = messages.first().map_or(0, |m| m.seq - 1);
-        Self {
-            room,
-            me,
-            messages,
-            base,
-            pending: Vec::new(),
-            notices: Vec::new(),
-            next_notice: 0,
-        }
+        Self { room, me, messages, base, pending: Vec::new(), notices: Vec::new(), next_notice: 0 }
     }
 
     pub fn room(&self) -> &str {
@@ -96,9 +87,7 @@ impl Timeline {
 
     /// True when a later message arrived before an earlier one: something was missed.
     pub fn has_gap(&self) -> bool {
-        self.messages
-            .last()
-            .is_some_and(|last| last.seq > self.contiguous_seq())
+        self.messages.last().is_some_and(|last| last.seq > self.contiguous_seq())
     }
 
     /// Adds a stored message (live, acknowledged or caught up) unless it is already there, and
@@ -125,14 +114,26 @@ impl Timeline {
         self.has_gap()
     }
 
-    /// Queues a message the user just wrote.
+    /// Queues a message the user wrote, unless it is queued or stored already (a restored
+    /// outbox can hold a message whose acknowledgement was lost).
     pub fn queue(&mut self, client_id: String, body: String) {
-        self.pending.push(Outgoing {
-            client_id,
-            body,
-            in_flight: false,
-            error: None,
-        });
+        let known = self.pending.iter().any(|o| o.client_id == client_id)
+            || self
+                .messages
+                .iter()
+                .any(|m| m.client_id == client_id && self.me.as_deref() == Some(m.author.as_str()));
+        if !known {
+            self.pending.push(Outgoing { client_id, body, in_flight: false, error: None });
+        }
+    }
+
+    /// What must survive a reload: everything not yet acknowledged and not refused.
+    pub fn outbox(&self) -> Vec<Unsent> {
+        self.pending
+            .iter()
+            .filter(|o| o.error.is_none())
+            .map(|o| Unsent { client_id: o.client_id.clone(), body: o.body.clone() })
+            .collect()
     }
 
     /// Marks a queued message as on the wire and returns the command that sends it, unless it is
@@ -181,11 +182,7 @@ impl Timeline {
     pub fn notice(&mut self, text: String) {
         self.next_notice += 1;
         let after_seq = self.messages.last().map_or(self.base, |m| m.seq);
-        self.notices.push(Notice {
-            id: self.next_notice,
-            after_seq,
-            text,
-        });
+        self.notices.push(Notice { id: self.next_notice, after_seq, text });
     }
 
     /// Everything to render, in order: messages by position with their notices after them, then
@@ -226,10 +223,7 @@ mod tests {
     }
 
     fn timeline(seqs: &[i64]) -> Timeline {
-        let messages = seqs
-            .iter()
-            .map(|&s| message(s, "bo", &format!("c{s}")))
-            .collect();
+        let messages = seqs.iter().map(|&s| message(s, "bo", &format!("c{s}"))).collect();
         Timeline::new("lobby".into(), Some("me".into()), messages)
     }
 
@@ -274,10 +268,7 @@ mod tests {
         t.queue("x".into(), "hello".into());
         assert_eq!(t.unsent(), ["x"]);
         let command = t.start_sending("x").expect("queued");
-        assert_eq!(
-            (command.client_id.as_str(), command.body.as_str()),
-            ("x", "hello")
-        );
+        assert_eq!((command.client_id.as_str(), command.body.as_str()), ("x", "hello"));
         assert!(t.start_sending("x").is_none(), "one send at a time");
         assert!(t.unsent().is_empty());
         t.send_interrupted("x");
@@ -288,6 +279,21 @@ mod tests {
         let lines = t.lines();
         assert_eq!(lines.len(), 2);
         assert!(matches!(&lines[1], Line::Sent(m) if m.client_id == "x"));
+    }
+
+    #[test]
+    fn a_restored_outbox_adds_nothing_twice() {
+        let mut t = timeline(&[]);
+        t.apply(message(1, "me", "stored"));
+        t.queue("stored".into(), "acknowledged before the reload".into());
+        t.queue("x".into(), "hello".into());
+        t.queue("x".into(), "hello".into());
+        assert_eq!(t.unsent(), ["x"]);
+        assert_eq!(t.outbox(), [Unsent { client_id: "x".into(), body: "hello".into() }]);
+        t.start_sending("x");
+        assert_eq!(t.outbox().len(), 1, "in flight is not yet safe");
+        t.send_refused("x", "no".into());
+        assert!(t.outbox().is_empty(), "a refused message is not retried after a reload");
     }
 
     #[test]

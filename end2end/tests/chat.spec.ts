@@ -123,3 +123,30 @@ test('a message written offline is delivered once when the connection returns', 
   await bob.reload();
   await expect(messages(bob, text)).toHaveCount(1);
 });
+
+test('a message not yet delivered survives a reload and is sent once', async ({ people, javaScriptEnabled }) => {
+  test.skip(!javaScriptEnabled, 'the outbox needs JavaScript');
+  const ada = await people.enter(`Ada${tag()}`, true);
+  const bob = await people.enter(`Bob${tag()}`, true);
+
+  // Cut Ada off from socket.io only: pages still load, the socket cannot reconnect.
+  let cut = true;
+  await ada.context().route('**/socket.io/**', (route) => (cut ? route.abort() : route.continue()));
+  await ada.context().routeWebSocket(/\/socket\.io\//, (ws) => (cut ? ws.close() : ws.connectToServer()));
+  await ada.context().setOffline(true);
+  await ada.context().setOffline(false);
+  await expect(ada.getByRole('status')).toHaveAttribute('data-state', 'reconnecting');
+
+  const text = `written before a reload ${tag()}`;
+  await send(ada, text, true);
+  await expect(messages(ada, text)).toHaveAttribute('data-status', 'pending');
+  await ada.reload();
+  await expect(messages(ada, text)).toHaveAttribute('data-status', 'pending');
+
+  cut = false;
+  await expect(messages(ada, text)).toHaveAttribute('data-status', 'sent', { timeout: 30_000 });
+  await expect(messages(bob, text)).toHaveCount(1);
+  await ada.reload();
+  await expect(messages(ada, text)).toHaveCount(1);
+  await expect(messages(ada, text)).toHaveAttribute('data-status', 'sent');
+});

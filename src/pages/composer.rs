@@ -11,13 +11,7 @@ use leptos::{ev, html, prelude::*, server_fn::ServerFn};
 pub(super) fn Composer(live: Live, room: String, draft_id: String) -> impl IntoView {
     // An error the server put in the URL after a post without JavaScript.
     let action = ServerAction::<PostMessage>::new();
-    let server_error = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.message)
-    };
+    let server_error = move || action.value().get().and_then(Result::err).map(|e| e.message);
     let local_error = RwSignal::new(None::<String>);
     let draft = RwSignal::new(String::new());
     let form = NodeRef::<html::Form>::new();

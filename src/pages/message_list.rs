@@ -41,11 +41,7 @@ fn row(line: Line, live: Live) -> AnyView {
             .into_any()
         }
         Line::Pending(outgoing) => {
-            let status = if outgoing.error.is_some() {
-                "failed"
-            } else {
-                "pending"
-            };
+            let status = if outgoing.error.is_some() { "failed" } else { "pending" };
             let client_id = outgoing.client_id.clone();
             view! {
                 <li class="message mine" data-status=status>

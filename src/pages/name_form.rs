@@ -9,13 +9,7 @@ use leptos::{prelude::*, server_fn::ServerFn};
 pub fn NameForm(current: Option<String>, #[prop(into)] next: String) -> impl IntoView {
     // Reads an error the server put in the URL after a form post without JavaScript.
     let action = ServerAction::<SetName>::new();
-    let error = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.message)
-    };
+    let error = move || action.value().get().and_then(Result::err).map(|e| e.message);
     view! {
         <form method="post" action=SetName::url() class="name-form">
             <label for="display-name">"Display name"</label>

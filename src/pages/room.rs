@@ -11,7 +11,7 @@ use crate::protocol::{
 use crate::realtime::{
     new_client_id, now_millis, use_realtime, ConnectionState, Realtime, RequestError,
 };
-use crate::timeline::Timeline;
+use crate::{outbox, timeline::Timeline};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -27,10 +27,7 @@ const MAX_CATCH_UP_BATCHES: usize = 10;
 #[component]
 pub fn RoomPage() -> impl IntoView {
     let params = use_params_map();
-    let page = Resource::new(
-        move || params.read().get("slug").unwrap_or_default(),
-        load_room,
-    );
+    let page = Resource::new(move || params.read().get("slug").unwrap_or_default(), load_room);
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -47,11 +44,7 @@ pub fn RoomPage() -> impl IntoView {
 fn Unavailable(error: ProtocolError) -> impl IntoView {
     let not_found = error.code == ErrorCode::UnknownRoom;
     set_status(if not_found { 404 } else { 500 });
-    let title = if not_found {
-        "No such room"
-    } else {
-        "Something went wrong"
-    };
+    let title = if not_found { "No such room" } else { "Something went wrong" };
     view! {
         <Title text=title />
         <main class="page narrow">
@@ -84,13 +77,7 @@ pub(super) struct Live {
 
 #[component]
 fn Conversation(page: RoomPage) -> impl IntoView {
-    let RoomPage {
-        room,
-        me,
-        messages,
-        online,
-        draft_id,
-    } = page;
+    let RoomPage { room, me, messages, online, draft_id } = page;
     let live = Live {
         realtime: use_realtime(),
         timeline: RwSignal::new(Timeline::new(room.slug.clone(), me.clone(), messages)),
@@ -140,36 +127,42 @@ impl Live {
         self.timeline.with_untracked(|t| t.room().to_owned())
     }
 
-    /// Wires the room to the socket. Does nothing on the server.
+    /// Wires the room to the socket and the outbox. Does nothing on the server.
     fn follow(self) {
+        // After hydration: bring back what an earlier visit left unsent, then keep the outbox
+        // in step with every change.
+        Effect::new(move |restored: Option<()>| {
+            let room = self.room();
+            if restored.is_none() {
+                self.timeline.update(|t| {
+                    for unsent in outbox::load(&room) {
+                        t.queue(unsent.client_id, unsent.body);
+                    }
+                });
+                spawn_local(self.flush());
+            }
+            outbox::save(&room, &self.timeline.with(Timeline::outbox));
+        });
         let realtime = self.realtime;
         realtime.on_connect(move || spawn_local(self.catch_up()));
         realtime.on::<MessageSent>(move |event| {
             let author = event.message.author.clone();
-            if self
-                .timeline
-                .try_update(|t| t.apply(event.message))
-                .unwrap_or(false)
-            {
+            if self.timeline.try_update(|t| t.apply(event.message)).unwrap_or(false) {
                 spawn_local(self.fill_gap());
             }
-            self.typing
-                .update(|typing| typing.retain(|t| t.name != author));
+            self.typing.update(|typing| typing.retain(|t| t.name != author));
         });
         realtime.on::<MemberJoined>(move |event| {
             if event.room == self.room() {
                 self.online.set(event.online);
-                self.timeline
-                    .update(|t| t.notice(format!("{} joined", event.name)));
+                self.timeline.update(|t| t.notice(format!("{} joined", event.name)));
             }
         });
         realtime.on::<MemberLeft>(move |event| {
             if event.room == self.room() {
                 self.online.set(event.online);
-                self.timeline
-                    .update(|t| t.notice(format!("{} left", event.name)));
-                self.typing
-                    .update(|typing| typing.retain(|t| t.name != event.name));
+                self.timeline.update(|t| t.notice(format!("{} left", event.name)));
+                self.typing.update(|typing| typing.retain(|t| t.name != event.name));
             }
         });
         realtime.on::<TypingUpdated>(move |event| {
@@ -193,6 +186,11 @@ impl Live {
             }
             Err(error) => leptos::logging::warn!("joining {} failed: {error}", join.room),
         }
+        self.flush().await;
+    }
+
+    /// Sends the queued messages, oldest first.
+    async fn flush(self) {
         for client_id in self.timeline.with_untracked(Timeline::unsent) {
             self.deliver(client_id).await;
         }
@@ -201,10 +199,7 @@ impl Live {
     /// Applies a batch of caught-up messages and keeps asking while more follow or a gap remains.
     async fn absorb(self, mut backlog: Backlog) {
         for _ in 0..MAX_CATCH_UP_BATCHES {
-            let gap = self
-                .timeline
-                .try_update(|t| t.merge(backlog.messages))
-                .unwrap_or(false);
+            let gap = self.timeline.try_update(|t| t.merge(backlog.messages)).unwrap_or(false);
             if backlog.complete && !gap {
                 return;
             }
@@ -225,11 +220,7 @@ impl Live {
     }
 
     async fn fill_gap(self) {
-        self.absorb(Backlog {
-            messages: Vec::new(),
-            complete: false,
-        })
-        .await;
+        self.absorb(Backlog { messages: Vec::new(), complete: false }).await;
     }
 
     /// Shows a message at once as pending and sends it.
@@ -243,26 +234,18 @@ impl Live {
     /// Sends one queued message. Refused: it stays, marked. No answer: it stays queued and is
     /// sent again, with the same client id, so the server stores it once.
     async fn deliver(self, client_id: String) {
-        let Some(command) = self
-            .timeline
-            .try_update(|t| t.start_sending(&client_id))
-            .flatten()
+        let Some(command) = self.timeline.try_update(|t| t.start_sending(&client_id)).flatten()
         else {
             return;
         };
         match self.realtime.emit_with_ack(&command).await {
             Ok(message) => {
-                if self
-                    .timeline
-                    .try_update(|t| t.apply(message))
-                    .unwrap_or(false)
-                {
+                if self.timeline.try_update(|t| t.apply(message)).unwrap_or(false) {
                     self.fill_gap().await;
                 }
             }
             Err(RequestError::Rejected(error)) => {
-                self.timeline
-                    .update(|t| t.send_refused(&client_id, error.message));
+                self.timeline.update(|t| t.send_refused(&client_id, error.message));
             }
             Err(error) => {
                 self.timeline.update(|t| t.send_interrupted(&client_id));
@@ -288,10 +271,7 @@ impl Live {
         self.last_keystroke.set_value(now);
         if now - self.typing_sent.get_value() > TYPING_RENEW_MS {
             self.typing_sent.set_value(now);
-            self.realtime.emit(&SetTyping {
-                room: self.room(),
-                typing: true,
-            });
+            self.realtime.emit(&SetTyping { room: self.room(), typing: true });
         }
         set_timeout(
             move || {
@@ -306,10 +286,7 @@ impl Live {
     fn stop_typing(self) {
         if self.typing_sent.get_value() != 0.0 {
             self.typing_sent.set_value(0.0);
-            self.realtime.emit(&SetTyping {
-                room: self.room(),
-                typing: false,
-            });
+            self.realtime.emit(&SetTyping { room: self.room(), typing: false });
         }
     }
 
@@ -317,18 +294,12 @@ impl Live {
         self.typing.update(|list| {
             list.retain(|t| t.name != name);
             if typing {
-                list.push(Typist {
-                    name,
-                    until: now_millis() + TYPING_SHOWN_MS,
-                });
+                list.push(Typist { name, until: now_millis() + TYPING_SHOWN_MS });
             }
         });
         if typing {
             set_timeout(
-                move || {
-                    self.typing
-                        .update(|list| list.retain(|t| t.until > now_millis()))
-                },
+                move || self.typing.update(|list| list.retain(|t| t.until > now_millis())),
                 Duration::from_millis(TYPING_SHOWN_MS as u64 + 50),
             );
         }

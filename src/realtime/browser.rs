@@ -20,9 +20,7 @@ fn set(object: &js_sys::Object, key: &str, value: JsValue) {
 }
 
 fn function(handler: impl Fn(JsValue) + 'static) -> js_sys::Function {
-    Closure::<dyn Fn(JsValue)>::new(handler)
-        .into_js_value()
-        .unchecked_into()
+    Closure::<dyn Fn(JsValue)>::new(handler).into_js_value().unchecked_into()
 }
 
 fn browser_online() -> bool {
@@ -33,11 +31,7 @@ fn browser_online() -> bool {
 /// is hydrated. Offline, the socket is closed on purpose: socket.io would otherwise wait for a
 /// ping timeout (tens of seconds) before noticing.
 pub(super) fn track_connection(realtime: Realtime) {
-    let Realtime {
-        state,
-        transport,
-        socket,
-    } = realtime;
+    let Realtime { state, transport, socket } = realtime;
     socket.with_value(|s| {
         s.on(
             "connect",
@@ -126,13 +120,10 @@ pub(super) async fn emit_with_ack<T: Serialize>(
     // socket.io-client would buffer an emit made while disconnected and send it on reconnect;
     // callers keep their own queue and retry with the same client id, so refuse instead.
     let promise = realtime.socket.with_value(|s| {
-        s.connected()
-            .then(|| s.timeout(ACK_TIMEOUT_MS).emit_with_ack(event, &payload))
+        s.connected().then(|| s.timeout(ACK_TIMEOUT_MS).emit_with_ack(event, &payload))
     });
     let promise = promise.ok_or(RequestError::Disconnected)?;
-    wasm_bindgen_futures::JsFuture::from(promise)
-        .await
-        .map_err(|_| RequestError::Timeout)
+    wasm_bindgen_futures::JsFuture::from(promise).await.map_err(|_| RequestError::Timeout)
 }
 
 pub(super) fn new_client_id() -> String {

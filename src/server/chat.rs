@@ -30,10 +30,7 @@ fn channel(room: &str) -> String {
 }
 
 fn not_identified() -> ProtocolError {
-    ProtocolError::new(
-        ErrorCode::NotIdentified,
-        "Choose a display name before chatting.",
-    )
+    ProtocolError::new(ErrorCode::NotIdentified, "Choose a display name before chatting.")
 }
 
 async fn broadcast<B: Broadcast>(to: BroadcastOperators, event: &B) {
@@ -42,10 +39,8 @@ async fn broadcast<B: Broadcast>(to: BroadcastOperators, event: &B) {
         // Some receivers were closing or had a full queue. Nothing is lost: they notice the gap
         // in positions (or rejoin) and fetch what they missed.
         Err(BroadcastError::Socket(failures)) => {
-            let full = failures
-                .iter()
-                .filter(|f| matches!(f, SocketError::InternalChannelFull))
-                .count();
+            let full =
+                failures.iter().filter(|f| matches!(f, SocketError::InternalChannelFull)).count();
             if full > 0 {
                 tracing::warn!(
                     "{}: {full} receiver queue(s) full, broadcast dropped for them",
@@ -59,17 +54,11 @@ async fn broadcast<B: Broadcast>(to: BroadcastOperators, event: &B) {
 
 impl Chat {
     async fn existing_room(&self, slug: &str) -> Result<Room, AppError> {
-        let found = if slug.len() <= MAX_ROOM_CHARS {
-            store::room(&self.pool, slug).await?
-        } else {
-            None
-        };
+        let found =
+            if slug.len() <= MAX_ROOM_CHARS { store::room(&self.pool, slug).await? } else { None };
         found.ok_or_else(|| {
-            ProtocolError::new(
-                ErrorCode::UnknownRoom,
-                format!("There is no room called {slug:?}."),
-            )
-            .into()
+            ProtocolError::new(ErrorCode::UnknownRoom, format!("There is no room called {slug:?}."))
+                .into()
         })
     }
 
@@ -96,13 +85,8 @@ impl Chat {
         )
         .await?;
         if stored_now {
-            broadcast(
-                self.io.to(channel(&room.slug)),
-                &MessageSent {
-                    message: message.clone(),
-                },
-            )
-            .await;
+            broadcast(self.io.to(channel(&room.slug)), &MessageSent { message: message.clone() })
+                .await;
         }
         Ok(message)
     }
@@ -123,27 +107,16 @@ impl Chat {
                 store::add_presence(&self.pool, &socket.id.to_string(), &room.slug, name).await?;
             if first {
                 let online = store::online(&self.pool, &room.slug).await?;
-                let event = MemberJoined {
-                    room: room.slug.clone(),
-                    name: name.to_owned(),
-                    online,
-                };
+                let event = MemberJoined { room: room.slug.clone(), name: name.to_owned(), online };
                 broadcast(socket.to(channel(&room.slug)), &event).await;
             }
         }
         let online = store::online(&self.pool, &room.slug).await?;
         let backlog = match input.after {
             Some(after) => self.backlog(&room.slug, after).await?,
-            None => Backlog {
-                messages: Vec::new(),
-                complete: true,
-            },
+            None => Backlog { messages: Vec::new(), complete: true },
         };
-        Ok(Joined {
-            room,
-            online,
-            backlog,
-        })
+        Ok(Joined { room, online, backlog })
     }
 
     pub async fn list_messages(&self, input: ListMessages) -> Result<Backlog, AppError> {
@@ -171,11 +144,8 @@ impl Chat {
         if !store::is_present(&self.pool, &socket.id.to_string(), &room.slug).await? {
             return Err(ProtocolError::new(ErrorCode::NotInRoom, "Join the room first.").into());
         }
-        let event = TypingUpdated {
-            room: room.slug.clone(),
-            name: name.to_owned(),
-            typing: input.typing,
-        };
+        let event =
+            TypingUpdated { room: room.slug.clone(), name: name.to_owned(), typing: input.typing };
         broadcast(socket.to(channel(&room.slug)), &event).await;
         Ok(())
     }
@@ -190,17 +160,11 @@ impl Chat {
             }
         };
         for departure in departures.into_iter().filter(|d| d.last) {
-            let online = store::online(&self.pool, &departure.room)
-                .await
-                .unwrap_or_else(|error| {
-                    tracing::error!("online list for {} failed: {error}", departure.room);
-                    Vec::new()
-                });
-            let event = MemberLeft {
-                room: departure.room.clone(),
-                name: departure.name,
-                online,
-            };
+            let online = store::online(&self.pool, &departure.room).await.unwrap_or_else(|error| {
+                tracing::error!("online list for {} failed: {error}", departure.room);
+                Vec::new()
+            });
+            let event = MemberLeft { room: departure.room.clone(), name: departure.name, online };
             broadcast(self.io.to(channel(&departure.room)), &event).await;
         }
     }
@@ -210,13 +174,7 @@ impl Chat {
         let room = self.existing_room(slug).await?;
         let messages = store::latest_messages(&self.pool, &room.slug, PAGE_MESSAGES).await?;
         let online = store::online(&self.pool, &room.slug).await?;
-        Ok(RoomPage {
-            room,
-            me,
-            messages,
-            online,
-            draft_id: uuid::Uuid::new_v4().to_string(),
-        })
+        Ok(RoomPage { room, me, messages, online, draft_id: uuid::Uuid::new_v4().to_string() })
     }
 }
 

@@ -29,15 +29,10 @@ impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         let leptos_file = std::env::var("PARLEY_LEPTOS_CONFIG")
             .unwrap_or_else(|_| DEFAULT_LEPTOS_CONFIG.to_owned());
-        let file = Path::new(&leptos_file)
-            .exists()
-            .then_some(leptos_file.as_str());
+        let file = Path::new(&leptos_file).exists().then_some(leptos_file.as_str());
         let leptos = get_configuration(file)?.leptos_options;
         let database_url = std::env::var("PARLEY_DATABASE_URL")
             .unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
-        Ok(Self {
-            leptos,
-            database_url,
-        })
+        Ok(Self { leptos, database_url })
     }
 }

@@ -68,10 +68,7 @@ pub enum StartError {
     #[error(transparent)]
     Store(#[from] store::OpenError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: SocketAddr, source: std::io::Error },
 }
 
 /// A bound, ready server. Tests start it on port 0 with a fresh database.
@@ -90,28 +87,15 @@ impl Server {
             .with_state(pool.clone())
             .build_layer();
         io.ns("/", socket::on_connect.with(socket::accept));
-        let state = AppState {
-            leptos: config.leptos.clone(),
-            chat: Chat {
-                pool,
-                io: io.clone(),
-            },
-        };
+        let state = AppState { leptos: config.leptos.clone(), chat: Chat { pool, io: io.clone() } };
         let addr = config.leptos.site_addr;
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| StartError::Bind { addr, source })?;
-        Ok(Self {
-            listener,
-            app: router(state, sockets),
-            io,
-        })
+        let listener =
+            TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
+        Ok(Self { listener, app: router(state, sockets), io })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .unwrap_or_else(|_| ([0, 0, 0, 0], 0).into())
+        self.listener.local_addr().unwrap_or_else(|_| ([0, 0, 0, 0], 0).into())
     }
 
     /// Serves until `signal` completes, then closes every socket (so clients reconnect and
@@ -130,10 +114,7 @@ impl Server {
             tracing::info!("shutting down");
             io.close().await;
         };
-        if let Err(error) = axum::serve(listener, self.app)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
+        if let Err(error) = axum::serve(listener, self.app).with_graceful_shutdown(shutdown).await {
             tracing::error!("server error: {error}");
         }
     }

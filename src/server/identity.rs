@@ -40,13 +40,7 @@ mod tests {
     #[test]
     fn names_round_trip_through_the_cookie() {
         let set = set_cookie("José O'Neil").expect("header value");
-        let pair = set
-            .to_str()
-            .expect("ascii")
-            .split(';')
-            .next()
-            .expect("pair")
-            .to_owned();
+        let pair = set.to_str().expect("ascii").split(';').next().expect("pair").to_owned();
         let mut headers = HeaderMap::new();
         headers.insert(
             header::COOKIE,
@@ -58,10 +52,7 @@ mod tests {
     #[test]
     fn an_invalid_name_in_a_cookie_is_no_name() {
         let mut headers = HeaderMap::new();
-        headers.insert(
-            header::COOKIE,
-            HeaderValue::from_static("parley_name=%3Cb%3E"),
-        );
+        headers.insert(header::COOKIE, HeaderValue::from_static("parley_name=%3Cb%3E"));
         assert_eq!(from_headers(&headers), None);
     }
 }

@@ -2,17 +2,47 @@
 //! payload, calls the use case and acknowledges. A payload of the wrong shape gets an
 //! `invalid_payload` error ack instead of silence; the connection stays up.
 
-use super::{chat::Chat, identity};
+use super::{chat::Chat, error::AppError, identity};
 use crate::protocol::{
     Ack, Command, ErrorCode, JoinRoom, ListMessages, ProtocolError, SendMessage, SetTyping,
 };
-use socketioxide::extract::{AckSender, MaybeExtension, SocketRef, State, TryData};
-use socketioxide::SocketIo;
+use socketioxide::adapter::LocalAdapter;
+use socketioxide::extract::{AckSender, SocketRef, State, StateNotFound, TryData};
+use socketioxide::handler::{FromMessageParts, Value};
+use socketioxide::{socket::Socket, ParserError, SocketIo};
 use sqlx::SqlitePool;
+use std::{future::Future, sync::Arc};
 
-/// Who this connection speaks for, read once from the handshake's cookie.
+/// Who a connection speaks for, read once from the handshake's cookie.
 #[derive(Clone, Debug)]
-pub struct Speaker(pub Option<String>);
+struct Speaker(Option<String>);
+
+/// What every command handler needs: the use cases, and the name the connection speaks for.
+struct Caller {
+    chat: Chat,
+    name: Option<String>,
+}
+
+impl FromMessageParts<LocalAdapter> for Caller {
+    type Error = StateNotFound<SqlitePool>;
+
+    fn from_message_parts(
+        socket: &Arc<Socket>,
+        value: &mut Value,
+        ack_id: &Option<i64>,
+    ) -> Result<Self, Self::Error> {
+        let State(pool) = State::<SqlitePool>::from_message_parts(socket, value, ack_id)?;
+        let Ok(io) = SocketIo::from_message_parts(socket, value, ack_id);
+        let name = socket.extensions.get::<Speaker>().and_then(|Speaker(name)| name);
+        Ok(Self { chat: Chat { pool, io }, name })
+    }
+}
+
+impl Caller {
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+}
 
 /// Runs before socket.io confirms the connection to the client, so every handler is in place
 /// before the first event can arrive. (socketioxide spawns the connect handler itself as a task;
@@ -37,89 +67,50 @@ pub async fn accept(socket: SocketRef) -> Result<(), std::convert::Infallible> {
 /// The connect handler proper has nothing left to do: see [`accept`].
 pub async fn on_connect() {}
 
-async fn send_message(
-    io: SocketIo,
-    State(pool): State<SqlitePool>,
-    MaybeExtension(speaker): MaybeExtension<Speaker>,
-    TryData(input): TryData<SendMessage>,
-    ack: AckSender,
-) {
-    let reply = match input {
-        Ok(input) => Chat { pool, io }
-            .post_message(name(&speaker), input)
-            .await
-            .map_err(Into::into),
-        Err(error) => Err(invalid_payload::<SendMessage>(error)),
-    };
-    answer::<SendMessage>(ack, reply);
+async fn send_message(caller: Caller, TryData(input): TryData<SendMessage>, ack: AckSender) {
+    let work = input.map(|input| caller.chat.post_message(caller.name(), input));
+    respond::<SendMessage>(ack, work).await;
 }
 
 async fn join_room(
     socket: SocketRef,
-    io: SocketIo,
-    State(pool): State<SqlitePool>,
-    MaybeExtension(speaker): MaybeExtension<Speaker>,
+    caller: Caller,
     TryData(input): TryData<JoinRoom>,
     ack: AckSender,
 ) {
-    let reply = match input {
-        Ok(input) => Chat { pool, io }
-            .join_room(&socket, name(&speaker), input)
-            .await
-            .map_err(Into::into),
-        Err(error) => Err(invalid_payload::<JoinRoom>(error)),
-    };
-    answer::<JoinRoom>(ack, reply);
+    let work = input.map(|input| caller.chat.join_room(&socket, caller.name(), input));
+    respond::<JoinRoom>(ack, work).await;
 }
 
-async fn list_messages(
-    io: SocketIo,
-    State(pool): State<SqlitePool>,
-    TryData(input): TryData<ListMessages>,
-    ack: AckSender,
-) {
-    let reply = match input {
-        Ok(input) => Chat { pool, io }
-            .list_messages(input)
-            .await
-            .map_err(Into::into),
-        Err(error) => Err(invalid_payload::<ListMessages>(error)),
-    };
-    answer::<ListMessages>(ack, reply);
+async fn list_messages(caller: Caller, TryData(input): TryData<ListMessages>, ack: AckSender) {
+    let work = input.map(|input| caller.chat.list_messages(input));
+    respond::<ListMessages>(ack, work).await;
 }
 
 async fn set_typing(
     socket: SocketRef,
-    io: SocketIo,
-    State(pool): State<SqlitePool>,
-    MaybeExtension(speaker): MaybeExtension<Speaker>,
+    caller: Caller,
     TryData(input): TryData<SetTyping>,
     ack: AckSender,
 ) {
-    let reply = match input {
-        Ok(input) => Chat { pool, io }
-            .set_typing(&socket, name(&speaker), input)
-            .await
-            .map_err(Into::into),
-        Err(error) => Err(invalid_payload::<SetTyping>(error)),
+    let work = input.map(|input| caller.chat.set_typing(&socket, caller.name(), input));
+    respond::<SetTyping>(ack, work).await;
+}
+
+/// Runs a command's use case, or refuses a payload that did not decode, and acknowledges either
+/// way (if the client asked for an ack). A failed ack means the socket is gone or its queue is
+/// full; the client's own timeout and retry cover that, so it is only logged.
+async fn respond<C: Command>(
+    ack: AckSender,
+    work: Result<impl Future<Output = Result<C::Reply, AppError>>, ParserError>,
+) {
+    let reply = match work {
+        Ok(work) => work.await.map_err(ProtocolError::from),
+        Err(error) => Err(ProtocolError::new(
+            ErrorCode::InvalidPayload,
+            format!("Invalid {} payload: {error}", C::NAME),
+        )),
     };
-    answer::<SetTyping>(ack, reply);
-}
-
-fn name(speaker: &Option<Speaker>) -> Option<&str> {
-    speaker.as_ref().and_then(|Speaker(name)| name.as_deref())
-}
-
-fn invalid_payload<C: Command>(error: impl std::fmt::Display) -> ProtocolError {
-    ProtocolError::new(
-        ErrorCode::InvalidPayload,
-        format!("Invalid {} payload: {error}", C::NAME),
-    )
-}
-
-/// Sends the ack, if the client asked for one. A failed send means the socket is gone or its
-/// queue is full; the client's own timeout and retry cover that, so it is only logged.
-fn answer<C: Command>(ack: AckSender, reply: Result<C::Reply, ProtocolError>) {
     if let Err(error) = ack.send(&Ack::from(reply)) {
         tracing::warn!("ack for {} not sent: {error}", C::NAME);
     }

@@ -11,10 +11,7 @@ pub enum OpenError {
     #[error("invalid database URL {url:?}: {source}")]
     Url { url: String, source: sqlx::Error },
     #[error("cannot create the database folder {path}: {source}")]
-    Folder {
-        path: String,
-        source: std::io::Error,
-    },
+    Folder { path: String, source: std::io::Error },
     #[error("cannot open the database: {0}")]
     Connect(sqlx::Error),
     #[error("database migration failed: {0}")]
@@ -25,24 +22,15 @@ pub enum OpenError {
 /// over from a previous run.
 pub async fn open(url: &str) -> Result<SqlitePool, OpenError> {
     let options = SqliteConnectOptions::from_str(url)
-        .map_err(|source| OpenError::Url {
-            url: url.to_owned(),
-            source,
-        })?
+        .map_err(|source| OpenError::Url { url: url.to_owned(), source })?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5));
-    if let Some(folder) = options
-        .get_filename()
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(folder).map_err(|source| OpenError::Folder {
-            path: folder.display().to_string(),
-            source,
-        })?;
+    if let Some(folder) = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)
+            .map_err(|source| OpenError::Folder { path: folder.display().to_string(), source })?;
     }
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
@@ -50,10 +38,7 @@ pub async fn open(url: &str) -> Result<SqlitePool, OpenError> {
         .await
         .map_err(OpenError::Connect)?;
     sqlx::migrate!("./migrations").run(&pool).await?;
-    sqlx::query("DELETE FROM presence")
-        .execute(&pool)
-        .await
-        .map_err(OpenError::Connect)?;
+    sqlx::query("DELETE FROM presence").execute(&pool).await.map_err(OpenError::Connect)?;
     Ok(pool)
 }
 
@@ -204,11 +189,7 @@ pub async fn remove_presence(
                 .bind(&name)
                 .fetch_one(pool)
                 .await?;
-        departures.push(Departure {
-            room,
-            name,
-            last: remaining == 0,
-        });
+        departures.push(Departure { room, name, last: remaining == 0 });
     }
     Ok(departures)
 }

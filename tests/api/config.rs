@@ -24,10 +24,7 @@ fn leptos_toml_and_cargo_toml_agree() {
     }
     for (key, value) in &deployed {
         if let Some(other) = build.get(key) {
-            assert_eq!(
-                value, other,
-                "{key} differs between Leptos.toml and Cargo.toml"
-            );
+            assert_eq!(value, other, "{key} differs between Leptos.toml and Cargo.toml");
         }
     }
 }
@@ -38,12 +35,6 @@ fn the_server_reads_leptos_toml() {
         .expect("Leptos.toml parses")
         .leptos_options;
     let deployed = leptos_table("Leptos.toml");
-    assert_eq!(
-        options.output_name.as_ref(),
-        deployed["output-name"].as_str().unwrap_or_default()
-    );
-    assert_eq!(
-        options.site_addr.to_string(),
-        deployed["site-addr"].as_str().unwrap_or_default()
-    );
+    assert_eq!(options.output_name.as_ref(), deployed["output-name"].as_str().unwrap_or_default());
+    assert_eq!(options.site_addr.to_string(), deployed["site-addr"].as_str().unwrap_or_default());
 }

@@ -32,23 +32,13 @@ impl TestApp {
             .site_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
             .build();
         let database_url = format!("sqlite:{}", dir.path().join("parley.db").display());
-        let server = Server::start(Config {
-            leptos,
-            database_url,
-        })
-        .await
-        .expect("server starts");
+        let server = Server::start(Config { leptos, database_url }).await.expect("server starts");
         let addr = server.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run_until(async {
             let _ = stopped.await;
         }));
-        Self {
-            addr,
-            dir,
-            stop,
-            task,
-        }
+        Self { addr, dir, stop, task }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -87,10 +77,7 @@ impl TestApp {
         let mut headers = reqwest::header::HeaderMap::new();
         if let Some(name) = name {
             let cookie = format!("parley_name={}", urlencode(name));
-            headers.insert(
-                reqwest::header::COOKIE,
-                cookie.parse().expect("cookie header"),
-            );
+            headers.insert(reqwest::header::COOKIE, cookie.parse().expect("cookie header"));
         }
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -174,10 +161,8 @@ impl TestClient {
             })
             .await
             .expect("emit");
-        let ack = tokio::time::timeout(PATIENCE, receiver)
-            .await
-            .expect("ack in time")
-            .expect("ack");
+        let ack =
+            tokio::time::timeout(PATIENCE, receiver).await.expect("ack in time").expect("ack");
         // rust_socketio hands over an ack's arguments as one JSON array.
         match ack {
             Value::Array(mut args) if args.len() == 1 => args.remove(0),
@@ -186,9 +171,8 @@ impl TestClient {
     }
 
     pub async fn request<C: Command>(&self, command: &C) -> Ack<C::Reply> {
-        let raw = self
-            .request_raw(C::NAME, serde_json::to_value(command).expect("serialize"))
-            .await;
+        let raw =
+            self.request_raw(C::NAME, serde_json::to_value(command).expect("serialize")).await;
         serde_json::from_value(raw.clone())
             .unwrap_or_else(|e| panic!("ack of {}: {e}: {raw}", C::NAME))
     }
@@ -202,11 +186,7 @@ impl TestClient {
     }
 
     pub async fn join(&self, room: &str) -> Joined {
-        self.ok(&JoinRoom {
-            room: room.into(),
-            after: None,
-        })
-        .await
+        self.ok(&JoinRoom { room: room.into(), after: None }).await
     }
 
     /// The next event received, whatever it is.

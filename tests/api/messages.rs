@@ -6,11 +6,7 @@ use parley::protocol::{Ack, ErrorCode, JoinRoom, ListMessages, MessageSent, Send
 use serde_json::json;
 
 fn send(client_id: &str, body: &str) -> SendMessage {
-    SendMessage {
-        room: "lobby".into(),
-        client_id: client_id.into(),
-        body: body.into(),
-    }
+    SendMessage { room: "lobby".into(), client_id: client_id.into(), body: body.into() }
 }
 
 #[tokio::test]
@@ -23,10 +19,7 @@ async fn a_message_reaches_everyone_in_the_room_including_the_sender() {
     let stored = ada.ok(&send("c-1", "  Hello, Bob!  ")).await;
     assert_eq!(stored.author, "Ada");
     assert_eq!(stored.body, "Hello, Bob!", "bodies are trimmed");
-    assert_eq!(
-        (stored.room.as_str(), stored.seq, stored.client_id.as_str()),
-        ("lobby", 1, "c-1")
-    );
+    assert_eq!((stored.room.as_str(), stored.seq, stored.client_id.as_str()), ("lobby", 1, "c-1"));
 
     assert_eq!(ada.next::<MessageSent>().await.message, stored);
     assert_eq!(bob.next::<MessageSent>().await.message, stored);
@@ -43,10 +36,7 @@ async fn a_resent_client_id_is_stored_and_broadcast_once() {
     let mut ada = app.member("Ada").await;
     let first = ada.ok(&send("same-id", "once")).await;
     let again = ada.ok(&send("same-id", "once")).await;
-    assert_eq!(
-        first, again,
-        "the retry is acknowledged with the stored message"
-    );
+    assert_eq!(first, again, "the retry is acknowledged with the stored message");
 
     let next = ada.ok(&send("other-id", "twice?")).await;
     assert_eq!(next.seq, 2);
@@ -54,12 +44,7 @@ async fn a_resent_client_id_is_stored_and_broadcast_once() {
     // Had the retry been broadcast, it would arrive before this one.
     assert_eq!(ada.next::<MessageSent>().await.message, next);
 
-    let listed = ada
-        .ok(&ListMessages {
-            room: "lobby".into(),
-            after: 0,
-        })
-        .await;
+    let listed = ada.ok(&ListMessages { room: "lobby".into(), after: 0 }).await;
     assert_eq!(listed.messages, vec![first, next]);
 }
 
@@ -72,42 +57,21 @@ async fn bad_input_gets_an_error_ack_and_changes_nothing() {
     let too_long = "x".repeat(MAX_MESSAGE_CHARS + 1);
 
     let cases = [
-        (
-            json!({"room": "lobby", "client_id": "a", "body": ""}),
-            ErrorCode::EmptyMessage,
-        ),
-        (
-            json!({"room": "lobby", "client_id": "b", "body": " \n\t "}),
-            ErrorCode::EmptyMessage,
-        ),
-        (
-            json!({"room": "lobby", "client_id": "c", "body": too_long}),
-            ErrorCode::MessageTooLong,
-        ),
+        (json!({"room": "lobby", "client_id": "a", "body": ""}), ErrorCode::EmptyMessage),
+        (json!({"room": "lobby", "client_id": "b", "body": " \n\t "}), ErrorCode::EmptyMessage),
+        (json!({"room": "lobby", "client_id": "c", "body": too_long}), ErrorCode::MessageTooLong),
         (
             json!({"room": "lobby", "client_id": "d", "body": "bell\u{7}"}),
             ErrorCode::InvalidMessage,
         ),
-        (
-            json!({"room": "nowhere", "client_id": "e", "body": "hi"}),
-            ErrorCode::UnknownRoom,
-        ),
+        (json!({"room": "nowhere", "client_id": "e", "body": "hi"}), ErrorCode::UnknownRoom),
         (
             json!({"room": "lobby", "client_id": "has space", "body": "hi"}),
             ErrorCode::InvalidClientId,
         ),
-        (
-            json!({"room": "lobby", "client_id": "", "body": "hi"}),
-            ErrorCode::InvalidClientId,
-        ),
-        (
-            json!({"room": "lobby", "body": "no client id"}),
-            ErrorCode::InvalidPayload,
-        ),
-        (
-            json!({"room": "lobby", "client_id": "f", "body": 42}),
-            ErrorCode::InvalidPayload,
-        ),
+        (json!({"room": "lobby", "client_id": "", "body": "hi"}), ErrorCode::InvalidClientId),
+        (json!({"room": "lobby", "body": "no client id"}), ErrorCode::InvalidPayload),
+        (json!({"room": "lobby", "client_id": "f", "body": 42}), ErrorCode::InvalidPayload),
         (json!("just a string"), ErrorCode::InvalidPayload),
         (json!([1, 2, 3]), ErrorCode::InvalidPayload),
     ];
@@ -159,20 +123,10 @@ async fn history_survives_a_restart_and_catch_up_returns_what_was_missed() {
 
     // A client that last saw position 1 gets exactly what followed.
     let ada = app.client(Some("Ada")).await;
-    let joined = ada
-        .ok(&JoinRoom {
-            room: "lobby".into(),
-            after: Some(1),
-        })
-        .await;
+    let joined = ada.ok(&JoinRoom { room: "lobby".into(), after: Some(1) }).await;
     assert_eq!(joined.backlog.messages, vec![two.clone()]);
     assert!(joined.backlog.complete);
-    let all = ada
-        .ok(&ListMessages {
-            room: "lobby".into(),
-            after: 0,
-        })
-        .await;
+    let all = ada.ok(&ListMessages { room: "lobby".into(), after: 0 }).await;
     assert_eq!(all.messages, vec![one, two]);
     app.stop().await;
 }
@@ -183,24 +137,13 @@ async fn catch_up_comes_in_bounded_batches() {
     let ada = app.member("Ada").await;
     let total = parley::protocol::Backlog::MAX + 5;
     for i in 0..total {
-        ada.ok(&send(&format!("m{i}"), &format!("message {i}")))
-            .await;
+        ada.ok(&send(&format!("m{i}"), &format!("message {i}"))).await;
     }
-    let first = ada
-        .ok(&ListMessages {
-            room: "lobby".into(),
-            after: 0,
-        })
-        .await;
+    let first = ada.ok(&ListMessages { room: "lobby".into(), after: 0 }).await;
     assert_eq!(first.messages.len() as i64, parley::protocol::Backlog::MAX);
     assert!(!first.complete);
     let last_seen = first.messages.last().map(|m| m.seq).unwrap_or_default();
-    let rest = ada
-        .ok(&ListMessages {
-            room: "lobby".into(),
-            after: last_seen,
-        })
-        .await;
+    let rest = ada.ok(&ListMessages { room: "lobby".into(), after: last_seen }).await;
     assert_eq!(rest.messages.len(), 5);
     assert!(rest.complete);
     assert_eq!(rest.messages.last().map(|m| m.seq), Some(total));

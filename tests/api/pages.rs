@@ -12,11 +12,8 @@ async fn post_form(
     from: &str,
     form: &[(&str, &str)],
 ) -> reqwest::Response {
-    let body = form
-        .iter()
-        .map(|(k, v)| format!("{k}={}", urlencode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
+    let body =
+        form.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect::<Vec<_>>().join("&");
     app.http(name)
         .post(app.url(path))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -67,24 +64,13 @@ async fn choosing_a_name_sets_the_cookie_and_goes_to_the_lobby() {
         .get(header::SET_COOKIE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    assert!(
-        cookie.starts_with("parley_name=Ada%20Lovelace;"),
-        "{cookie}"
-    );
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
-    );
+    assert!(cookie.starts_with("parley_name=Ada%20Lovelace;"), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
 
     // Only local paths are followed.
-    let response = post_form(
-        &app,
-        None,
-        "/api/set_name",
-        "/",
-        &[("name", "Ada"), ("next", "//evil.example")],
-    )
-    .await;
+    let response =
+        post_form(&app, None, "/api/set_name", "/", &[("name", "Ada"), ("next", "//evil.example")])
+            .await;
     assert_eq!(location(&response), "/r/lobby");
 }
 
@@ -98,10 +84,7 @@ async fn an_invalid_name_is_refused_with_an_error_on_the_page() {
     assert!(back.contains("__err="), "{back}");
     let path = back.trim_start_matches(&app.url(""));
     let (_, html) = page(&app, None, path).await;
-    assert!(
-        html.contains("A display name can hold letters, digits, spaces"),
-        "{html}"
-    );
+    assert!(html.contains("A display name can hold letters, digits, spaces"), "{html}");
 }
 
 #[tokio::test]
@@ -117,19 +100,10 @@ async fn the_room_page_renders_history_as_text() {
 
     let (status, html) = page(&app, Some("Ada"), "/r/lobby").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(
-        html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; more"),
-        "{html}"
-    );
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; more"), "{html}");
     assert!(!html.contains("<script>alert(1)"));
-    assert!(
-        html.contains(r#"action="/api/post_message""#),
-        "the no-JS form is there"
-    );
-    assert!(
-        html.contains("1 online"),
-        "Ada is online through her socket"
-    );
+    assert!(html.contains(r#"action="/api/post_message""#), "the no-JS form is there");
+    assert!(html.contains("1 online"), "Ada is online through her socket");
 
     // Without a name, the history is readable and the page asks for a name instead of a message.
     let (status, html) = page(&app, None, "/r/lobby").await;
@@ -144,38 +118,22 @@ async fn the_room_page_renders_history_as_text() {
 #[tokio::test]
 async fn unknown_pages_and_rooms_are_404() {
     let app = TestApp::spawn().await;
-    assert_eq!(
-        page(&app, None, "/r/nowhere").await.0,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        page(&app, None, "/no/such/page").await.0,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(page(&app, None, "/r/nowhere").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(page(&app, None, "/no/such/page").await.0, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn a_form_post_is_stored_once_and_broadcast_live() {
     let app = TestApp::spawn().await;
     let mut watcher = app.member("Watcher").await;
-    let form = [
-        ("room", "lobby"),
-        ("client_id", "draft-1"),
-        ("body", "from a form"),
-    ];
+    let form = [("room", "lobby"), ("client_id", "draft-1"), ("body", "from a form")];
 
     let response = post_form(&app, Some("Ada"), "/api/post_message", "/r/lobby", &form).await;
     assert_eq!(response.status(), StatusCode::FOUND);
     // leptos leaves an empty query ("?") where it stripped a previous error.
-    assert_eq!(
-        location(&response).trim_end_matches('?'),
-        app.url("/r/lobby")
-    );
+    assert_eq!(location(&response).trim_end_matches('?'), app.url("/r/lobby"));
     let live = watcher.next::<MessageSent>().await.message;
-    assert_eq!(
-        (live.author.as_str(), live.body.as_str(), live.seq),
-        ("Ada", "from a form", 1)
-    );
+    assert_eq!((live.author.as_str(), live.body.as_str(), live.seq), ("Ada", "from a form", 1));
 
     // Posting the same form again (a reload, a double click) stores nothing new.
     post_form(&app, Some("Ada"), "/api/post_message", "/r/lobby", &form).await;
@@ -208,24 +166,11 @@ async fn a_bad_form_post_shows_the_error_and_stores_nothing() {
         &[("room", "lobby"), ("client_id", "e"), ("body", "who am I")],
     )
     .await;
-    let (_, html) = page(
-        &app,
-        None,
-        location(&response).trim_start_matches(&app.url("")),
-    )
-    .await;
-    assert!(
-        html.contains("Choose a display name before chatting."),
-        "{html}"
-    );
+    let (_, html) = page(&app, None, location(&response).trim_start_matches(&app.url(""))).await;
+    assert!(html.contains("Choose a display name before chatting."), "{html}");
 
     let watcher = app.client(None).await;
-    let all = watcher
-        .ok(&parley::protocol::ListMessages {
-            room: "lobby".into(),
-            after: 0,
-        })
-        .await;
+    let all = watcher.ok(&parley::protocol::ListMessages { room: "lobby".into(), after: 0 }).await;
     assert!(all.messages.is_empty());
 }
 

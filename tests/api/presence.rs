@@ -6,11 +6,7 @@ use parley::protocol::{
 };
 
 fn send(client_id: &str) -> SendMessage {
-    SendMessage {
-        room: "lobby".into(),
-        client_id: client_id.into(),
-        body: "ping".into(),
-    }
+    SendMessage { room: "lobby".into(), client_id: client_id.into(), body: "ping".into() }
 }
 
 #[tokio::test]
@@ -35,10 +31,7 @@ async fn join_and_leave_notices_go_to_everyone_but_the_person_concerned() {
 
     bob.disconnect().await;
     let left = ada.next::<MemberLeft>().await;
-    assert_eq!(
-        (left.name.as_str(), left.online),
-        ("Bob", vec!["Ada".to_owned()])
-    );
+    assert_eq!((left.name.as_str(), left.online), ("Bob", vec!["Ada".to_owned()]));
 }
 
 #[tokio::test]
@@ -53,10 +46,7 @@ async fn a_person_with_two_tabs_is_counted_and_announced_once() {
     bob_tab_one.disconnect().await;
     // Bob is still here through his second tab: the next thing Ada hears is a message.
     bob_tab_two.ok(&send("still-here")).await;
-    assert_eq!(
-        ada.next::<MessageSent>().await.message.client_id,
-        "still-here"
-    );
+    assert_eq!(ada.next::<MessageSent>().await.message.client_id, "still-here");
 
     bob_tab_two.disconnect().await;
     assert_eq!(ada.next::<MemberLeft>().await.name, "Bob");
@@ -69,18 +59,10 @@ async fn typing_reaches_the_others_only() {
     let mut bob = app.member("Bob").await;
     let _ = ada.next::<MemberJoined>().await;
 
-    bob.ok(&SetTyping {
-        room: "lobby".into(),
-        typing: true,
-    })
-    .await;
+    bob.ok(&SetTyping { room: "lobby".into(), typing: true }).await;
     let typing = ada.next::<TypingUpdated>().await;
     assert_eq!((typing.name.as_str(), typing.typing), ("Bob", true));
-    bob.ok(&SetTyping {
-        room: "lobby".into(),
-        typing: false,
-    })
-    .await;
+    bob.ok(&SetTyping { room: "lobby".into(), typing: false }).await;
     assert!(!ada.next::<TypingUpdated>().await.typing);
 
     // Bob heard nothing of his own typing.
@@ -92,13 +74,7 @@ async fn typing_reaches_the_others_only() {
 async fn typing_outside_a_joined_room_is_refused() {
     let app = TestApp::spawn().await;
     let carol = app.client(Some("Carol")).await;
-    match carol
-        .request(&SetTyping {
-            room: "lobby".into(),
-            typing: true,
-        })
-        .await
-    {
+    match carol.request(&SetTyping { room: "lobby".into(), typing: true }).await {
         Ack::Error(error) => assert_eq!(error.code, ErrorCode::NotInRoom),
         Ack::Ok(()) => panic!("typing relayed for a socket outside the room"),
     }
