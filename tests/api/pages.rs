@@ -116,6 +116,23 @@ async fn the_room_page_renders_history_as_text() {
 }
 
 #[tokio::test]
+async fn pages_are_compressed_for_browsers_that_accept_it() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .http(None)
+        .get(app.url("/r/lobby"))
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers().get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()),
+        Some("gzip")
+    );
+}
+
+#[tokio::test]
 async fn unknown_pages_and_rooms_are_404() {
     let app = TestApp::spawn().await;
     assert_eq!(page(&app, None, "/r/nowhere").await.0, StatusCode::NOT_FOUND);
