@@ -122,15 +122,6 @@ impl Server {
     }
 }
 
-/// Starts a server from `config` and serves until the future completes.
-pub async fn serve(
-    config: Config,
-    signal: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), StartError> {
-    Server::start(config).await?.run_until(signal).await;
-    Ok(())
-}
-
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.
 pub async fn shutdown_signal() {
     let ctrl_c = async {

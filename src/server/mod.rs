@@ -11,7 +11,7 @@ pub mod store;
 mod http;
 
 pub use config::Config;
-pub use http::{router, serve, AppState, Server, MAX_BODY_BYTES};
+pub use http::{router, AppState, Server, MAX_BODY_BYTES};
 
 /// The binary's entry point: configuration from the environment, then serve until a signal.
 pub async fn main() -> std::process::ExitCode {

@@ -102,7 +102,7 @@ pub struct TestClient {
 }
 
 impl TestClient {
-    async fn connect(url: &str, name: Option<&str>) -> Self {
+    pub async fn connect(url: &str, name: Option<&str>) -> Self {
         let (sender, events) = mpsc::unbounded_channel();
         // rust_socketio's connect() returns before the server confirms the namespace; wait for
         // the confirmation as socket.io-client does before it emits.

@@ -1,0 +1,66 @@
+//! The server binary as deployed: configuration from the environment, a clear failure when the
+//! database cannot be opened, and a graceful stop on SIGTERM.
+
+use crate::helpers::PATIENCE;
+use parley::protocol::{MessageSent, SendMessage};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+fn parley() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_parley"));
+    command
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("LEPTOS_OUTPUT_NAME", "parley")
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+#[test]
+fn a_database_that_cannot_be_opened_stops_the_server_with_a_clear_message() {
+    let output = parley()
+        .env("PARLEY_DATABASE_URL", "sqlite:/proc/parley-cannot-be-here/parley.db")
+        .output()
+        .expect("run the binary");
+    assert!(!output.status.success());
+    let log = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+    assert!(log.contains("cannot create the database folder /proc/parley-cannot-be-here"), "{log}");
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_gracefully_and_keeps_the_data() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("parley.db").display());
+    let mut server = parley().env("PARLEY_DATABASE_URL", &database).spawn().expect("start");
+    let stdout = server.stdout.take().expect("stdout");
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(at) = line.find("listening on http://") {
+                let addr = line[at + "listening on http://".len()..].trim().to_owned();
+                let _ = addr_tx.send(addr);
+            }
+        }
+    });
+    let addr = addr_rx.recv_timeout(PATIENCE).expect("the server says where it listens");
+
+    let mut ada =
+        crate::helpers::TestClient::connect(&format!("http://{addr}/"), Some("Ada")).await;
+    ada.join("lobby").await;
+    let sent = ada
+        .ok(&SendMessage { room: "lobby".into(), client_id: "c".into(), body: "kept".into() })
+        .await;
+    assert_eq!(ada.next::<MessageSent>().await.message, sent);
+
+    let status = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
+    assert!(status.expect("kill").success());
+    let exited = tokio::task::spawn_blocking(move || server.wait()).await.expect("wait");
+    assert!(exited.expect("exit status").success(), "a graceful stop exits with 0");
+
+    // The data is still there for the next start.
+    let pool = parley::server::store::open(&database).await.expect("reopen");
+    let kept = parley::server::store::latest_messages(&pool, "lobby", 10).await.expect("query");
+    assert_eq!(kept, vec![sent]);
+}
