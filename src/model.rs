@@ -33,9 +33,11 @@ pub struct Message {
 }
 
 impl Message {
-    /// "HH:MM" in UTC: the same text on the server and in the browser, so hydration matches.
-    pub fn time_of_day(&self) -> String {
-        let minutes = self.created_at.div_euclid(60_000).rem_euclid(24 * 60);
+    /// "HH:MM" at a UTC offset. Pages render UTC (offset 0) on the server and switch to the
+    /// browser's offset after hydration, so that both renders match.
+    pub fn time_of_day(&self, utc_offset_minutes: i32) -> String {
+        let minutes = (self.created_at.div_euclid(60_000) + i64::from(utc_offset_minutes))
+            .rem_euclid(24 * 60);
         format!("{:02}:{:02}", minutes / 60, minutes % 60)
     }
 
@@ -162,7 +164,9 @@ mod tests {
             client_id: "c".into(),
             created_at: 1_700_000_000_000,
         };
-        assert_eq!(m.time_of_day(), "22:13");
+        assert_eq!(m.time_of_day(0), "22:13");
+        assert_eq!(m.time_of_day(330), "03:43", "India, the next day");
+        assert_eq!(m.time_of_day(-600), "12:13", "Hawaii");
         assert_eq!(m.timestamp(), "2023-11-14T22:13:20Z");
     }
 }

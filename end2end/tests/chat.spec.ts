@@ -150,3 +150,16 @@ test('a message not yet delivered survives a reload and is sent once', async ({ 
   await expect(messages(ada, text)).toHaveCount(1);
   await expect(messages(ada, text)).toHaveAttribute('data-status', 'sent');
 });
+
+test('times show in the reader’s time zone once hydrated, in UTC without JavaScript', async ({ people, javaScriptEnabled }) => {
+  const page = await people.page(javaScriptEnabled, { timezoneId: 'Asia/Kolkata' });
+  await people.enter(`Ada${tag()}`, javaScriptEnabled, page);
+  const text = `what time is it ${tag()}`;
+  await send(page, text, javaScriptEnabled);
+  const time = messages(page, text).locator('time');
+  const stamp = new Date((await time.getAttribute('datetime')) ?? '');
+  const offset = javaScriptEnabled ? 330 : 0; // India is UTC+5:30
+  const shifted = new Date(stamp.getTime() + offset * 60_000);
+  const expected = `${String(shifted.getUTCHours()).padStart(2, '0')}:${String(shifted.getUTCMinutes()).padStart(2, '0')}`;
+  await expect(time).toHaveText(expected);
+});

@@ -1,6 +1,6 @@
 // Shared helpers: people entering the lobby in their own browser contexts, message locators,
 // and a guard that fails a test on any uncaught page error (a WASM panic, a hydration error).
-import { test as base, expect, type Browser, type Page } from '@playwright/test';
+import { test as base, expect, type Browser, type BrowserContextOptions, type Page } from '@playwright/test';
 
 // Console errors the browser prints for network failures a test causes on purpose.
 const EXPECTED_NOISE = [/Failed to load resource/, /net::ERR_/, /WebSocket connection to/, /WebSocket is closed/];
@@ -14,8 +14,8 @@ export class People {
   constructor(private browser: Browser, private baseURL: string) {}
 
   /** A new browser context, its page watched for errors. */
-  async page(javaScriptEnabled: boolean): Promise<Page> {
-    const context = await this.browser.newContext({ baseURL: this.baseURL, javaScriptEnabled });
+  async page(javaScriptEnabled: boolean, options: BrowserContextOptions = {}): Promise<Page> {
+    const context = await this.browser.newContext({ baseURL: this.baseURL, javaScriptEnabled, ...options });
     const page = await context.newPage();
     page.on('pageerror', (error) => this.errors.push(`pageerror: ${error.message}`));
     page.on('console', (message) => {

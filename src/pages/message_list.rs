@@ -2,15 +2,19 @@
 //! Bodies and names are text nodes, never HTML.
 
 use super::room::Live;
+use crate::realtime::utc_offset_minutes;
 use crate::timeline::{Line, Timeline};
 use leptos::{html, prelude::*};
 
 #[component]
 pub(super) fn MessageList(live: Live) -> impl IntoView {
     let scroller = NodeRef::<html::Div>::new();
+    // Times render in UTC on the server, then in the reader's time zone once hydrated.
+    let utc_offset = RwSignal::new(0);
+    Effect::new(move |_| utc_offset.set(utc_offset_minutes()));
     // Keep the newest line in view. Effects run only in the browser.
     Effect::new(move |_| {
-        live.timeline.with(|t| t.lines().len());
+        live.timeline.with(Timeline::line_count);
         if let Some(element) = scroller.get() {
             element.set_scroll_top(element.scroll_height());
         }
@@ -19,14 +23,14 @@ pub(super) fn MessageList(live: Live) -> impl IntoView {
         <div class="scroller" node_ref=scroller>
             <ol class="messages" aria-label="Messages">
                 <For each=move || live.timeline.with(Timeline::lines) key=Line::key let:line>
-                    {row(line, live)}
+                    {row(line, live, utc_offset)}
                 </For>
             </ol>
         </div>
     }
 }
 
-fn row(line: Line, live: Live) -> AnyView {
+fn row(line: Line, live: Live, utc_offset: RwSignal<i32>) -> AnyView {
     let me = live.me();
     match line {
         Line::Sent(message) => {
@@ -34,7 +38,9 @@ fn row(line: Line, live: Live) -> AnyView {
             view! {
                 <li class="message" class:mine=mine data-status="sent" data-seq=message.seq>
                     <span class="author">{message.author.clone()}</span>
-                    <time datetime=message.timestamp()>{message.time_of_day()}</time>
+                    <time datetime=message.timestamp()>
+                        {let m = message.clone(); move || m.time_of_day(utc_offset.get())}
+                    </time>
                     <p class="body">{message.body}</p>
                 </li>
             }

@@ -154,6 +154,18 @@ pub fn now_millis() -> f64 {
     }
 }
 
+/// The browser's offset from UTC in minutes (330 in India); 0 on the server.
+pub fn utc_offset_minutes() -> i32 {
+    #[cfg(feature = "hydrate")]
+    {
+        -(js_sys::Date::new_0().get_timezone_offset() as i32)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0
+    }
+}
+
 /// A fresh client id for a message (UUID v4), from the browser's or the server's RNG.
 pub fn new_client_id() -> String {
     #[cfg(feature = "hydrate")]
