@@ -2,6 +2,7 @@
 //! address, site folder) come from `Leptos.toml` when it exists, overridden by `LEPTOS_*`
 //! variables, which is how `cargo leptos` passes them; Parley's settings are `PARLEY_*`.
 
+use super::origin::AllowedOrigins;
 use leptos::config::{get_configuration, LeptosOptions};
 use std::path::Path;
 
@@ -17,6 +18,8 @@ pub struct Config {
     pub leptos: LeptosOptions,
     /// `sqlite:` URL of the database file.
     pub database_url: String,
+    /// Origins besides Parley's own whose pages may open sockets (`PARLEY_ALLOWED_ORIGINS`).
+    pub allowed_origins: AllowedOrigins,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +36,8 @@ impl Config {
         let leptos = get_configuration(file)?.leptos_options;
         let database_url = std::env::var("PARLEY_DATABASE_URL")
             .unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
-        Ok(Self { leptos, database_url })
+        let allowed_origins =
+            AllowedOrigins::parse(&std::env::var("PARLEY_ALLOWED_ORIGINS").unwrap_or_default());
+        Ok(Self { leptos, database_url, allowed_origins })
     }
 }

@@ -87,6 +87,7 @@ impl Server {
             .max_payload(MAX_SOCKET_PAYLOAD_BYTES)
             .max_buffer_size(SOCKET_BUFFER_PACKETS)
             .with_state(pool.clone())
+            .with_state(config.allowed_origins.clone())
             .build_layer();
         io.ns("/", socket::on_connect.with(socket::accept));
         let state = AppState { leptos: config.leptos.clone(), chat: Chat { pool, io: io.clone() } };

@@ -5,6 +5,7 @@ pub mod chat;
 pub mod config;
 pub mod error;
 pub mod identity;
+pub mod origin;
 pub mod socket;
 pub mod store;
 

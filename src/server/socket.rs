@@ -2,7 +2,7 @@
 //! payload, calls the use case and acknowledges. A payload of the wrong shape gets an
 //! `invalid_payload` error ack instead of silence; the connection stays up.
 
-use super::{chat::Chat, error::AppError, identity};
+use super::{chat::Chat, error::AppError, identity, origin::AllowedOrigins};
 use crate::protocol::{
     Ack, Command, ErrorCode, JoinRoom, ListMessages, ProtocolError, SendMessage, SetTyping,
 };
@@ -47,7 +47,14 @@ impl Caller {
 /// Runs before socket.io confirms the connection to the client, so every handler is in place
 /// before the first event can arrive. (socketioxide spawns the connect handler itself as a task;
 /// handlers registered there could miss a client's first emit.)
-pub async fn accept(socket: SocketRef) -> Result<(), std::convert::Infallible> {
+pub async fn accept(
+    socket: SocketRef,
+    State(origins): State<AllowedOrigins>,
+) -> Result<(), &'static str> {
+    if !origins.permit(&socket.req_parts().headers) {
+        tracing::warn!(socket = %socket.id, "refused a handshake from another origin");
+        return Err("This origin may not connect to Parley.");
+    }
     let name = identity::from_headers(&socket.req_parts().headers);
     tracing::debug!(socket = %socket.id, ?name, "connected");
     socket.extensions.insert(Speaker(name));

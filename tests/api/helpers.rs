@@ -4,7 +4,7 @@
 use futures_util::FutureExt;
 use leptos::config::LeptosOptions;
 use parley::protocol::{Ack, Broadcast, Command, JoinRoom, Joined};
-use parley::server::{Config, Server};
+use parley::server::{origin::AllowedOrigins, Config, Server};
 use rust_socketio::{asynchronous::ClientBuilder, Payload};
 use serde_json::Value;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
@@ -32,7 +32,9 @@ impl TestApp {
             .site_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
             .build();
         let database_url = format!("sqlite:{}", dir.path().join("parley.db").display());
-        let server = Server::start(Config { leptos, database_url }).await.expect("server starts");
+        let allowed_origins = AllowedOrigins::parse("https://friend.example");
+        let config = Config { leptos, database_url, allowed_origins };
+        let server = Server::start(config).await.expect("server starts");
         let addr = server.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run_until(async {
@@ -103,18 +105,35 @@ pub struct TestClient {
 
 impl TestClient {
     pub async fn connect(url: &str, name: Option<&str>) -> Self {
+        let cookie = name.map(|name| format!("parley_name={}", urlencode(name)));
+        let headers: Vec<(&str, String)> = cookie.into_iter().map(|c| ("Cookie", c)).collect();
+        Self::try_connect(url, &headers).await.unwrap_or_else(|refused| panic!("{refused}"))
+    }
+
+    /// Connects with the given handshake headers; `Err` carries the server's refusal.
+    pub async fn try_connect(url: &str, headers: &[(&str, String)]) -> Result<Self, String> {
         let (sender, events) = mpsc::unbounded_channel();
         // rust_socketio's connect() returns before the server confirms the namespace; wait for
-        // the confirmation as socket.io-client does before it emits.
-        let (confirmed, on_confirmed) = oneshot::channel::<()>();
-        let confirmed = Arc::new(Mutex::new(Some(confirmed)));
+        // the confirmation (or the refusal) as socket.io-client does before it emits.
+        let (answered, answer) = oneshot::channel::<Result<(), String>>();
+        let answered = Arc::new(Mutex::new(Some(answered)));
+        let refused = answered.clone();
         let mut builder = ClientBuilder::new(url)
             .reconnect(false)
             .on(rust_socketio::Event::Connect, move |_, _| {
-                let confirmed = confirmed.clone();
+                let answered = answered.clone();
                 async move {
-                    if let Some(confirmed) = confirmed.lock().await.take() {
-                        let _ = confirmed.send(());
+                    if let Some(answered) = answered.lock().await.take() {
+                        let _ = answered.send(Ok(()));
+                    }
+                }
+                .boxed()
+            })
+            .on(rust_socketio::Event::Error, move |payload, _| {
+                let refused = refused.clone();
+                async move {
+                    if let Some(answered) = refused.lock().await.take() {
+                        let _ = answered.send(Err(format!("{payload:?}")));
                     }
                 }
                 .boxed()
@@ -127,18 +146,18 @@ impl TestClient {
                 let _ = sender.send((String::from(event), data));
                 async {}.boxed()
             });
-        if let Some(name) = name {
-            builder = builder.opening_header("Cookie", format!("parley_name={}", urlencode(name)));
+        for (name, value) in headers {
+            builder = builder.opening_header(*name, value.clone());
         }
         let client = tokio::time::timeout(PATIENCE, builder.connect())
             .await
             .expect("connect in time")
-            .expect("socket.io connect");
-        tokio::time::timeout(PATIENCE, on_confirmed)
+            .map_err(|e| e.to_string())?;
+        tokio::time::timeout(PATIENCE, answer)
             .await
-            .expect("namespace confirmed in time")
-            .expect("namespace confirmed");
-        Self { client, events }
+            .expect("an answer in time")
+            .expect("answer")?;
+        Ok(Self { client, events })
     }
 
     /// Emits `event` with any JSON (well-formed or not) and returns the raw acknowledgement.

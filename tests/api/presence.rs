@@ -79,3 +79,20 @@ async fn typing_outside_a_joined_room_is_refused() {
         Ack::Ok(()) => panic!("typing relayed for a socket outside the room"),
     }
 }
+
+#[tokio::test]
+async fn a_page_from_another_origin_cannot_open_a_socket() {
+    let app = TestApp::spawn().await;
+    let url = app.url("/");
+    let origin = |o: &str| vec![("Origin", o.to_owned())];
+    let refused =
+        crate::helpers::TestClient::try_connect(&url, &origin("http://evil.example")).await;
+    assert!(refused.is_err_and(|why| why.contains("This origin may not connect")));
+
+    // Parley's own pages, configured origins and clients without an Origin header connect.
+    let own = format!("http://{}", app.addr);
+    for headers in [origin(&own), origin("https://friend.example"), vec![]] {
+        let client = crate::helpers::TestClient::try_connect(&url, &headers).await;
+        assert!(client.is_ok(), "{headers:?} refused");
+    }
+}
