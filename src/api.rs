@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RoomPage {
     pub room: Room,
+    /// Every room, for the sidebar.
+    pub rooms: Vec<Room>,
     /// The visitor's display name; `None` until they choose one.
     pub me: Option<String>,
     /// The latest messages, oldest first.
@@ -35,6 +37,15 @@ pub async fn post_message(
     let (chat, me) = server::context()?;
     let input = crate::protocol::SendMessage { room, client_id, body };
     chat.post_message(me.as_deref(), input).await?;
+    Ok(())
+}
+
+/// Creates a room, then sends the browser to it.
+#[server(endpoint = "create_room")]
+pub async fn create_room(name: String) -> Result<(), ProtocolError> {
+    let (chat, me) = server::context()?;
+    let room = chat.create_room(me.as_deref(), crate::protocol::CreateRoom { name }).await?;
+    leptos_axum::redirect(&format!("/r/{}", room.slug));
     Ok(())
 }
 

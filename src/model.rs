@@ -15,6 +15,9 @@ pub const MAX_NAME_CHARS: usize = 32;
 pub const MAX_CLIENT_ID_CHARS: usize = 64;
 /// Longest room slug.
 pub const MAX_ROOM_CHARS: usize = 64;
+/// Shortest and longest room name, in characters.
+pub const MIN_ROOM_NAME_CHARS: usize = 2;
+pub const MAX_ROOM_NAME_CHARS: usize = 40;
 
 /// One stored chat message. `seq` is its position in the room's log: consecutive from 1, so a
 /// client that sees 41 after 39 knows it missed 40.
@@ -97,6 +100,41 @@ pub fn validate_name(raw: &str) -> Result<String, ProtocolError> {
     Ok(name)
 }
 
+/// Checks a new room's name (ASCII letters, digits, spaces, `-` and `_`; 2 to 40 characters)
+/// and derives its URL slug: lower case, runs of spaces, `-` and `_` folded into one `-`. Two
+/// names with the same slug are the same room.
+pub fn validate_room_name(raw: &str) -> Result<Room, ProtocolError> {
+    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    let length = name.chars().count();
+    if !(MIN_ROOM_NAME_CHARS..=MAX_ROOM_NAME_CHARS).contains(&length) {
+        return Err(ProtocolError::new(
+            ErrorCode::InvalidRoomName,
+            format!(
+                "A room name is {MIN_ROOM_NAME_CHARS} to {MAX_ROOM_NAME_CHARS} characters long."
+            ),
+        ));
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '_')) {
+        return Err(ProtocolError::new(
+            ErrorCode::InvalidRoomName,
+            "A room name can hold letters A-Z, digits, spaces, - and _ only.",
+        ));
+    }
+    let slug = name
+        .to_ascii_lowercase()
+        .split([' ', '-', '_'])
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    if slug.is_empty() {
+        return Err(ProtocolError::new(
+            ErrorCode::InvalidRoomName,
+            "A room name needs at least one letter or digit.",
+        ));
+    }
+    Ok(Room { slug, name })
+}
+
 /// A client id is what the sender made up to recognise its own message: short, URL-safe.
 pub fn validate_client_id(raw: &str) -> Result<(), ProtocolError> {
     let ok = !raw.is_empty()
@@ -139,6 +177,22 @@ mod tests {
             assert_eq!(
                 validate_name(bad).map_err(|e| e.code),
                 Err(ErrorCode::InvalidName),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn room_names_give_url_slugs() {
+        let room = validate_room_name("  Rust   Users__Group ").expect("valid");
+        assert_eq!(
+            (room.name.as_str(), room.slug.as_str()),
+            ("Rust Users__Group", "rust-users-group")
+        );
+        for bad in ["", "x", "--", "café", "a/b", "<b>", &"x".repeat(MAX_ROOM_NAME_CHARS + 1)] {
+            assert_eq!(
+                validate_room_name(bad).map_err(|e| e.code),
+                Err(ErrorCode::InvalidRoomName),
                 "{bad}"
             );
         }

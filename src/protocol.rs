@@ -76,6 +76,9 @@ pub enum ErrorCode {
     InvalidMessage,
     InvalidName,
     InvalidClientId,
+    InvalidRoomName,
+    /// A room with that name (compared without case) or slug exists already.
+    RoomExists,
     UnknownRoom,
     /// The connection carries no display name (no `parley_name` cookie).
     NotIdentified,
@@ -123,6 +126,29 @@ pub struct Joined {
     pub online: Vec<String>,
     /// Messages after `after` (empty when `after` was not given).
     pub backlog: Backlog,
+}
+
+/// `room:leave`: stop receiving a room's live events (the page moved to another room). The
+/// person is announced as gone if this was their last connection there.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LeaveRoom {
+    pub room: String,
+}
+
+impl Command for LeaveRoom {
+    const NAME: &'static str = "room:leave";
+    type Reply = ();
+}
+
+/// `room:create`: create a public room. Everyone connected receives `room:created`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CreateRoom {
+    pub name: String,
+}
+
+impl Command for CreateRoom {
+    const NAME: &'static str = "room:create";
+    type Reply = Room;
 }
 
 /// `message:send`: post a message. The reply is the stored message; sending the same
@@ -183,6 +209,16 @@ pub struct MessageSent {
 
 impl Broadcast for MessageSent {
     const NAME: &'static str = "message:sent";
+}
+
+/// `room:created`: a new room exists; sent to every connection.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoomCreated {
+    pub room: Room,
+}
+
+impl Broadcast for RoomCreated {
+    const NAME: &'static str = "room:created";
 }
 
 /// `member:joined`: a person came online in a room (their first connection there); sent to

@@ -7,3 +7,4 @@ pub mod room;
 mod composer;
 mod message_list;
 mod name_form;
+mod sidebar;

@@ -2,10 +2,10 @@
 //! the page joins the room over the socket, catches up on what was posted meanwhile, and applies
 //! live events. Sends go over the socket when JavaScript runs, through the form otherwise.
 
-use super::{composer::Composer, message_list::MessageList, name_form::NameForm};
+use super::{composer::Composer, message_list::MessageList, name_form::NameForm, sidebar::Sidebar};
 use crate::api::{load_room, set_status, PostMessage, RoomPage};
 use crate::protocol::{
-    Backlog, ErrorCode, JoinRoom, ListMessages, MemberJoined, MemberLeft, MessageSent,
+    Backlog, ErrorCode, JoinRoom, LeaveRoom, ListMessages, MemberJoined, MemberLeft, MessageSent,
     ProtocolError, SetTyping, TypingUpdated,
 };
 use crate::realtime::{
@@ -77,7 +77,7 @@ pub(super) struct Live {
 
 #[component]
 fn Conversation(page: RoomPage) -> impl IntoView {
-    let RoomPage { room, me, messages, online, draft_id } = page;
+    let RoomPage { room, rooms, me, messages, online, draft_id } = page;
     let live = Live {
         realtime: use_realtime(),
         timeline: RwSignal::new(Timeline::new(room.slug.clone(), me.clone(), messages)),
@@ -102,6 +102,8 @@ fn Conversation(page: RoomPage) -> impl IntoView {
     };
     view! {
         <Title text=room.name.clone() />
+        <div class="layout">
+        <Sidebar rooms current=room.slug.clone() can_create=me.is_some() />
         <div class="room">
             <header class="room-header">
                 <h1>"#" {room.name}</h1>
@@ -115,6 +117,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
             <TypingIndicator typing=live.typing />
             {footer}
         </div>
+        </div>
     }
 }
 
@@ -123,8 +126,13 @@ impl Live {
         self.me.get_value()
     }
 
+    /// Safe after the page moved on: async work may outlive the room's signals.
     fn room(&self) -> String {
-        self.timeline.with_untracked(|t| t.room().to_owned())
+        self.timeline.try_with_untracked(|t| t.room().to_owned()).unwrap_or_default()
+    }
+
+    fn contiguous_seq(&self) -> Option<i64> {
+        self.timeline.try_with_untracked(Timeline::contiguous_seq)
     }
 
     /// Wires the room to the socket and the outbox. Does nothing on the server.
@@ -145,6 +153,9 @@ impl Live {
         });
         let realtime = self.realtime;
         realtime.on_connect(move || spawn_local(self.catch_up()));
+        // Moving to another room (client-side navigation) leaves this one.
+        let room = self.room();
+        on_cleanup(move || realtime.emit(&LeaveRoom { room }));
         realtime.on::<MessageSent>(move |event| {
             let author = event.message.author.clone();
             if self.timeline.try_update(|t| t.apply(event.message)).unwrap_or(false) {
@@ -175,13 +186,10 @@ impl Live {
     /// After every (re)connection: join, fetch what was posted since the last message held, then
     /// send what the user wrote meanwhile, in order.
     async fn catch_up(self) {
-        let join = JoinRoom {
-            room: self.room(),
-            after: Some(self.timeline.with_untracked(Timeline::contiguous_seq)),
-        };
+        let join = JoinRoom { room: self.room(), after: self.contiguous_seq() };
         match self.realtime.emit_with_ack(&join).await {
             Ok(joined) => {
-                self.online.set(joined.online);
+                self.online.try_set(joined.online);
                 self.absorb(joined.backlog).await;
             }
             Err(error) => leptos::logging::warn!("joining {} failed: {error}", join.room),
@@ -191,7 +199,7 @@ impl Live {
 
     /// Sends the queued messages, oldest first.
     async fn flush(self) {
-        for client_id in self.timeline.with_untracked(Timeline::unsent) {
+        for client_id in self.timeline.try_with_untracked(Timeline::unsent).unwrap_or_default() {
             self.deliver(client_id).await;
         }
     }
@@ -203,10 +211,8 @@ impl Live {
             if backlog.complete && !gap {
                 return;
             }
-            let list = ListMessages {
-                room: self.room(),
-                after: self.timeline.with_untracked(Timeline::contiguous_seq),
-            };
+            let Some(after) = self.contiguous_seq() else { return };
+            let list = ListMessages { room: self.room(), after };
             backlog = match self.realtime.emit_with_ack(&list).await {
                 Ok(next) => next,
                 Err(error) => {
@@ -245,10 +251,10 @@ impl Live {
                 }
             }
             Err(RequestError::Rejected(error)) => {
-                self.timeline.update(|t| t.send_refused(&client_id, error.message));
+                self.timeline.try_update(|t| t.send_refused(&client_id, error.message));
             }
             Err(error) => {
-                self.timeline.update(|t| t.send_interrupted(&client_id));
+                self.timeline.try_update(|t| t.send_interrupted(&client_id));
                 if error == RequestError::Timeout
                     && self.realtime.state().get_untracked() == ConnectionState::Connected
                 {
@@ -275,7 +281,8 @@ impl Live {
         }
         set_timeout(
             move || {
-                if now_millis() - self.last_keystroke.get_value() >= TYPING_RENEW_MS {
+                let idle = self.last_keystroke.try_get_value().map(|at| now_millis() - at);
+                if idle.is_some_and(|idle| idle >= TYPING_RENEW_MS) {
                     self.stop_typing();
                 }
             },
@@ -284,7 +291,7 @@ impl Live {
     }
 
     fn stop_typing(self) {
-        if self.typing_sent.get_value() != 0.0 {
+        if self.typing_sent.try_get_value().is_some_and(|sent| sent != 0.0) {
             self.typing_sent.set_value(0.0);
             self.realtime.emit(&SetTyping { room: self.room(), typing: false });
         }
@@ -299,7 +306,9 @@ impl Live {
         });
         if typing {
             set_timeout(
-                move || self.typing.update(|list| list.retain(|t| t.until > now_millis())),
+                move || {
+                    self.typing.try_update(|list| list.retain(|t| t.until > now_millis()));
+                },
                 Duration::from_millis(TYPING_SHOWN_MS as u64 + 50),
             );
         }

@@ -4,10 +4,13 @@
 
 use super::{error::AppError, store};
 use crate::api::RoomPage;
-use crate::model::{validate_body, validate_client_id, Message, Room, MAX_ROOM_CHARS};
+use crate::model::{
+    validate_body, validate_client_id, validate_room_name, Message, Room, MAX_ROOM_CHARS,
+};
 use crate::protocol::{
-    Backlog, Broadcast, ErrorCode, JoinRoom, Joined, ListMessages, MemberJoined, MemberLeft,
-    MessageSent, ProtocolError, SendMessage, SetTyping, TypingUpdated,
+    Backlog, Broadcast, CreateRoom, ErrorCode, JoinRoom, Joined, LeaveRoom, ListMessages,
+    MemberJoined, MemberLeft, MessageSent, ProtocolError, RoomCreated, SendMessage, SetTyping,
+    TypingUpdated,
 };
 use socketioxide::{
     extract::SocketRef, operators::BroadcastOperators, BroadcastError, SocketError, SocketIo,
@@ -152,13 +155,24 @@ impl Chat {
 
     /// Forgets a closed socket and tells each room it was in if its person has now left.
     pub async fn disconnect(&self, socket_id: &str) {
-        let departures = match store::remove_presence(&self.pool, socket_id).await {
-            Ok(departures) => departures,
-            Err(error) => {
-                tracing::error!("presence cleanup for {socket_id} failed: {error}");
-                return;
-            }
-        };
+        match store::remove_presence(&self.pool, socket_id, None).await {
+            Ok(departures) => self.announce_departures(departures).await,
+            Err(error) => tracing::error!("presence cleanup for {socket_id} failed: {error}"),
+        }
+    }
+
+    /// Unsubscribes a socket from a room (its page moved elsewhere) and announces the person as
+    /// gone if that was their last connection there.
+    pub async fn leave_room(&self, socket: &SocketRef, input: LeaveRoom) -> Result<(), AppError> {
+        let room = self.existing_room(&input.room).await?;
+        socket.leave(channel(&room.slug));
+        let departures =
+            store::remove_presence(&self.pool, &socket.id.to_string(), Some(&room.slug)).await?;
+        self.announce_departures(departures).await;
+        Ok(())
+    }
+
+    async fn announce_departures(&self, departures: Vec<store::Departure>) {
         for departure in departures.into_iter().filter(|d| d.last) {
             let online = store::online(&self.pool, &departure.room).await.unwrap_or_else(|error| {
                 tracing::error!("online list for {} failed: {error}", departure.room);
@@ -169,12 +183,33 @@ impl Chat {
         }
     }
 
+    /// Creates a public room and tells every connection about it.
+    pub async fn create_room(
+        &self,
+        author: Option<&str>,
+        input: CreateRoom,
+    ) -> Result<Room, AppError> {
+        let author = author.ok_or_else(not_identified)?;
+        let room = validate_room_name(&input.name)?;
+        let created = store::create_room(&self.pool, &room, author, now_millis()).await?;
+        let room = created.ok_or_else(|| {
+            ProtocolError::new(
+                ErrorCode::RoomExists,
+                format!("A room named “{}” exists already.", room.name),
+            )
+        })?;
+        broadcast(self.io.broadcast(), &RoomCreated { room: room.clone() }).await;
+        Ok(room)
+    }
+
     /// Everything the room page renders on the server.
     pub async fn room_page(&self, slug: &str, me: Option<String>) -> Result<RoomPage, AppError> {
         let room = self.existing_room(slug).await?;
         let messages = store::latest_messages(&self.pool, &room.slug, PAGE_MESSAGES).await?;
         let online = store::online(&self.pool, &room.slug).await?;
-        Ok(RoomPage { room, me, messages, online, draft_id: uuid::Uuid::new_v4().to_string() })
+        let rooms = store::rooms(&self.pool).await?;
+        let draft_id = uuid::Uuid::new_v4().to_string();
+        Ok(RoomPage { room, rooms, me, messages, online, draft_id })
     }
 }
 

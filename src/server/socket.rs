@@ -4,7 +4,8 @@
 
 use super::{chat::Chat, error::AppError, identity, origin::AllowedOrigins};
 use crate::protocol::{
-    Ack, Command, ErrorCode, JoinRoom, ListMessages, ProtocolError, SendMessage, SetTyping,
+    Ack, Command, CreateRoom, ErrorCode, JoinRoom, LeaveRoom, ListMessages, ProtocolError,
+    SendMessage, SetTyping,
 };
 use socketioxide::adapter::LocalAdapter;
 use socketioxide::extract::{AckSender, SocketRef, State, StateNotFound, TryData};
@@ -61,6 +62,8 @@ pub async fn accept(
 
     socket.on(SendMessage::NAME, send_message);
     socket.on(JoinRoom::NAME, join_room);
+    socket.on(LeaveRoom::NAME, leave_room);
+    socket.on(CreateRoom::NAME, create_room);
     socket.on(ListMessages::NAME, list_messages);
     socket.on(SetTyping::NAME, set_typing);
     socket.on_disconnect(
@@ -87,6 +90,21 @@ async fn join_room(
 ) {
     let work = input.map(|input| caller.chat.join_room(&socket, caller.name(), input));
     respond::<JoinRoom>(ack, work).await;
+}
+
+async fn leave_room(
+    socket: SocketRef,
+    caller: Caller,
+    TryData(input): TryData<LeaveRoom>,
+    ack: AckSender,
+) {
+    let work = input.map(|input| caller.chat.leave_room(&socket, input));
+    respond::<LeaveRoom>(ack, work).await;
+}
+
+async fn create_room(caller: Caller, TryData(input): TryData<CreateRoom>, ack: AckSender) {
+    let work = input.map(|input| caller.chat.create_room(caller.name(), input));
+    respond::<CreateRoom>(ack, work).await;
 }
 
 async fn list_messages(caller: Caller, TryData(input): TryData<ListMessages>, ack: AckSender) {

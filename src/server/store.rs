@@ -49,6 +49,35 @@ pub async fn room(pool: &SqlitePool, slug: &str) -> Result<Option<Room>, sqlx::E
         .await
 }
 
+/// Every room, by name.
+pub async fn rooms(pool: &SqlitePool) -> Result<Vec<Room>, sqlx::Error> {
+    sqlx::query_as("SELECT slug, name FROM rooms ORDER BY name COLLATE NOCASE")
+        .fetch_all(pool)
+        .await
+}
+
+/// Creates a room; `Ok(None)` when its slug or name (without case) is taken.
+pub async fn create_room(
+    pool: &SqlitePool,
+    room: &Room,
+    created_by: &str,
+    created_at: i64,
+) -> Result<Option<Room>, sqlx::Error> {
+    let created =
+        sqlx::query("INSERT INTO rooms (slug, name, created_by, created_at) VALUES (?, ?, ?, ?)")
+            .bind(&room.slug)
+            .bind(&room.name)
+            .bind(created_by)
+            .bind(created_at)
+            .execute(pool)
+            .await;
+    match created {
+        Ok(_) => Ok(Some(room.clone())),
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
 /// What a send carries once validated.
 pub struct NewMessage<'a> {
     pub room: &'a str,
@@ -171,16 +200,19 @@ pub struct Departure {
     pub last: bool,
 }
 
-/// Forgets every room a socket was in.
+/// Forgets a socket's presence in one room, or in every room it was in (`room` = `None`).
 pub async fn remove_presence(
     pool: &SqlitePool,
     socket_id: &str,
+    room: Option<&str>,
 ) -> Result<Vec<Departure>, sqlx::Error> {
-    let left: Vec<(String, String)> =
-        sqlx::query_as("DELETE FROM presence WHERE socket_id = ? RETURNING room, name")
-            .bind(socket_id)
-            .fetch_all(pool)
-            .await?;
+    let left: Vec<(String, String)> = sqlx::query_as(
+        "DELETE FROM presence WHERE socket_id = ?1 AND (?2 IS NULL OR room = ?2) RETURNING room, name",
+    )
+    .bind(socket_id)
+    .bind(room)
+    .fetch_all(pool)
+    .await?;
     let mut departures = Vec::with_capacity(left.len());
     for (room, name) in left {
         let remaining: i64 =

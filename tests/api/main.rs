@@ -7,3 +7,4 @@ mod helpers;
 mod messages;
 mod pages;
 mod presence;
+mod rooms;

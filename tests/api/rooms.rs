@@ -1,0 +1,108 @@
+//! Creating rooms, and keeping each room's events inside it.
+
+use crate::helpers::{urlencode, TestApp};
+use parley::model::Room;
+use parley::protocol::{
+    Ack, CreateRoom, ErrorCode, LeaveRoom, MemberJoined, MemberLeft, MessageSent, RoomCreated,
+    SendMessage,
+};
+use reqwest::{header, StatusCode};
+
+fn send(room: &str, client_id: &str) -> SendMessage {
+    SendMessage { room: room.into(), client_id: client_id.into(), body: format!("in {room}") }
+}
+
+async fn refused(client: &crate::helpers::TestClient, name: &str) -> ErrorCode {
+    match client.request(&CreateRoom { name: name.into() }).await {
+        Ack::Error(error) => error.code,
+        Ack::Ok(room) => panic!("{name:?} created {room:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_new_room_is_announced_to_every_connection() {
+    let app = TestApp::spawn().await;
+    let ada = app.client(Some("Ada")).await;
+    let mut bystander = app.client(None).await;
+
+    let room = ada.ok(&CreateRoom { name: "  Rust   Users ".into() }).await;
+    assert_eq!(room, Room { slug: "rust-users".into(), name: "Rust Users".into() });
+    assert_eq!(bystander.next::<RoomCreated>().await.room, room);
+
+    assert_eq!(refused(&ada, "rust users").await, ErrorCode::RoomExists);
+    assert_eq!(refused(&ada, "Rust-Users").await, ErrorCode::RoomExists, "same slug");
+    assert_eq!(refused(&ada, "x").await, ErrorCode::InvalidRoomName);
+    assert_eq!(refused(&ada, "<script>").await, ErrorCode::InvalidRoomName);
+    assert_eq!(refused(&bystander, "Anonymous").await, ErrorCode::NotIdentified);
+    let ack = ada.request_raw("room:create", serde_json::json!({"title": "x"})).await;
+    assert_eq!(ack["error"]["code"], "invalid_payload");
+
+    // Nothing else was created: the next announcement is the next room.
+    let next = ada.ok(&CreateRoom { name: "Second".into() }).await;
+    assert_eq!(bystander.next::<RoomCreated>().await.room, next);
+}
+
+#[tokio::test]
+async fn events_stay_in_their_room() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("Ada").await;
+    ada.ok(&CreateRoom { name: "Rust".into() }).await;
+    let mut ada = ada;
+    let _ = ada.next::<RoomCreated>().await;
+    let bob = app.client(Some("Bob")).await;
+    bob.join("rust").await;
+
+    let in_rust = bob.ok(&send("rust", "r1")).await;
+    assert_eq!((in_rust.room.as_str(), in_rust.seq), ("rust", 1), "each room has its own log");
+    // Ada is in the lobby only: the next thing she hears is her own lobby message.
+    ada.ok(&send("lobby", "l1")).await;
+    assert_eq!(ada.next::<MessageSent>().await.message.client_id, "l1");
+}
+
+#[tokio::test]
+async fn leaving_a_room_stops_its_events_and_tells_the_others() {
+    let app = TestApp::spawn().await;
+    let mut ada = app.member("Ada").await;
+    let mut bob = app.member("Bob").await;
+    assert_eq!(ada.next::<MemberJoined>().await.name, "Bob");
+
+    bob.ok(&LeaveRoom { room: "lobby".into() }).await;
+    let left = ada.next::<MemberLeft>().await;
+    assert_eq!((left.name.as_str(), left.online), ("Bob", vec!["Ada".to_owned()]));
+
+    ada.ok(&send("lobby", "after-bob-left")).await;
+    assert_eq!(ada.next::<MessageSent>().await.message.client_id, "after-bob-left");
+    // Bob hears nothing of the lobby any more; his next event is his own new room.
+    bob.ok(&CreateRoom { name: "Elsewhere".into() }).await;
+    assert_eq!(bob.next::<RoomCreated>().await.room.slug, "elsewhere");
+}
+
+#[tokio::test]
+async fn the_room_form_creates_and_redirects_and_the_sidebar_lists_rooms() {
+    let app = TestApp::spawn().await;
+    let post = |name: &str| {
+        app.http(Some("Ada"))
+            .post(app.url("/api/create_room"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .header(header::REFERER, app.url("/r/lobby"))
+            .body(format!("name={}", urlencode(name)))
+            .send()
+    };
+    let response = post("Book Club").await.expect("post");
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(response.headers()[header::LOCATION], "/r/book-club");
+
+    let html = app.http(Some("Ada")).get(app.url("/r/book-club")).send().await.expect("get");
+    assert_eq!(html.status(), StatusCode::OK);
+    let html = html.text().await.expect("body");
+    assert!(html.contains(r#"<a href="/r/book-club" aria-current="page">"#), "{html}");
+    assert!(html.contains(r#"<a href="/r/lobby">"#), "{html}");
+
+    let response = post("book club").await.expect("post");
+    let back = response.headers()[header::LOCATION].to_str().expect("ascii").to_owned();
+    assert!(back.contains("__err="), "{back}");
+    let html =
+        app.http(Some("Ada")).get(back).send().await.expect("get").text().await.expect("body");
+    assert!(html.contains("A room named “book club” exists already."), "{html}");
+}
