@@ -2,3 +2,8 @@
 # earlier builds. Override with CARGO_TARGET_DIR.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/parley/target}"
 export PATH="$HOME/.cargo/bin:$PATH"
+# leptos bakes the bundle's name in at compile time. Setting it for every cargo command (as
+# cargo-leptos does for its own) keeps `cargo test` and `cargo leptos build` from disagreeing
+# and from rebuilding leptos for each other.
+LEPTOS_OUTPUT_NAME="$(sed -n 's/^output-name = "\(.*\)"$/\1/p' Cargo.toml)"
+export LEPTOS_OUTPUT_NAME

@@ -3,6 +3,7 @@
 //! each function calls the same use case as the matching socket event.
 
 use crate::model::{Message, Room};
+
 use crate::protocol::ProtocolError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -15,17 +16,40 @@ pub struct RoomPage {
     pub rooms: Vec<Room>,
     /// The visitor's display name; `None` until they choose one.
     pub me: Option<String>,
-    /// The latest messages, oldest first.
+    /// One page of messages, oldest first: the latest, or the page the cursor asked for.
     pub messages: Vec<Message>,
+    /// Messages exist before the first one shown.
+    pub has_older: bool,
+    /// Messages exist after the last one shown: this is a page of history, not the live end.
+    pub has_newer: bool,
+    /// The message a permalink points to.
+    pub highlight: Option<i64>,
     pub online: Vec<String>,
     /// A fresh client id for the no-JavaScript form, so that posting it twice stores it once.
     pub draft_id: String,
 }
 
+/// Which page of a room's history to show; all `None` means the latest messages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    /// The page ending just before this position.
+    pub before: Option<i64>,
+    /// The page starting just after this position.
+    pub after: Option<i64>,
+    /// The page centred on this position (a permalink).
+    pub around: Option<i64>,
+}
+
+/// The arguments are the fields of a [`Cursor`], flat: server functions take URL-encoded forms.
 #[server(endpoint = "load_room")]
-pub async fn load_room(slug: String) -> Result<RoomPage, ProtocolError> {
+pub async fn load_room(
+    slug: String,
+    before: Option<i64>,
+    after: Option<i64>,
+    around: Option<i64>,
+) -> Result<RoomPage, ProtocolError> {
     let (chat, me) = server::context()?;
-    Ok(chat.room_page(&slug, me).await?)
+    Ok(chat.room_page(&slug, me, Cursor { before, after, around }).await?)
 }
 
 #[server(endpoint = "post_message")]

@@ -43,6 +43,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                 <Route path=path!("/r/:slug") view=RoomPage ssr=SsrMode::Async />
+                <Route path=path!("/r/:slug/m/:seq") view=RoomPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

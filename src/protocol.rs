@@ -165,12 +165,21 @@ impl Command for SendMessage {
     type Reply = Message;
 }
 
-/// `message:list`: messages after a log position, oldest first, at most
-/// [`Backlog::MAX`] of them. Used to fill a gap or catch up.
+/// `message:list`: a batch of a room's messages, oldest first, at most [`Backlog::MAX`]:
+/// `{"room", "after": 41}` for what follows position 41 (to fill a gap or catch up), or
+/// `{"room", "before": 41}` for what precedes it (to scroll back).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ListMessages {
     pub room: String,
-    pub after: i64,
+    #[serde(flatten)]
+    pub range: Range,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Range {
+    After(i64),
+    Before(i64),
 }
 
 impl Command for ListMessages {
@@ -181,7 +190,8 @@ impl Command for ListMessages {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Backlog {
     pub messages: Vec<Message>,
-    /// False when more messages follow the last one returned: ask again after it.
+    /// False when there are more in the direction asked: ask again from the last one returned
+    /// (`after`) or the first (`before`).
     pub complete: bool,
 }
 
@@ -261,6 +271,16 @@ impl Broadcast for TypingUpdated {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_names_its_direction() {
+        let list = ListMessages { room: "lobby".into(), range: Range::Before(7) };
+        let json = serde_json::to_string(&list).ok();
+        assert_eq!(json.as_deref(), Some(r#"{"room":"lobby","before":7}"#));
+        let back: Result<ListMessages, _> = serde_json::from_str(r#"{"room":"lobby","after":3}"#);
+        assert_eq!(back.ok().map(|l| l.range), Some(Range::After(3)));
+        assert!(serde_json::from_str::<ListMessages>(r#"{"room":"lobby"}"#).is_err());
+    }
 
     #[test]
     fn acks_have_a_language_neutral_shape() {

@@ -114,6 +114,41 @@ impl Timeline {
         self.has_gap()
     }
 
+    pub fn last_seq(&self) -> i64 {
+        self.messages.last().map_or(self.base, |m| m.seq)
+    }
+
+    pub fn first_seq(&self) -> Option<i64> {
+        self.messages.first().map(|m| m.seq)
+    }
+
+    /// Adds a batch of messages from before the first one held (scrolling back).
+    pub fn prepend(&mut self, older: Vec<Message>) {
+        for message in older.into_iter().rev() {
+            if message.room == self.room && message.seq <= self.base {
+                self.base = message.seq - 1;
+                if let Err(at) = self.messages.binary_search_by_key(&message.seq, |m| m.seq) {
+                    self.messages.insert(at, message);
+                }
+            }
+        }
+    }
+
+    /// The key of the last row: it changes when something is added at the bottom, not when
+    /// history is added on top.
+    pub fn last_key(&self) -> Option<String> {
+        if let Some(outgoing) = self.pending.last() {
+            return Some(Line::Pending(outgoing.clone()).key());
+        }
+        let last = self.messages.last();
+        let notice = self.notices.last().filter(|n| last.is_none_or(|m| n.after_seq >= m.seq));
+        match (notice, last) {
+            (Some(notice), _) => Some(format!("n{}", notice.id)),
+            (None, Some(message)) => Some(format!("m{}", message.id)),
+            (None, None) => None,
+        }
+    }
+
     /// Queues a message the user wrote, unless it is queued or stored already (a restored
     /// outbox can hold a message whose acknowledgement was lost).
     pub fn queue(&mut self, client_id: String, body: String) {
@@ -313,6 +348,19 @@ mod tests {
         );
         t.discard("x");
         assert!(t.lines().is_empty());
+    }
+
+    #[test]
+    fn scrolling_back_prepends_without_touching_the_end() {
+        let mut t = timeline(&[5, 6]);
+        let end = t.last_key();
+        t.prepend(vec![message(3, "bo", "c3"), message(4, "bo", "c4"), message(6, "bo", "c6")]);
+        let seqs: Vec<i64> = t.messages.iter().map(|m| m.seq).collect();
+        assert_eq!(seqs, [3, 4, 5, 6]);
+        assert_eq!((t.first_seq(), t.contiguous_seq()), (Some(3), 6));
+        assert_eq!(t.last_key(), end);
+        t.apply(message(7, "bo", "c7"));
+        assert_eq!(t.last_key().as_deref(), Some("m70"));
     }
 
     #[test]

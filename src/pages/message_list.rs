@@ -12,22 +12,60 @@ pub(super) fn MessageList(live: Live) -> impl IntoView {
     // Times render in UTC on the server, then in the reader's time zone once hydrated.
     let utc_offset = RwSignal::new(0);
     Effect::new(move |_| utc_offset.set(utc_offset_minutes()));
-    // Keep the newest line in view. Effects run only in the browser.
-    Effect::new(move |_| {
-        live.timeline.with(Timeline::line_count);
-        if let Some(element) = scroller.get() {
+    // Keep the newest line in view when one is added at the bottom and the reader is there; a
+    // permalink's message instead, on arrival. Effects run only in the browser.
+    Effect::new(move |first: Option<()>| {
+        live.timeline.with(Timeline::last_key);
+        let Some(element) = scroller.get() else { return };
+        let target = live
+            .highlight
+            .filter(|_| first.is_none())
+            .and_then(|seq| element.query_selector(&format!("#m{seq}")).ok().flatten());
+        if let Some(target) = target {
+            target.scroll_into_view();
+        } else if first.is_none() || near_bottom(&element) {
             element.set_scroll_top(element.scroll_height());
         }
     });
+    // Scrolled to the top: fetch the batch before (hydrated). Without JavaScript, the link.
+    let scrolled = move |_| {
+        if let Some(element) = scroller.get_untracked() {
+            if element.scroll_top() < 40 && live.older.get_untracked() {
+                leptos::task::spawn_local(live.load_older(element));
+            }
+        }
+    };
+    let room = live.timeline.with_untracked(|t| t.room().to_owned());
+    let older_href = {
+        let room = room.clone();
+        move || {
+            live.timeline.with(|t| t.first_seq()).map(|first| format!("/r/{room}?before={first}"))
+        }
+    };
+    let newer = (!live.at_live_end()).then(|| {
+        let last = live.timeline.with_untracked(|t| t.last_seq());
+        view! { <a class="newer" href=format!("/r/{room}?after={last}")>"Newer messages"</a> }
+    });
     view! {
-        <div class="scroller" node_ref=scroller>
+        <div class="scroller" node_ref=scroller on:scroll=scrolled>
+            {move || {
+                live.older.get().then(|| view! {
+                    <a class="older" href=older_href()>"Older messages"</a>
+                })
+            }}
             <ol class="messages" aria-label="Messages">
                 <For each=move || live.timeline.with(Timeline::lines) key=Line::key let:line>
                     {row(line, live, utc_offset)}
                 </For>
             </ol>
+            {newer}
         </div>
     }
+}
+
+/// Within a screenful of the bottom, counting the line just added.
+fn near_bottom(element: &leptos::web_sys::HtmlDivElement) -> bool {
+    element.scroll_height() - element.scroll_top() - element.client_height() < 400
 }
 
 fn row(line: Line, live: Live, utc_offset: RwSignal<i32>) -> AnyView {
@@ -36,11 +74,20 @@ fn row(line: Line, live: Live, utc_offset: RwSignal<i32>) -> AnyView {
         Line::Sent(message) => {
             let mine = me.as_deref() == Some(message.author.as_str());
             view! {
-                <li class="message" class:mine=mine data-status="sent" data-seq=message.seq>
+                <li
+                    id=format!("m{}", message.seq)
+                    class="message"
+                    class:mine=mine
+                    class:highlight=live.highlight == Some(message.seq)
+                    data-status="sent"
+                    data-seq=message.seq
+                >
                     <span class="author">{message.author.clone()}</span>
-                    <time datetime=message.timestamp()>
-                        {let m = message.clone(); move || m.time_of_day(utc_offset.get())}
-                    </time>
+                    <a class="permalink" href=format!("/r/{}/m/{}#m{}", message.room, message.seq, message.seq)>
+                        <time datetime=message.timestamp()>
+                            {let m = message.clone(); move || m.time_of_day(utc_offset.get())}
+                        </time>
+                    </a>
                     <p class="body">{message.body}</p>
                 </li>
             }

@@ -3,10 +3,10 @@
 //! live events. Sends go over the socket when JavaScript runs, through the form otherwise.
 
 use super::{composer::Composer, message_list::MessageList, name_form::NameForm, sidebar::Sidebar};
-use crate::api::{load_room, set_status, PostMessage, RoomPage};
+use crate::api::{load_room, set_status, Cursor, PostMessage, RoomPage};
 use crate::protocol::{
     Backlog, ErrorCode, JoinRoom, LeaveRoom, ListMessages, MemberJoined, MemberLeft, MessageSent,
-    ProtocolError, SetTyping, TypingUpdated,
+    ProtocolError, Range, SetTyping, TypingUpdated,
 };
 use crate::realtime::{
     new_client_id, now_millis, use_realtime, ConnectionState, Realtime, RequestError,
@@ -14,7 +14,7 @@ use crate::realtime::{
 use crate::{outbox, timeline::Timeline};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use std::time::Duration;
 
 /// How long a typing indicator lasts without being renewed.
@@ -27,7 +27,20 @@ const MAX_CATCH_UP_BATCHES: usize = 10;
 #[component]
 pub fn RoomPage() -> impl IntoView {
     let params = use_params_map();
-    let page = Resource::new(move || params.read().get("slug").unwrap_or_default(), load_room);
+    let query = use_query_map();
+    let page = Resource::new(
+        move || {
+            let number = |value: Option<String>| value.and_then(|v| v.parse::<i64>().ok());
+            let query = query.read();
+            let cursor = Cursor {
+                before: number(query.get("before")),
+                after: number(query.get("after")),
+                around: number(params.read().get("seq")),
+            };
+            (params.read().get("slug").unwrap_or_default(), cursor)
+        },
+        |(slug, Cursor { before, after, around })| load_room(slug, before, after, around),
+    );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -70,6 +83,15 @@ pub(super) struct Live {
     online: RwSignal<Vec<String>>,
     typing: RwSignal<Vec<Typist>>,
     me: StoredValue<Option<String>>,
+    /// Whether this view ends at the room's latest message (and so follows live messages), or is
+    /// a page of history.
+    at_live_end: bool,
+    /// More messages exist before the first one shown.
+    pub older: RwSignal<bool>,
+    /// Set while a batch of older messages is being fetched.
+    loading_older: StoredValue<bool>,
+    /// The message a permalink points to.
+    pub highlight: Option<i64>,
     /// When "typing" was last sent (0: not typing), and when the user last pressed a key.
     typing_sent: StoredValue<f64>,
     last_keystroke: StoredValue<f64>,
@@ -77,19 +99,31 @@ pub(super) struct Live {
 
 #[component]
 fn Conversation(page: RoomPage) -> impl IntoView {
-    let RoomPage { room, rooms, me, messages, online, draft_id } = page;
+    let RoomPage { room, rooms, me, messages, has_older, has_newer, highlight, online, draft_id } =
+        page;
     let live = Live {
         realtime: use_realtime(),
         timeline: RwSignal::new(Timeline::new(room.slug.clone(), me.clone(), messages)),
         online: RwSignal::new(online),
         typing: RwSignal::new(Vec::new()),
         me: StoredValue::new(me.clone()),
+        at_live_end: !has_newer,
+        older: RwSignal::new(has_older),
+        loading_older: StoredValue::new(false),
+        highlight,
         typing_sent: StoredValue::new(0.0),
         last_keystroke: StoredValue::new(0.0),
     };
     live.follow();
 
     let footer = match me.clone() {
+        _ if has_newer => view! {
+            <p class="history-note">
+                "You are reading older messages. "
+                <a href=format!("/r/{}", room.slug)>"Jump to the latest"</a>
+            </p>
+        }
+        .into_any(),
         Some(_) => view! { <Composer live room=room.slug.clone() draft_id /> }.into_any(),
         None => view! {
             <section class="choose-name">
@@ -122,6 +156,11 @@ fn Conversation(page: RoomPage) -> impl IntoView {
 }
 
 impl Live {
+    /// Whether this view follows the room's live end (not a page of history).
+    pub(super) fn at_live_end(&self) -> bool {
+        self.at_live_end
+    }
+
     pub(super) fn me(&self) -> Option<String> {
         self.me.get_value()
     }
@@ -140,6 +179,9 @@ impl Live {
         // After hydration: bring back what an earlier visit left unsent, then keep the outbox
         // in step with every change.
         Effect::new(move |restored: Option<()>| {
+            if !self.at_live_end {
+                return;
+            }
             let room = self.room();
             if restored.is_none() {
                 self.timeline.update(|t| {
@@ -158,7 +200,9 @@ impl Live {
         on_cleanup(move || realtime.emit(&LeaveRoom { room }));
         realtime.on::<MessageSent>(move |event| {
             let author = event.message.author.clone();
-            if self.timeline.try_update(|t| t.apply(event.message)).unwrap_or(false) {
+            if !self.at_live_end {
+                // A page of history stays as it is; the latest page shows what is new.
+            } else if self.timeline.try_update(|t| t.apply(event.message)).unwrap_or(false) {
                 spawn_local(self.fill_gap());
             }
             self.typing.update(|typing| typing.retain(|t| t.name != author));
@@ -186,7 +230,8 @@ impl Live {
     /// After every (re)connection: join, fetch what was posted since the last message held, then
     /// send what the user wrote meanwhile, in order.
     async fn catch_up(self) {
-        let join = JoinRoom { room: self.room(), after: self.contiguous_seq() };
+        let after = if self.at_live_end { self.contiguous_seq() } else { None };
+        let join = JoinRoom { room: self.room(), after };
         match self.realtime.emit_with_ack(&join).await {
             Ok(joined) => {
                 self.online.try_set(joined.online);
@@ -212,7 +257,7 @@ impl Live {
                 return;
             }
             let Some(after) = self.contiguous_seq() else { return };
-            let list = ListMessages { room: self.room(), after };
+            let list = ListMessages { room: self.room(), range: Range::After(after) };
             backlog = match self.realtime.emit_with_ack(&list).await {
                 Ok(next) => next,
                 Err(error) => {
@@ -227,6 +272,32 @@ impl Live {
 
     async fn fill_gap(self) {
         self.absorb(Backlog { messages: Vec::new(), complete: false }).await;
+    }
+
+    /// Fetches the batch before the first message shown and puts it on top, keeping what the
+    /// reader was looking at in place.
+    pub(super) async fn load_older(self, scroller: leptos::web_sys::HtmlDivElement) {
+        let Some(Some(first)) = self.timeline.try_with_untracked(Timeline::first_seq) else {
+            return;
+        };
+        if self.loading_older.try_get_value() != Some(false) {
+            return;
+        }
+        self.loading_older.set_value(true);
+        let list = ListMessages { room: self.room(), range: Range::Before(first) };
+        let result = self.realtime.emit_with_ack(&list).await;
+        self.loading_older.try_update_value(|loading| *loading = false);
+        match result {
+            Ok(older) => {
+                let (height, top) = (scroller.scroll_height(), scroller.scroll_top());
+                self.timeline.try_update(|t| t.prepend(older.messages));
+                self.older.try_set(!older.complete);
+                request_animation_frame(move || {
+                    scroller.set_scroll_top(scroller.scroll_height() - height + top);
+                });
+            }
+            Err(error) => leptos::logging::warn!("loading older messages failed: {error}"),
+        }
     }
 
     /// Shows a message at once as pending and sends it.

@@ -3,14 +3,14 @@
 //! exactly like one sent over the socket.
 
 use super::{error::AppError, store};
-use crate::api::RoomPage;
+use crate::api::{Cursor, RoomPage};
 use crate::model::{
     validate_body, validate_client_id, validate_room_name, Message, Room, MAX_ROOM_CHARS,
 };
 use crate::protocol::{
     Backlog, Broadcast, CreateRoom, ErrorCode, JoinRoom, Joined, LeaveRoom, ListMessages,
-    MemberJoined, MemberLeft, MessageSent, ProtocolError, RoomCreated, SendMessage, SetTyping,
-    TypingUpdated,
+    MemberJoined, MemberLeft, MessageSent, ProtocolError, Range, RoomCreated, SendMessage,
+    SetTyping, TypingUpdated,
 };
 use socketioxide::{
     extract::SocketRef, operators::BroadcastOperators, BroadcastError, SocketError, SocketIo,
@@ -124,7 +124,15 @@ impl Chat {
 
     pub async fn list_messages(&self, input: ListMessages) -> Result<Backlog, AppError> {
         let room = self.existing_room(&input.room).await?;
-        self.backlog(&room.slug, input.after).await
+        match input.range {
+            Range::After(after) => self.backlog(&room.slug, after).await,
+            Range::Before(before) => {
+                let messages =
+                    store::messages_before(&self.pool, &room.slug, before, Backlog::MAX).await?;
+                let complete = messages.first().is_none_or(|m| m.seq <= 1);
+                Ok(Backlog { messages, complete })
+            }
+        }
     }
 
     async fn backlog(&self, room: &str, after: i64) -> Result<Backlog, AppError> {
@@ -202,14 +210,49 @@ impl Chat {
         Ok(room)
     }
 
-    /// Everything the room page renders on the server.
-    pub async fn room_page(&self, slug: &str, me: Option<String>) -> Result<RoomPage, AppError> {
+    /// Everything the room page renders on the server: one page of history (by cursor, never by
+    /// offset), the rooms, and who is online.
+    pub async fn room_page(
+        &self,
+        slug: &str,
+        me: Option<String>,
+        cursor: Cursor,
+    ) -> Result<RoomPage, AppError> {
         let room = self.existing_room(slug).await?;
-        let messages = store::latest_messages(&self.pool, &room.slug, PAGE_MESSAGES).await?;
-        let online = store::online(&self.pool, &room.slug).await?;
-        let rooms = store::rooms(&self.pool).await?;
+        let (pool, slug) = (&self.pool, room.slug.as_str());
+        let messages = match cursor {
+            Cursor { before: Some(before), .. } => {
+                store::messages_before(pool, slug, before, PAGE_MESSAGES).await?
+            }
+            Cursor { after: Some(after), .. } => {
+                store::messages_after(pool, slug, after, PAGE_MESSAGES).await?
+            }
+            Cursor { around: Some(around), .. } => {
+                let mut page =
+                    store::messages_before(pool, slug, around + 1, PAGE_MESSAGES / 2).await?;
+                page.extend(store::messages_after(pool, slug, around, PAGE_MESSAGES / 2).await?);
+                page
+            }
+            _ => store::latest_messages(pool, slug, PAGE_MESSAGES).await?,
+        };
+        let last = store::last_seq(pool, slug).await?;
+        let has_older = messages.first().is_some_and(|m| m.seq > 1);
+        let has_newer =
+            messages.last().map_or(cursor.before.is_some() && last > 0, |m| m.seq < last);
+        let online = store::online(pool, slug).await?;
+        let rooms = store::rooms(pool).await?;
         let draft_id = uuid::Uuid::new_v4().to_string();
-        Ok(RoomPage { room, rooms, me, messages, online, draft_id })
+        Ok(RoomPage {
+            room,
+            rooms,
+            me,
+            messages,
+            has_older,
+            has_newer,
+            highlight: cursor.around,
+            online,
+            draft_id,
+        })
     }
 }
 

@@ -140,22 +140,41 @@ pub async fn messages_after(
     .await
 }
 
+/// Up to `limit` messages before position `before`, oldest first (`i64::MAX`: the latest).
+pub async fn messages_before(
+    pool: &SqlitePool,
+    room: &str,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<Message>, sqlx::Error> {
+    let mut messages: Vec<Message> = sqlx::query_as(
+        "SELECT id, room, seq, author, body, client_id, created_at
+         FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+    )
+    .bind(room)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    messages.reverse();
+    Ok(messages)
+}
+
 /// The latest `limit` messages of a room, oldest first.
 pub async fn latest_messages(
     pool: &SqlitePool,
     room: &str,
     limit: i64,
 ) -> Result<Vec<Message>, sqlx::Error> {
-    let mut messages: Vec<Message> = sqlx::query_as(
-        "SELECT id, room, seq, author, body, client_id, created_at
-         FROM messages WHERE room = ? ORDER BY seq DESC LIMIT ?",
-    )
-    .bind(room)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    messages.reverse();
-    Ok(messages)
+    messages_before(pool, room, i64::MAX, limit).await
+}
+
+/// The position of a room's latest message (0 when it has none).
+pub async fn last_seq(pool: &SqlitePool, room: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room = ?")
+        .bind(room)
+        .fetch_one(pool)
+        .await
 }
 
 /// Records that a socket is in a room. True when it is the person's first socket there.

@@ -2,7 +2,7 @@
 
 use crate::helpers::TestApp;
 use parley::model::MAX_MESSAGE_CHARS;
-use parley::protocol::{Ack, ErrorCode, JoinRoom, ListMessages, MessageSent, SendMessage};
+use parley::protocol::{Ack, ErrorCode, JoinRoom, ListMessages, MessageSent, Range, SendMessage};
 use serde_json::json;
 
 fn send(client_id: &str, body: &str) -> SendMessage {
@@ -44,7 +44,7 @@ async fn a_resent_client_id_is_stored_and_broadcast_once() {
     // Had the retry been broadcast, it would arrive before this one.
     assert_eq!(ada.next::<MessageSent>().await.message, next);
 
-    let listed = ada.ok(&ListMessages { room: "lobby".into(), after: 0 }).await;
+    let listed = ada.ok(&ListMessages { room: "lobby".into(), range: Range::After(0) }).await;
     assert_eq!(listed.messages, vec![first, next]);
 }
 
@@ -126,7 +126,7 @@ async fn history_survives_a_restart_and_catch_up_returns_what_was_missed() {
     let joined = ada.ok(&JoinRoom { room: "lobby".into(), after: Some(1) }).await;
     assert_eq!(joined.backlog.messages, vec![two.clone()]);
     assert!(joined.backlog.complete);
-    let all = ada.ok(&ListMessages { room: "lobby".into(), after: 0 }).await;
+    let all = ada.ok(&ListMessages { room: "lobby".into(), range: Range::After(0) }).await;
     assert_eq!(all.messages, vec![one, two]);
     app.stop().await;
 }
@@ -139,12 +139,21 @@ async fn catch_up_comes_in_bounded_batches() {
     for i in 0..total {
         ada.ok(&send(&format!("m{i}"), &format!("message {i}"))).await;
     }
-    let first = ada.ok(&ListMessages { room: "lobby".into(), after: 0 }).await;
+    let first = ada.ok(&ListMessages { room: "lobby".into(), range: Range::After(0) }).await;
     assert_eq!(first.messages.len() as i64, parley::protocol::Backlog::MAX);
     assert!(!first.complete);
     let last_seen = first.messages.last().map(|m| m.seq).unwrap_or_default();
-    let rest = ada.ok(&ListMessages { room: "lobby".into(), after: last_seen }).await;
+    let rest = ada.ok(&ListMessages { room: "lobby".into(), range: Range::After(last_seen) }).await;
     assert_eq!(rest.messages.len(), 5);
     assert!(rest.complete);
     assert_eq!(rest.messages.last().map(|m| m.seq), Some(total));
+
+    // Scrolling back works the same way, from the other end.
+    let back =
+        ada.ok(&ListMessages { room: "lobby".into(), range: Range::Before(total + 1) }).await;
+    assert_eq!(back.messages.first().map(|m| m.seq), Some(6));
+    assert!(!back.complete);
+    let start = ada.ok(&ListMessages { room: "lobby".into(), range: Range::Before(6) }).await;
+    assert_eq!(start.messages.iter().map(|m| m.seq).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+    assert!(start.complete);
 }

@@ -133,6 +133,43 @@ async fn pages_are_compressed_for_browsers_that_accept_it() {
 }
 
 #[tokio::test]
+async fn history_pages_by_cursor_and_permalinks_render_without_javascript() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("Ada").await;
+    for i in 1..=60 {
+        let body = format!("number {i}");
+        ada.ok(&SendMessage { room: "lobby".into(), client_id: format!("n{i}"), body }).await;
+    }
+    let shown = |html: &str| {
+        (1..=60).filter(|i| html.contains(&format!(">number {i}<"))).collect::<Vec<_>>()
+    };
+
+    let (_, latest) = page(&app, Some("Ada"), "/r/lobby").await;
+    assert_eq!(shown(&latest), (11..=60).collect::<Vec<_>>());
+    assert!(latest.contains(r#"<a href="/r/lobby?before=11" class="older">"#), "{latest}");
+    assert!(!latest.contains("Newer messages"));
+
+    let (_, older) = page(&app, Some("Ada"), "/r/lobby?before=11").await;
+    assert_eq!(shown(&older), (1..=10).collect::<Vec<_>>());
+    assert!(!older.contains("Older messages"));
+    assert!(older.contains(r#"<a href="/r/lobby?after=10" class="newer">"#), "{older}");
+    assert!(older.contains("You are reading older messages."));
+
+    let (_, newer) = page(&app, Some("Ada"), "/r/lobby?after=10").await;
+    assert_eq!(shown(&newer), (11..=60).collect::<Vec<_>>());
+
+    let (status, permalink) = page(&app, None, "/r/lobby/m/5").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(shown(&permalink), (1..=30).collect::<Vec<_>>(), "25 either side, as many as exist");
+    let row = |seq: i64| {
+        let start = format!(r#"<li id="m{seq}""#);
+        permalink.split(&start).nth(1).and_then(|rest| rest.split('>').next()).unwrap_or_default()
+    };
+    assert!(row(5).contains("highlight") && !row(6).contains("highlight"), "{permalink}");
+    assert!(latest.contains(r#"href="/r/lobby/m/60#m60""#), "every message links to itself");
+}
+
+#[tokio::test]
 async fn unknown_pages_and_rooms_are_404() {
     let app = TestApp::spawn().await;
     assert_eq!(page(&app, None, "/r/nowhere").await.0, StatusCode::NOT_FOUND);
@@ -187,7 +224,12 @@ async fn a_bad_form_post_shows_the_error_and_stores_nothing() {
     assert!(html.contains("Choose a display name before chatting."), "{html}");
 
     let watcher = app.client(None).await;
-    let all = watcher.ok(&parley::protocol::ListMessages { room: "lobby".into(), after: 0 }).await;
+    let all = watcher
+        .ok(&parley::protocol::ListMessages {
+            room: "lobby".into(),
+            range: parley::protocol::Range::After(0),
+        })
+        .await;
     assert!(all.messages.is_empty());
 }
 
