@@ -6,7 +6,7 @@ use parley::protocol::{MessageSent, SendMessage};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-fn parley() -> Command {
+pub fn parley() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_parley"));
     command
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
@@ -16,6 +16,22 @@ fn parley() -> Command {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     command
+}
+
+/// Waits until a spawned server says where it listens, and returns that address. Its output is
+/// drained on a thread from then on.
+pub fn started(server: &mut std::process::Child) -> String {
+    let stdout = server.stdout.take().expect("stdout");
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(at) = line.find("listening on http://") {
+                let addr = line[at + "listening on http://".len()..].trim().to_owned();
+                let _ = addr_tx.send(addr);
+            }
+        }
+    });
+    addr_rx.recv_timeout(PATIENCE).expect("the server says where it listens")
 }
 
 #[test]
@@ -34,17 +50,7 @@ async fn sigterm_stops_the_server_gracefully_and_keeps_the_data() {
     let dir = tempfile::tempdir().expect("temp dir");
     let database = format!("sqlite:{}", dir.path().join("parley.db").display());
     let mut server = parley().env("PARLEY_DATABASE_URL", &database).spawn().expect("start");
-    let stdout = server.stdout.take().expect("stdout");
-    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(at) = line.find("listening on http://") {
-                let addr = line[at + "listening on http://".len()..].trim().to_owned();
-                let _ = addr_tx.send(addr);
-            }
-        }
-    });
-    let addr = addr_rx.recv_timeout(PATIENCE).expect("the server says where it listens");
+    let addr = started(&mut server);
 
     let mut ada =
         crate::helpers::TestClient::connect(&format!("http://{addr}/"), Some("Ada")).await;

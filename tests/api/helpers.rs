@@ -162,10 +162,16 @@ impl TestClient {
 
     /// Emits `event` with any JSON (well-formed or not) and returns the raw acknowledgement.
     pub async fn request_raw(&self, event: &str, data: Value) -> Value {
+        self.try_request_raw(event, data, PATIENCE).await.expect("an ack in time")
+    }
+
+    /// Like `request_raw`, but `None` when the emit fails or no ack comes within `wait` (the
+    /// server is gone).
+    pub async fn try_request_raw(&self, event: &str, data: Value, wait: Duration) -> Option<Value> {
         let (sender, receiver) = oneshot::channel();
         let sender = Arc::new(Mutex::new(Some(sender)));
         self.client
-            .emit_with_ack(event, data, PATIENCE, move |payload, _| {
+            .emit_with_ack(event, data, wait, move |payload, _| {
                 let sender = sender.clone();
                 async move {
                     let value = match payload {
@@ -179,14 +185,13 @@ impl TestClient {
                 .boxed()
             })
             .await
-            .expect("emit");
-        let ack =
-            tokio::time::timeout(PATIENCE, receiver).await.expect("ack in time").expect("ack");
+            .ok()?;
+        let ack = tokio::time::timeout(wait, receiver).await.ok()?.ok()?;
         // rust_socketio hands over an ack's arguments as one JSON array.
-        match ack {
+        Some(match ack {
             Value::Array(mut args) if args.len() == 1 => args.remove(0),
             other => other,
-        }
+        })
     }
 
     pub async fn request<C: Command>(&self, command: &C) -> Ack<C::Reply> {

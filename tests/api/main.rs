@@ -2,6 +2,7 @@
 //! over HTTP and through a real socket.io client (rust_socketio), as a browser or a bot would.
 
 mod binary;
+mod burst;
 mod config;
 mod helpers;
 mod messages;
