@@ -2,7 +2,7 @@
 //! here directly and the browser is redirected back (with the error in the URL if there was one);
 //! each function calls the same use case as the matching socket event.
 
-use crate::model::{Message, Room};
+use crate::model::{Message, Room, RoomEntry};
 
 use crate::protocol::ProtocolError;
 use leptos::prelude::*;
@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RoomPage {
     pub room: Room,
-    /// Every room, for the sidebar.
-    pub rooms: Vec<Room>,
+    /// Every room with its unread count, for the sidebar.
+    pub rooms: Vec<RoomEntry>,
     /// The visitor's display name; `None` until they choose one.
     pub me: Option<String>,
     /// One page of messages, oldest first: the latest, or the page the cursor asked for.
@@ -24,6 +24,8 @@ pub struct RoomPage {
     pub has_newer: bool,
     /// The message a permalink points to.
     pub highlight: Option<i64>,
+    /// How far the reader had read before this page: the "new messages" divider goes after it.
+    pub read_seq: i64,
     pub online: Vec<String>,
     /// A fresh client id for the no-JavaScript form, so that posting it twice stores it once.
     pub draft_id: String,

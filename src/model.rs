@@ -100,6 +100,29 @@ pub fn validate_name(raw: &str) -> Result<String, ProtocolError> {
     Ok(name)
 }
 
+/// A room as the sidebar lists it: how far its log goes, and how far the visitor has read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct RoomEntry {
+    pub slug: String,
+    pub name: String,
+    pub last_seq: i64,
+    pub read_seq: i64,
+    /// The reader has opened this room before. Only such rooms count unread messages: a room
+    /// nobody asked to follow should not shout.
+    pub joined: bool,
+}
+
+impl RoomEntry {
+    pub fn unread(&self) -> i64 {
+        if self.joined {
+            (self.last_seq - self.read_seq).max(0)
+        } else {
+            0
+        }
+    }
+}
+
 /// Checks a new room's name (ASCII letters, digits, spaces, `-` and `_`; 2 to 40 characters)
 /// and derives its URL slug: lower case, runs of spaces, `-` and `_` folded into one `-`. Two
 /// names with the same slug are the same room.

@@ -151,6 +151,20 @@ impl Command for CreateRoom {
     type Reply = Room;
 }
 
+/// `room:read`: the user has read the room up to `seq` (the latest message on screen). Positions
+/// only move forward, and never past the room's last message; the reply is the stored position.
+/// Sending a message marks it read for its author.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MarkRead {
+    pub room: String,
+    pub seq: i64,
+}
+
+impl Command for MarkRead {
+    const NAME: &'static str = "room:read";
+    type Reply = i64;
+}
+
 /// `message:send`: post a message. The reply is the stored message; sending the same
 /// `client_id` again returns the message stored the first time.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -229,6 +243,18 @@ pub struct RoomCreated {
 
 impl Broadcast for RoomCreated {
     const NAME: &'static str = "room:created";
+}
+
+/// `room:activity`: a room's log grew to `last_seq`; sent to every connection not in that room
+/// (those in it get `message:sent`), so that sidebars can count unread messages elsewhere.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoomActivity {
+    pub room: String,
+    pub last_seq: i64,
+}
+
+impl Broadcast for RoomActivity {
+    const NAME: &'static str = "room:activity";
 }
 
 /// `member:joined`: a person came online in a room (their first connection there); sent to

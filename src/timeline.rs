@@ -19,6 +19,8 @@ pub struct Timeline {
     pending: Vec<Outgoing>,
     notices: Vec<Notice>,
     next_notice: u64,
+    /// The "new messages" divider goes before the first message by someone else after this.
+    read_seq: Option<i64>,
 }
 
 /// A message the user sent that the server has not acknowledged yet.
@@ -46,6 +48,8 @@ pub enum Line {
     Sent(Message),
     Pending(Outgoing),
     Notice(Notice),
+    /// "New messages": where the reader's unread part begins.
+    Divider,
 }
 
 impl Line {
@@ -57,6 +61,7 @@ impl Line {
                 format!("p{}{}", o.client_id, if o.error.is_some() { "!" } else { "" })
             }
             Line::Notice(n) => format!("n{}", n.id),
+            Line::Divider => "divider".to_owned(),
         }
     }
 }
@@ -66,7 +71,22 @@ impl Timeline {
         messages.sort_by_key(|m| m.seq);
         messages.dedup_by_key(|m| m.seq);
         let base = messages.first().map_or(0, |m| m.seq - 1);
-        Self { room, me, messages, base, pending: Vec::new(), notices: Vec::new(), next_notice: 0 }
+        Self {
+            room,
+            me,
+            messages,
+            base,
+            pending: Vec::new(),
+            notices: Vec::new(),
+            next_notice: 0,
+            read_seq: None,
+        }
+    }
+
+    /// Places the "new messages" divider after what the reader had read when the page opened.
+    pub fn with_divider_after(mut self, read_seq: i64) -> Self {
+        self.read_seq = Some(read_seq);
+        self
     }
 
     pub fn room(&self) -> &str {
@@ -222,7 +242,7 @@ impl Timeline {
 
     /// How many rows [`Timeline::lines`] returns, without building them.
     pub fn line_count(&self) -> usize {
-        self.messages.len() + self.notices.len() + self.pending.len()
+        self.lines().len()
     }
 
     /// Everything to render, in order: messages by position with their notices after them, then
@@ -234,7 +254,15 @@ impl Timeline {
         while let Some(notice) = notices.next_if(|n| n.after_seq <= self.base) {
             lines.push(Line::Notice(notice.clone()));
         }
+        let divider_before = self.read_seq.and_then(|read| {
+            self.messages
+                .iter()
+                .find(|m| m.seq > read && self.me.as_deref() != Some(m.author.as_str()))
+        });
         for message in &self.messages {
+            if divider_before.is_some_and(|d| d.seq == message.seq) {
+                lines.push(Line::Divider);
+            }
             lines.push(Line::Sent(message.clone()));
             while let Some(notice) = notices.next_if(|n| n.after_seq <= message.seq) {
                 lines.push(Line::Notice(notice.clone()));
@@ -361,6 +389,18 @@ mod tests {
         assert_eq!(t.last_key(), end);
         t.apply(message(7, "bo", "c7"));
         assert_eq!(t.last_key().as_deref(), Some("m70"));
+    }
+
+    #[test]
+    fn the_divider_marks_the_first_unread_message_by_someone_else() {
+        let mut messages: Vec<Message> = [1, 2].iter().map(|&s| message(s, "bo", "x")).collect();
+        messages.push(message(3, "me", "mine"));
+        messages.push(message(4, "bo", "y"));
+        let t = Timeline::new("lobby".into(), Some("me".into()), messages).with_divider_after(2);
+        let keys: Vec<String> = t.lines().iter().map(Line::key).collect();
+        assert_eq!(keys, ["m10", "m20", "m30", "divider", "m40"]);
+        let all_read = t.clone().with_divider_after(4);
+        assert!(!all_read.lines().contains(&Line::Divider));
     }
 
     #[test]

@@ -112,5 +112,11 @@ fn row(line: Line, live: Live, utc_offset: RwSignal<i32>) -> AnyView {
             .into_any()
         }
         Line::Notice(notice) => view! { <li class="notice">{notice.text}</li> }.into_any(),
+        Line::Divider => view! {
+            <li class="divider" role="separator" aria-label="New messages">
+                <span>"New messages"</span>
+            </li>
+        }
+        .into_any(),
     }
 }

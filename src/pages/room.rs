@@ -4,9 +4,10 @@
 
 use super::{composer::Composer, message_list::MessageList, name_form::NameForm, sidebar::Sidebar};
 use crate::api::{load_room, set_status, Cursor, PostMessage, RoomPage};
+use crate::model::RoomEntry;
 use crate::protocol::{
-    Backlog, ErrorCode, JoinRoom, LeaveRoom, ListMessages, MemberJoined, MemberLeft, MessageSent,
-    ProtocolError, Range, SetTyping, TypingUpdated,
+    Backlog, ErrorCode, JoinRoom, LeaveRoom, ListMessages, MarkRead, MemberJoined, MemberLeft,
+    MessageSent, ProtocolError, Range, SetTyping, TypingUpdated,
 };
 use crate::realtime::{
     new_client_id, now_millis, use_realtime, ConnectionState, Realtime, RequestError,
@@ -82,6 +83,8 @@ pub(super) struct Live {
     pub timeline: RwSignal<Timeline>,
     online: RwSignal<Vec<String>>,
     typing: RwSignal<Vec<Typist>>,
+    /// The sidebar's rooms, with how far the reader has read each.
+    rooms: RwSignal<Vec<RoomEntry>>,
     me: StoredValue<Option<String>>,
     /// Whether this view ends at the room's latest message (and so follows live messages), or is
     /// a page of history.
@@ -99,11 +102,23 @@ pub(super) struct Live {
 
 #[component]
 fn Conversation(page: RoomPage) -> impl IntoView {
-    let RoomPage { room, rooms, me, messages, has_older, has_newer, highlight, online, draft_id } =
-        page;
+    let RoomPage {
+        room,
+        rooms,
+        me,
+        messages,
+        has_older,
+        has_newer,
+        highlight,
+        read_seq,
+        online,
+        draft_id,
+    } = page;
+    let timeline = Timeline::new(room.slug.clone(), me.clone(), messages);
     let live = Live {
         realtime: use_realtime(),
-        timeline: RwSignal::new(Timeline::new(room.slug.clone(), me.clone(), messages)),
+        timeline: RwSignal::new(timeline.with_divider_after(read_seq)),
+        rooms: RwSignal::new(rooms),
         online: RwSignal::new(online),
         typing: RwSignal::new(Vec::new()),
         me: StoredValue::new(me.clone()),
@@ -134,10 +149,20 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         }
         .into_any(),
     };
+    // The tab's title counts what is unread everywhere, this room too while the tab is hidden.
+    let title = {
+        let name = room.name.clone();
+        // The head outlives this page on client-side navigation: the signal may be gone.
+        move || match live.rooms.try_with(|rooms| rooms.iter().map(RoomEntry::unread).sum::<i64>())
+        {
+            None | Some(0) => name.clone(),
+            Some(unread) => format!("({unread}) {name}"),
+        }
+    };
     view! {
-        <Title text=room.name.clone() />
+        <Title text=title />
         <div class="layout">
-        <Sidebar rooms current=room.slug.clone() can_create=me.is_some() />
+        <Sidebar rooms=live.rooms current=room.slug.clone() can_create=me.is_some() />
         <div class="room">
             <header class="room-header">
                 <h1>"#" {room.name}</h1>
@@ -162,7 +187,7 @@ impl Live {
     }
 
     pub(super) fn me(&self) -> Option<String> {
-        self.me.get_value()
+        self.me.try_get_value().flatten()
     }
 
     /// Safe after the page moved on: async work may outlive the room's signals.
@@ -195,6 +220,11 @@ impl Live {
         });
         let realtime = self.realtime;
         realtime.on_connect(move || spawn_local(self.catch_up()));
+        // Coming back to the tab reads what arrived meanwhile.
+        let visible = window_event_listener_untyped("visibilitychange", move |_| {
+            spawn_local(self.mark_read());
+        });
+        on_cleanup(move || visible.remove());
         // Moving to another room (client-side navigation) leaves this one.
         let room = self.room();
         on_cleanup(move || realtime.emit(&LeaveRoom { room }));
@@ -204,6 +234,8 @@ impl Live {
                 // A page of history stays as it is; the latest page shows what is new.
             } else if self.timeline.try_update(|t| t.apply(event.message)).unwrap_or(false) {
                 spawn_local(self.fill_gap());
+            } else {
+                spawn_local(self.mark_read());
             }
             self.typing.update(|typing| typing.retain(|t| t.name != author));
         });
@@ -236,6 +268,7 @@ impl Live {
             Ok(joined) => {
                 self.online.try_set(joined.online);
                 self.absorb(joined.backlog).await;
+                self.mark_read().await;
             }
             Err(error) => leptos::logging::warn!("joining {} failed: {error}", join.room),
         }
@@ -272,6 +305,31 @@ impl Live {
 
     async fn fill_gap(self) {
         self.absorb(Backlog { messages: Vec::new(), complete: false }).await;
+    }
+
+    /// Tells the server the reader has seen up to the newest message, if they can see it: a
+    /// named reader, on the live end of the room, with the tab visible.
+    async fn mark_read(self) {
+        let Some(seq) = self.timeline.try_with_untracked(Timeline::last_seq) else { return };
+        let room = self.room();
+        let read = self.rooms.try_with_untracked(|rooms| {
+            rooms.iter().find(|r| r.slug == room).map_or(0, |r| r.read_seq)
+        });
+        let hidden = document().hidden();
+        if !self.at_live_end || self.me().is_none() || hidden || read.is_none_or(|read| read >= seq)
+        {
+            return;
+        }
+        if let Ok(stored) = self.realtime.emit_with_ack(&MarkRead { room: room.clone(), seq }).await
+        {
+            self.rooms.try_update(|rooms| {
+                if let Some(entry) = rooms.iter_mut().find(|r| r.slug == room) {
+                    entry.read_seq = entry.read_seq.max(stored);
+                    entry.joined = true;
+                    entry.last_seq = entry.last_seq.max(stored);
+                }
+            });
+        }
     }
 
     /// Fetches the batch before the first message shown and puts it on top, keeping what the

@@ -1,23 +1,37 @@
-//! The rooms, the current one marked, and a form to create one. Rendered by the server; rooms
-//! created elsewhere appear live.
+//! The rooms with their unread counts, the current one marked, and a form to create one.
+//! Rendered by the server; new rooms and new messages elsewhere update it live.
 
 use crate::api::CreateRoom;
-use crate::model::{Room, MAX_ROOM_NAME_CHARS, MIN_ROOM_NAME_CHARS};
-use crate::protocol::RoomCreated;
+use crate::model::{RoomEntry, MAX_ROOM_NAME_CHARS, MIN_ROOM_NAME_CHARS};
+use crate::protocol::{MessageSent, RoomActivity, RoomCreated};
 use crate::realtime::use_realtime;
 use leptos::{prelude::*, server_fn::ServerFn};
 
 #[component]
-pub(super) fn Sidebar(rooms: Vec<Room>, current: String, can_create: bool) -> impl IntoView {
-    let rooms = RwSignal::new(rooms);
-    use_realtime().on::<RoomCreated>(move |event| {
+pub(super) fn Sidebar(
+    rooms: RwSignal<Vec<RoomEntry>>,
+    current: String,
+    can_create: bool,
+) -> impl IntoView {
+    let realtime = use_realtime();
+    realtime.on::<RoomCreated>(move |event| {
         rooms.update(|rooms| {
             if !rooms.iter().any(|r| r.slug == event.room.slug) {
-                rooms.push(event.room);
+                let (slug, name) = (event.room.slug, event.room.name);
+                rooms.push(RoomEntry { slug, name, last_seq: 0, read_seq: 0, joined: false });
                 rooms.sort_by_key(|r| r.name.to_lowercase());
             }
         });
     });
+    let grew = move |room: &str, last_seq: i64| {
+        rooms.update(|rooms| {
+            if let Some(entry) = rooms.iter_mut().find(|r| r.slug == room) {
+                entry.last_seq = entry.last_seq.max(last_seq);
+            }
+        });
+    };
+    realtime.on::<RoomActivity>(move |event| grew(&event.room, event.last_seq));
+    realtime.on::<MessageSent>(move |event| grew(&event.message.room, event.message.seq));
     // A refused name comes back in the URL after the form post.
     let action = ServerAction::<CreateRoom>::new();
     let error = move || action.value().get().and_then(Result::err).map(|e| e.message);
@@ -26,15 +40,32 @@ pub(super) fn Sidebar(rooms: Vec<Room>, current: String, can_create: bool) -> im
             <h2>"Rooms"</h2>
             <ul>
                 <For each=move || rooms.get() key=|room| room.slug.clone() let:room>
-                    <li>
-                        <a
-                            href=format!("/r/{}", room.slug)
-                            aria-current=(room.slug == current).then_some("page")
-                        >
-                            "#"
-                            {room.name}
-                        </a>
-                    </li>
+                    {
+                        let slug = room.slug.clone();
+                        let is_current = slug == current;
+                        let unread = move || {
+                            rooms.with(|rooms| {
+                                rooms.iter().find(|r| r.slug == slug).map_or(0, RoomEntry::unread)
+                            })
+                        };
+                        view! {
+                            <li>
+                                <a
+                                    href=format!("/r/{}", room.slug)
+                                    aria-current=is_current.then_some("page")
+                                >
+                                    "#"
+                                    {room.name}
+                                    {move || {
+                                        let n = unread();
+                                        (n > 0 && !is_current).then(|| view! {
+                                            <span class="unread" aria-label=format!("{n} unread")>{n}</span>
+                                        })
+                                    }}
+                                </a>
+                            </li>
+                        }
+                    }
                 </For>
             </ul>
             {can_create.then(|| view! {

@@ -8,9 +8,9 @@ use crate::model::{
     validate_body, validate_client_id, validate_room_name, Message, Room, MAX_ROOM_CHARS,
 };
 use crate::protocol::{
-    Backlog, Broadcast, CreateRoom, ErrorCode, JoinRoom, Joined, LeaveRoom, ListMessages,
-    MemberJoined, MemberLeft, MessageSent, ProtocolError, Range, RoomCreated, SendMessage,
-    SetTyping, TypingUpdated,
+    Backlog, Broadcast, CreateRoom, ErrorCode, JoinRoom, Joined, LeaveRoom, ListMessages, MarkRead,
+    MemberJoined, MemberLeft, MessageSent, ProtocolError, Range, RoomActivity, RoomCreated,
+    SendMessage, SetTyping, TypingUpdated,
 };
 use socketioxide::{
     extract::SocketRef, operators::BroadcastOperators, BroadcastError, SocketError, SocketIo,
@@ -88,8 +88,12 @@ impl Chat {
         )
         .await?;
         if stored_now {
+            store::mark_read(&self.pool, &room.slug, author, message.seq).await?;
             broadcast(self.io.to(channel(&room.slug)), &MessageSent { message: message.clone() })
                 .await;
+            let activity = RoomActivity { room: room.slug.clone(), last_seq: message.seq };
+            // The room's own members learn the same from `message:sent`.
+            broadcast(self.io.except(channel(&room.slug)), &activity).await;
         }
         Ok(message)
     }
@@ -191,6 +195,13 @@ impl Chat {
         }
     }
 
+    /// Records how far a person has read a room.
+    pub async fn mark_read(&self, reader: Option<&str>, input: MarkRead) -> Result<i64, AppError> {
+        let reader = reader.ok_or_else(not_identified)?;
+        let room = self.existing_room(&input.room).await?;
+        Ok(store::mark_read(&self.pool, &room.slug, reader, input.seq).await?)
+    }
+
     /// Creates a public room and tells every connection about it.
     pub async fn create_room(
         &self,
@@ -240,7 +251,20 @@ impl Chat {
         let has_newer =
             messages.last().map_or(cursor.before.is_some() && last > 0, |m| m.seq < last);
         let online = store::online(pool, slug).await?;
-        let rooms = store::rooms(pool).await?;
+        // Rendering the live end of a room is reading it: without JavaScript nothing else would
+        // move the read position. The divider goes where the reader was before.
+        let mut read_seq = last;
+        if let Some(name) = me.as_deref() {
+            read_seq = store::room_entries(pool, Some(name))
+                .await?
+                .into_iter()
+                .find(|entry| entry.slug == slug && entry.joined)
+                .map_or(last, |entry| entry.read_seq);
+            if !has_newer {
+                store::mark_read(pool, slug, name, last).await?;
+            }
+        }
+        let rooms = store::room_entries(pool, me.as_deref()).await?;
         let draft_id = uuid::Uuid::new_v4().to_string();
         Ok(RoomPage {
             room,
@@ -250,6 +274,7 @@ impl Chat {
             has_older,
             has_newer,
             highlight: cursor.around,
+            read_seq,
             online,
             draft_id,
         })

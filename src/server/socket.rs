@@ -4,8 +4,8 @@
 
 use super::{chat::Chat, error::AppError, identity, origin::AllowedOrigins};
 use crate::protocol::{
-    Ack, Command, CreateRoom, ErrorCode, JoinRoom, LeaveRoom, ListMessages, ProtocolError,
-    SendMessage, SetTyping,
+    Ack, Command, CreateRoom, ErrorCode, JoinRoom, LeaveRoom, ListMessages, MarkRead,
+    ProtocolError, SendMessage, SetTyping,
 };
 use socketioxide::adapter::LocalAdapter;
 use socketioxide::extract::{AckSender, SocketRef, State, StateNotFound, TryData};
@@ -64,6 +64,7 @@ pub async fn accept(
     socket.on(JoinRoom::NAME, join_room);
     socket.on(LeaveRoom::NAME, leave_room);
     socket.on(CreateRoom::NAME, create_room);
+    socket.on(MarkRead::NAME, mark_read);
     socket.on(ListMessages::NAME, list_messages);
     socket.on(SetTyping::NAME, set_typing);
     socket.on_disconnect(
@@ -105,6 +106,11 @@ async fn leave_room(
 async fn create_room(caller: Caller, TryData(input): TryData<CreateRoom>, ack: AckSender) {
     let work = input.map(|input| caller.chat.create_room(caller.name(), input));
     respond::<CreateRoom>(ack, work).await;
+}
+
+async fn mark_read(caller: Caller, TryData(input): TryData<MarkRead>, ack: AckSender) {
+    let work = input.map(|input| caller.chat.mark_read(caller.name(), input));
+    respond::<MarkRead>(ack, work).await;
 }
 
 async fn list_messages(caller: Caller, TryData(input): TryData<ListMessages>, ack: AckSender) {

@@ -1,7 +1,7 @@
 //! SQL storage: one pool, migrations at start-up, and every query Parley runs. SQLite by default
 //! (WAL mode); each write is a single statement so that ordering needs no application lock.
 
-use crate::model::{Message, Room};
+use crate::model::{Message, Room, RoomEntry};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use std::{str::FromStr, time::Duration};
@@ -49,11 +49,44 @@ pub async fn room(pool: &SqlitePool, slug: &str) -> Result<Option<Room>, sqlx::E
         .await
 }
 
-/// Every room, by name.
-pub async fn rooms(pool: &SqlitePool) -> Result<Vec<Room>, sqlx::Error> {
-    sqlx::query_as("SELECT slug, name FROM rooms ORDER BY name COLLATE NOCASE")
-        .fetch_all(pool)
-        .await
+/// Every room, by name, with how far `reader` has read it. Rooms the reader never opened (every
+/// room, for a visitor without a name) are not `joined` and count nothing as unread.
+pub async fn room_entries(
+    pool: &SqlitePool,
+    reader: Option<&str>,
+) -> Result<Vec<RoomEntry>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.slug, r.name, COALESCE(m.last_seq, 0) AS last_seq,
+                COALESCE(p.seq, m.last_seq, 0) AS read_seq, p.seq IS NOT NULL AS joined
+         FROM rooms r
+         LEFT JOIN (SELECT room, MAX(seq) AS last_seq FROM messages GROUP BY room) m ON m.room = r.slug
+         LEFT JOIN read_positions p ON p.room = r.slug AND p.name = ?1
+         ORDER BY r.name COLLATE NOCASE",
+    )
+    .bind(reader)
+    .fetch_all(pool)
+    .await
+}
+
+/// Moves `name`'s read position in `room` forward to `seq` (never back, never past the last
+/// message) and returns the stored position.
+pub async fn mark_read(
+    pool: &SqlitePool,
+    room: &str,
+    name: &str,
+    seq: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO read_positions (room, name, seq)
+         VALUES (?1, ?2, MIN(MAX(?3, 0), (SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room = ?1)))
+         ON CONFLICT (room, name) DO UPDATE SET seq = MAX(seq, excluded.seq)
+         RETURNING seq",
+    )
+    .bind(room)
+    .bind(name)
+    .bind(seq)
+    .fetch_one(pool)
+    .await
 }
 
 /// Creates a room; `Ok(None)` when its slug or name (without case) is taken.

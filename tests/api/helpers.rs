@@ -3,7 +3,7 @@
 
 use futures_util::FutureExt;
 use leptos::config::LeptosOptions;
-use parley::protocol::{Ack, Broadcast, Command, JoinRoom, Joined};
+use parley::protocol::{Ack, Broadcast, Command, JoinRoom, Joined, RoomActivity};
 use parley::server::{origin::AllowedOrigins, Config, Server};
 use rust_socketio::{asynchronous::ClientBuilder, Payload};
 use serde_json::Value;
@@ -213,17 +213,29 @@ impl TestClient {
         self.ok(&JoinRoom { room: room.into(), after: None }).await
     }
 
-    /// The next event received, whatever it is.
+    /// The next event received, whatever it is, but `room:activity` (news of other rooms, which
+    /// most tests do not follow; ask for it with `next::<RoomActivity>`).
     pub async fn next_event(&mut self) -> (String, Value) {
-        tokio::time::timeout(PATIENCE, self.events.recv())
-            .await
-            .expect("an event in time")
-            .expect("client still running")
+        self.next_event_but(&[RoomActivity::NAME]).await
+    }
+
+    async fn next_event_but(&mut self, skipped: &[&str]) -> (String, Value) {
+        loop {
+            let event = tokio::time::timeout(PATIENCE, self.events.recv())
+                .await
+                .expect("an event in time")
+                .expect("client still running");
+            if !skipped.contains(&event.0.as_str()) {
+                return event;
+            }
+        }
     }
 
     /// The next event, which must be a `B`.
     pub async fn next<B: Broadcast>(&mut self) -> B {
-        let (name, data) = self.next_event().await;
+        let skipped: &[&str] =
+            if B::NAME == RoomActivity::NAME { &[] } else { &[RoomActivity::NAME] };
+        let (name, data) = self.next_event_but(skipped).await;
         assert_eq!(name, B::NAME, "expected {} but got {name}: {data}", B::NAME);
         serde_json::from_value(data).expect("event payload")
     }

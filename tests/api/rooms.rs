@@ -3,8 +3,8 @@
 use crate::helpers::{urlencode, TestApp};
 use parley::model::Room;
 use parley::protocol::{
-    Ack, CreateRoom, ErrorCode, LeaveRoom, MemberJoined, MemberLeft, MessageSent, RoomCreated,
-    SendMessage,
+    Ack, CreateRoom, ErrorCode, LeaveRoom, MarkRead, MemberJoined, MemberLeft, MessageSent,
+    RoomActivity, RoomCreated, SendMessage,
 };
 use reqwest::{header, StatusCode};
 
@@ -105,4 +105,77 @@ async fn the_room_form_creates_and_redirects_and_the_sidebar_lists_rooms() {
     let html =
         app.http(Some("Ada")).get(back).send().await.expect("get").text().await.expect("body");
     assert!(html.contains("A room named “book club” exists already."), "{html}");
+}
+
+#[tokio::test]
+async fn read_positions_give_unread_counts_that_follow_the_reader() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("Ada").await;
+    ada.ok(&CreateRoom { name: "Quiet".into() }).await;
+    let mut bystander = app.client(None).await;
+    // Bob opens the lobby once: from then on it counts what he has not read.
+    page(&app, Some("Bob"), "/r/lobby").await;
+    let (_, html) = page(&app, Some("Bob"), "/r/quiet").await;
+    assert!(!html.contains(" unread\""), "{html}");
+    for i in 1..=3 {
+        ada.ok(&send("lobby", &format!("u{i}"))).await;
+    }
+    // Every connection hears that the lobby grew, so sidebars can count.
+    for last_seq in 1..=3 {
+        assert_eq!(
+            bystander.next::<RoomActivity>().await,
+            RoomActivity { room: "lobby".into(), last_seq }
+        );
+    }
+    let unread_badge = |html: &str| html.contains(r#"aria-label="3 unread""#);
+
+    // Three unread for Bob in the lobby, seen from another room; none in rooms he never opened.
+    let (_, html) = page(&app, Some("Bob"), "/r/quiet").await;
+    assert!(unread_badge(&html), "{html}");
+    let (_, html) = page(&app, Some("Carol"), "/r/quiet").await;
+    assert!(!html.contains(" unread\""), "Carol never opened the lobby: {html}");
+    // Ada wrote them: none unread for her.
+    let (_, html) = page(&app, Some("Ada"), "/r/quiet").await;
+    assert!(!html.contains(" unread\""), "{html}");
+
+    let bob = app.client(Some("Bob")).await;
+    assert_eq!(bob.ok(&MarkRead { room: "lobby".into(), seq: 99 }).await, 3, "clamped to the last");
+    assert_eq!(bob.ok(&MarkRead { room: "lobby".into(), seq: 1 }).await, 3, "never moves back");
+    let (_, html) = page(&app, Some("Bob"), "/r/quiet").await;
+    assert!(!unread_badge(&html), "{html}");
+
+    match bystander.request(&MarkRead { room: "lobby".into(), seq: 1 }).await {
+        Ack::Error(error) => assert_eq!(error.code, ErrorCode::NotIdentified),
+        Ack::Ok(seq) => panic!("an anonymous reader stored {seq}"),
+    }
+    match bob.request(&MarkRead { room: "nowhere".into(), seq: 1 }).await {
+        Ack::Error(error) => assert_eq!(error.code, ErrorCode::UnknownRoom),
+        Ack::Ok(seq) => panic!("stored {seq}"),
+    }
+}
+
+#[tokio::test]
+async fn the_room_page_marks_where_the_unread_part_begins() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("Ada").await;
+    ada.ok(&send("lobby", "seen")).await;
+    let bob = app.client(Some("Bob")).await;
+    bob.ok(&MarkRead { room: "lobby".into(), seq: 1 }).await;
+    ada.ok(&send("lobby", "unseen")).await;
+
+    let (_, html) = page(&app, Some("Bob"), "/r/lobby").await;
+    let divider = html.find(r#"aria-label="New messages""#).expect("a divider");
+    let (seen, unseen) =
+        (html.find(">in lobby<").expect("seen"), html.rfind(">in lobby<").expect("unseen"));
+    assert!(seen < divider && divider < unseen, "the divider sits between the two");
+
+    // Seeing the page was reading it: nothing is unread any more, and no divider next time.
+    let (_, html) = page(&app, Some("Bob"), "/r/lobby").await;
+    assert!(!html.contains(r#"aria-label="New messages""#), "{html}");
+    assert!(!html.contains(" unread\""), "{html}");
+}
+
+async fn page(app: &TestApp, name: Option<&str>, path: &str) -> (StatusCode, String) {
+    let response = app.http(name).get(app.url(path)).send().await.expect("get");
+    (response.status(), response.text().await.expect("body"))
 }
