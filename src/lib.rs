@@ -4,6 +4,9 @@
 //! Shared modules compile for both sides; `server` exists only with the `ssr` feature and the
 //! socket.io binding inside `realtime` only with `hydrate`.
 
+// Leptos views are deeply nested types; the release WASM build needs more room to lay them out.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod app;
 pub mod model;
