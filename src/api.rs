@@ -26,6 +26,8 @@ pub struct RoomPage {
     pub highlight: Option<i64>,
     /// How far the reader had read before this page: the "new messages" divider goes after it.
     pub read_seq: i64,
+    /// How far everyone has read this room, `(name, seq)`: for "seen by".
+    pub receipts: Vec<(String, i64)>,
     pub online: Vec<String>,
     /// A fresh client id for the no-JavaScript form, so that posting it twice stores it once.
     pub draft_id: String,

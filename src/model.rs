@@ -123,6 +123,37 @@ impl RoomEntry {
     }
 }
 
+/// Splits a message body into plain text and mentions of `name` (`@name`, any case, not followed
+/// by another name character), for highlighting. The parts concatenate back to the body.
+pub fn mention_parts<'a>(body: &'a str, name: &str) -> Vec<(bool, &'a str)> {
+    let needle = format!("@{}", name.to_lowercase());
+    let lower = body.to_lowercase();
+    let mut parts = Vec::new();
+    let mut rest = 0;
+    // Lower-casing can change byte lengths outside ASCII; only match where it did not.
+    if name.is_empty() || lower.len() != body.len() {
+        return vec![(false, body)];
+    }
+    let mut from = 0;
+    while let Some(found) = lower[from..].find(&needle).map(|i| i + from) {
+        let end = found + needle.len();
+        let ends_name =
+            body[end..].chars().next().is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        if ends_name {
+            if found > rest {
+                parts.push((false, &body[rest..found]));
+            }
+            parts.push((true, &body[found..end]));
+            rest = end;
+        }
+        from = end;
+    }
+    if rest < body.len() {
+        parts.push((false, &body[rest..]));
+    }
+    parts
+}
+
 /// Checks a new room's name (ASCII letters, digits, spaces, `-` and `_`; 2 to 40 characters)
 /// and derives its URL slug: lower case, runs of spaces, `-` and `_` folded into one `-`. Two
 /// names with the same slug are the same room.
@@ -203,6 +234,22 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn mentions_of_a_name_are_found_in_any_case() {
+        assert_eq!(
+            mention_parts("hi @ada, and @Ada Lovelace! not @adam", "Ada"),
+            [
+                (false, "hi "),
+                (true, "@ada"),
+                (false, ", and "),
+                (true, "@Ada"),
+                (false, " Lovelace! not @adam")
+            ]
+        );
+        assert_eq!(mention_parts("@Ada Lovelace", "Ada Lovelace"), [(true, "@Ada Lovelace")]);
+        assert_eq!(mention_parts("no mention", "Ada"), [(false, "no mention")]);
     }
 
     #[test]

@@ -257,6 +257,19 @@ impl Broadcast for RoomActivity {
     const NAME: &'static str = "room:activity";
 }
 
+/// `member:read`: someone has read a room up to `seq`; sent to everyone in the room (for the
+/// "seen by" line under the latest message).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemberRead {
+    pub room: String,
+    pub name: String,
+    pub seq: i64,
+}
+
+impl Broadcast for MemberRead {
+    const NAME: &'static str = "member:read";
+}
+
 /// `member:joined`: a person came online in a room (their first connection there); sent to
 /// everyone in the room but that person.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

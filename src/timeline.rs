@@ -138,6 +138,10 @@ impl Timeline {
         self.messages.last().map_or(self.base, |m| m.seq)
     }
 
+    pub fn last_message(&self) -> Option<&Message> {
+        self.messages.last()
+    }
+
     pub fn first_seq(&self) -> Option<i64> {
         self.messages.first().map(|m| m.seq)
     }

@@ -33,3 +33,20 @@ test('messages elsewhere count as unread until the room is read', async ({ peopl
   await expect(bob).toHaveURL(/\/r\/side-/);
   await expect(rooms(bob).getByLabel(/unread/)).toHaveCount(0);
 });
+
+test('the writer sees who has read their message, and mentions stand out', async ({ people, javaScriptEnabled }) => {
+  const adaName = `Ada${tag()}`;
+  const bobName = `Bob${tag()}`;
+  const ada = await people.enter(adaName, true);
+  const bob = await people.enter(bobName, javaScriptEnabled);
+
+  await send(bob, `hello @${adaName}, look`, javaScriptEnabled);
+  const mention = ada.getByRole('list', { name: 'Messages' }).locator('mark.mention');
+  await expect(mention.last()).toHaveText(`@${adaName}`);
+
+  const text = `read me ${tag()}`;
+  await send(ada, text, true);
+  if (!javaScriptEnabled) await bob.reload();
+  await expect(bob.getByText(text)).toBeVisible();
+  await expect(ada.getByText(`Seen by ${bobName}`)).toBeVisible();
+});

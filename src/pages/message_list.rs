@@ -2,6 +2,7 @@
 //! Bodies and names are text nodes, never HTML.
 
 use super::room::Live;
+use crate::model::mention_parts;
 use crate::realtime::utc_offset_minutes;
 use crate::timeline::{Line, Timeline};
 use leptos::{html, prelude::*};
@@ -58,9 +59,29 @@ pub(super) fn MessageList(live: Live) -> impl IntoView {
                     {row(line, live, utc_offset)}
                 </For>
             </ol>
+            <SeenBy live />
             {newer}
         </div>
     }
+}
+
+/// "Seen by Ada, Bob" under the latest message: who has read it, but its author and the reader.
+#[component]
+fn SeenBy(live: Live) -> impl IntoView {
+    let names = move || {
+        let last = live.timeline.with(|t| t.last_message().map(|m| (m.seq, m.author.clone())));
+        let (seq, author) = last?;
+        let me = live.me();
+        let names: Vec<String> = live.receipts.with(|receipts| {
+            receipts
+                .iter()
+                .filter(|(name, read)| *read >= seq && *name != author && Some(name) != me.as_ref())
+                .map(|(name, _)| name.clone())
+                .collect()
+        });
+        (!names.is_empty() && live.at_live_end()).then(|| format!("Seen by {}", names.join(", ")))
+    };
+    view! { <p class="seen-by">{names}</p> }
 }
 
 /// Within a screenful of the bottom, counting the line just added.
@@ -68,16 +89,41 @@ fn near_bottom(element: &leptos::web_sys::HtmlDivElement) -> bool {
     element.scroll_height() - element.scroll_top() - element.client_height() < 400
 }
 
+/// The body as text, with mentions of the reader marked.
+fn body_with_mentions(body: &str, me: Option<&str>) -> AnyView {
+    let parts = me.map_or_else(|| vec![(false, body)], |me| mention_parts(body, me));
+    if parts.iter().all(|(mention, _)| !mention) {
+        return body.to_owned().into_any();
+    }
+    parts
+        .into_iter()
+        .map(|(mention, text)| {
+            let text = text.to_owned();
+            if mention {
+                view! { <mark class="mention">{text}</mark> }.into_any()
+            } else {
+                text.into_any()
+            }
+        })
+        .collect::<Vec<_>>()
+        .into_any()
+}
+
 fn row(line: Line, live: Live, utc_offset: RwSignal<i32>) -> AnyView {
     let me = live.me();
     match line {
         Line::Sent(message) => {
             let mine = me.as_deref() == Some(message.author.as_str());
+            let mentions_me = !mine
+                && me
+                    .as_deref()
+                    .is_some_and(|me| mention_parts(&message.body, me).iter().any(|(m, _)| *m));
             view! {
                 <li
                     id=format!("m{}", message.seq)
                     class="message"
                     class:mine=mine
+                    class:mentions-me=mentions_me
                     class:highlight=live.highlight == Some(message.seq)
                     data-status="sent"
                     data-seq=message.seq
@@ -88,7 +134,7 @@ fn row(line: Line, live: Live, utc_offset: RwSignal<i32>) -> AnyView {
                             {let m = message.clone(); move || m.time_of_day(utc_offset.get())}
                         </time>
                     </a>
-                    <p class="body">{message.body}</p>
+                    <p class="body">{body_with_mentions(&message.body, me.as_deref())}</p>
                 </li>
             }
             .into_any()

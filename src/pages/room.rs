@@ -7,7 +7,7 @@ use crate::api::{load_room, set_status, Cursor, PostMessage, RoomPage};
 use crate::model::RoomEntry;
 use crate::protocol::{
     Backlog, ErrorCode, JoinRoom, LeaveRoom, ListMessages, MarkRead, MemberJoined, MemberLeft,
-    MessageSent, ProtocolError, Range, SetTyping, TypingUpdated,
+    MemberRead, MessageSent, ProtocolError, Range, SetTyping, TypingUpdated,
 };
 use crate::realtime::{
     new_client_id, now_millis, use_realtime, ConnectionState, Realtime, RequestError,
@@ -85,6 +85,8 @@ pub(super) struct Live {
     typing: RwSignal<Vec<Typist>>,
     /// The sidebar's rooms, with how far the reader has read each.
     rooms: RwSignal<Vec<RoomEntry>>,
+    /// How far each person has read this room: `(name, seq)`.
+    pub receipts: RwSignal<Vec<(String, i64)>>,
     me: StoredValue<Option<String>>,
     /// Whether this view ends at the room's latest message (and so follows live messages), or is
     /// a page of history.
@@ -111,6 +113,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         has_newer,
         highlight,
         read_seq,
+        receipts,
         online,
         draft_id,
     } = page;
@@ -119,6 +122,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         realtime: use_realtime(),
         timeline: RwSignal::new(timeline.with_divider_after(read_seq)),
         rooms: RwSignal::new(rooms),
+        receipts: RwSignal::new(receipts),
         online: RwSignal::new(online),
         typing: RwSignal::new(Vec::new()),
         me: StoredValue::new(me.clone()),
@@ -250,6 +254,16 @@ impl Live {
                 self.online.set(event.online);
                 self.timeline.update(|t| t.notice(format!("{} left", event.name)));
                 self.typing.update(|typing| typing.retain(|t| t.name != event.name));
+            }
+        });
+        realtime.on::<MemberRead>(move |event| {
+            if event.room == self.room() {
+                self.receipts.update(|receipts| {
+                    match receipts.iter_mut().find(|(name, _)| *name == event.name) {
+                        Some((_, seq)) => *seq = (*seq).max(event.seq),
+                        None => receipts.push((event.name, event.seq)),
+                    }
+                });
             }
         });
         realtime.on::<TypingUpdated>(move |event| {

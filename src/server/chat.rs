@@ -9,8 +9,8 @@ use crate::model::{
 };
 use crate::protocol::{
     Backlog, Broadcast, CreateRoom, ErrorCode, JoinRoom, Joined, LeaveRoom, ListMessages, MarkRead,
-    MemberJoined, MemberLeft, MessageSent, ProtocolError, Range, RoomActivity, RoomCreated,
-    SendMessage, SetTyping, TypingUpdated,
+    MemberJoined, MemberLeft, MemberRead, MessageSent, ProtocolError, Range, RoomActivity,
+    RoomCreated, SendMessage, SetTyping, TypingUpdated,
 };
 use socketioxide::{
     extract::SocketRef, operators::BroadcastOperators, BroadcastError, SocketError, SocketIo,
@@ -199,7 +199,15 @@ impl Chat {
     pub async fn mark_read(&self, reader: Option<&str>, input: MarkRead) -> Result<i64, AppError> {
         let reader = reader.ok_or_else(not_identified)?;
         let room = self.existing_room(&input.room).await?;
-        Ok(store::mark_read(&self.pool, &room.slug, reader, input.seq).await?)
+        self.record_read(&room.slug, reader, input.seq).await
+    }
+
+    /// Stores a read position and tells the room, for its "seen by" line.
+    async fn record_read(&self, room: &str, reader: &str, seq: i64) -> Result<i64, AppError> {
+        let seq = store::mark_read(&self.pool, room, reader, seq).await?;
+        let event = MemberRead { room: room.to_owned(), name: reader.to_owned(), seq };
+        broadcast(self.io.to(channel(room)), &event).await;
+        Ok(seq)
     }
 
     /// Creates a public room and tells every connection about it.
@@ -261,10 +269,11 @@ impl Chat {
                 .find(|entry| entry.slug == slug && entry.joined)
                 .map_or(last, |entry| entry.read_seq);
             if !has_newer {
-                store::mark_read(pool, slug, name, last).await?;
+                self.record_read(slug, name, last).await?;
             }
         }
         let rooms = store::room_entries(pool, me.as_deref()).await?;
+        let receipts = store::read_positions(pool, slug).await?;
         let draft_id = uuid::Uuid::new_v4().to_string();
         Ok(RoomPage {
             room,
@@ -275,6 +284,7 @@ impl Chat {
             has_newer,
             highlight: cursor.around,
             read_seq,
+            receipts,
             online,
             draft_id,
         })

@@ -68,6 +68,17 @@ pub async fn room_entries(
     .await
 }
 
+/// Everyone's read position in a room: `(name, seq)`, by name.
+pub async fn read_positions(
+    pool: &SqlitePool,
+    room: &str,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT name, seq FROM read_positions WHERE room = ? ORDER BY name")
+        .bind(room)
+        .fetch_all(pool)
+        .await
+}
+
 /// Moves `name`'s read position in `room` forward to `seq` (never back, never past the last
 /// message) and returns the stored position.
 pub async fn mark_read(

@@ -3,8 +3,8 @@
 use crate::helpers::{urlencode, TestApp};
 use parley::model::Room;
 use parley::protocol::{
-    Ack, CreateRoom, ErrorCode, LeaveRoom, MarkRead, MemberJoined, MemberLeft, MessageSent,
-    RoomActivity, RoomCreated, SendMessage,
+    Ack, CreateRoom, ErrorCode, LeaveRoom, MarkRead, MemberJoined, MemberLeft, MemberRead,
+    MessageSent, RoomActivity, RoomCreated, SendMessage,
 };
 use reqwest::{header, StatusCode};
 
@@ -178,4 +178,32 @@ async fn the_room_page_marks_where_the_unread_part_begins() {
 async fn page(app: &TestApp, name: Option<&str>, path: &str) -> (StatusCode, String) {
     let response = app.http(name).get(app.url(path)).send().await.expect("get");
     (response.status(), response.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn reading_is_announced_to_the_room_and_shown_as_seen_by() {
+    let app = TestApp::spawn().await;
+    let mut ada = app.member("Ada").await;
+    let bob = app.member("Bob").await;
+    let _ = ada.next::<MemberJoined>().await;
+    let sent = ada.ok(&send("lobby", "did-you-see")).await;
+    assert_eq!(ada.next::<MessageSent>().await.message, sent);
+
+    bob.ok(&MarkRead { room: "lobby".into(), seq: sent.seq }).await;
+    let read = ada.next::<MemberRead>().await;
+    assert_eq!((read.name.as_str(), read.seq), ("Bob", sent.seq));
+
+    let (_, html) = page(&app, Some("Ada"), "/r/lobby").await;
+    assert!(html.contains("Seen by Bob"), "{html}");
+
+    // Mentions of the reader are marked (as text, never as HTML).
+    bob.ok(&SendMessage {
+        room: "lobby".into(),
+        client_id: "m".into(),
+        body: "hey @ada <b>".into(),
+    })
+    .await;
+    let (_, html) = page(&app, Some("Ada"), "/r/lobby").await;
+    assert!(html.contains(r#"<mark class="mention">@ada</mark>"#), "{html}");
+    assert!(html.contains("&lt;b&gt;"));
 }
