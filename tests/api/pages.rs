@@ -34,7 +34,7 @@ fn location(response: &reqwest::Response) -> String {
         .to_owned()
 }
 
-async fn page(app: &TestApp, name: Option<&str>, path: &str) -> (StatusCode, String) {
+pub async fn page(app: &TestApp, name: Option<&str>, path: &str) -> (StatusCode, String) {
     let response = app.http(name).get(app.url(path)).send().await.expect("get");
     (response.status(), response.text().await.expect("body"))
 }

@@ -1,6 +1,7 @@
 //! Creating rooms, and keeping each room's events inside it.
 
 use crate::helpers::{urlencode, TestApp};
+use crate::pages::page;
 use parley::model::Room;
 use parley::protocol::{
     Ack, CreateRoom, ErrorCode, LeaveRoom, MarkRead, MemberJoined, MemberLeft, MemberRead,
@@ -173,11 +174,6 @@ async fn the_room_page_marks_where_the_unread_part_begins() {
     let (_, html) = page(&app, Some("Bob"), "/r/lobby").await;
     assert!(!html.contains(r#"aria-label="New messages""#), "{html}");
     assert!(!html.contains(" unread\""), "{html}");
-}
-
-async fn page(app: &TestApp, name: Option<&str>, path: &str) -> (StatusCode, String) {
-    let response = app.http(name).get(app.url(path)).send().await.expect("get");
-    (response.status(), response.text().await.expect("body"))
 }
 
 #[tokio::test]
