@@ -2,7 +2,7 @@
 //! function (with a client id from the page, so a re-post is stored once); hydrated, Enter or
 //! Send puts the message in the timeline as pending and sends it over the socket.
 
-use super::room::Live;
+use super::live::Live;
 use crate::api::PostMessage;
 use crate::model::{validate_body, MAX_MESSAGE_CHARS};
 use leptos::{ev, html, prelude::*, server_fn::ServerFn};

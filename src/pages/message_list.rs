@@ -1,7 +1,7 @@
 //! The conversation: stored messages in log order, notices, and the user's pending messages.
 //! Bodies and names are text nodes, never HTML.
 
-use super::room::Live;
+use super::live::Live;
 use crate::model::mention_parts;
 use crate::realtime::utc_offset_minutes;
 use crate::timeline::{Line, Timeline};

@@ -5,6 +5,7 @@ pub mod not_found;
 pub mod room;
 
 mod composer;
+mod live;
 mod message_list;
 mod name_form;
 mod sidebar;

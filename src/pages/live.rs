@@ -1,0 +1,327 @@
+//! The live state of an open room and its wiring to the socket: catch-up on every connection,
+//! gap filling, sending with retries, the outbox, read positions, typing, scrolling back. Shared
+//! by the room page's parts. All of it is inert on the server, where no socket exists.
+
+use crate::model::RoomEntry;
+use crate::protocol::{
+    Backlog, JoinRoom, LeaveRoom, ListMessages, MarkRead, MemberJoined, MemberLeft, MemberRead,
+    MessageSent, Range, SetTyping, TypingUpdated,
+};
+use crate::realtime::{new_client_id, now_millis, ConnectionState, Realtime, RequestError};
+use crate::{outbox, timeline::Timeline};
+use leptos::{prelude::*, task::spawn_local};
+use std::time::Duration;
+
+/// How long a typing indicator lasts without being renewed.
+const TYPING_SHOWN_MS: f64 = 6_000.0;
+/// Renew "typing" at most this often, and send "stopped" after this long without a keystroke.
+const TYPING_RENEW_MS: f64 = 2_500.0;
+/// Catch-up asks for at most this many batches before reloading the page instead.
+const MAX_CATCH_UP_BATCHES: usize = 10;
+
+/// Someone typing, and until when to believe it.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Typist {
+    pub(super) name: String,
+    until: f64,
+}
+
+/// The live state of the open room, shared by its parts. `Copy`: every field is a handle.
+#[derive(Clone, Copy)]
+pub(super) struct Live {
+    pub(super) realtime: Realtime,
+    pub(super) timeline: RwSignal<Timeline>,
+    pub(super) online: RwSignal<Vec<String>>,
+    pub(super) typing: RwSignal<Vec<Typist>>,
+    /// The sidebar's rooms, with how far the reader has read each.
+    pub(super) rooms: RwSignal<Vec<RoomEntry>>,
+    /// How far each person has read this room: `(name, seq)`.
+    pub(super) receipts: RwSignal<Vec<(String, i64)>>,
+    pub(super) me: StoredValue<Option<String>>,
+    /// Whether this view ends at the room's latest message (and so follows live messages), or is
+    /// a page of history.
+    pub(super) at_live_end: bool,
+    /// More messages exist before the first one shown.
+    pub(super) older: RwSignal<bool>,
+    /// Set while a batch of older messages is being fetched.
+    pub(super) loading_older: StoredValue<bool>,
+    /// The message a permalink points to.
+    pub(super) highlight: Option<i64>,
+    /// When "typing" was last sent (0: not typing), and when the user last pressed a key.
+    pub(super) typing_sent: StoredValue<f64>,
+    pub(super) last_keystroke: StoredValue<f64>,
+}
+
+impl Live {
+    /// Whether this view follows the room's live end (not a page of history).
+    pub(super) fn at_live_end(&self) -> bool {
+        self.at_live_end
+    }
+
+    pub(super) fn me(&self) -> Option<String> {
+        self.me.try_get_value().flatten()
+    }
+
+    /// Safe after the page moved on: async work may outlive the room's signals.
+    fn room(&self) -> String {
+        self.timeline.try_with_untracked(|t| t.room().to_owned()).unwrap_or_default()
+    }
+
+    fn contiguous_seq(&self) -> Option<i64> {
+        self.timeline.try_with_untracked(Timeline::contiguous_seq)
+    }
+
+    /// Wires the room to the socket and the outbox. Does nothing on the server.
+    pub(super) fn follow(self) {
+        // After hydration: bring back what an earlier visit left unsent, then keep the outbox
+        // in step with every change.
+        Effect::new(move |restored: Option<()>| {
+            if !self.at_live_end {
+                return;
+            }
+            let room = self.room();
+            if restored.is_none() {
+                self.timeline.update(|t| {
+                    for unsent in outbox::load(&room) {
+                        t.queue(unsent.client_id, unsent.body);
+                    }
+                });
+                spawn_local(self.flush());
+            }
+            outbox::save(&room, &self.timeline.with(Timeline::outbox));
+        });
+        let realtime = self.realtime;
+        realtime.on_connect(move || spawn_local(self.catch_up()));
+        // Coming back to the tab reads what arrived meanwhile.
+        let visible = window_event_listener_untyped("visibilitychange", move |_| {
+            spawn_local(self.mark_read());
+        });
+        on_cleanup(move || visible.remove());
+        // Moving to another room (client-side navigation) leaves this one.
+        let room = self.room();
+        on_cleanup(move || realtime.emit(&LeaveRoom { room }));
+        realtime.on::<MessageSent>(move |event| {
+            let author = event.message.author.clone();
+            if !self.at_live_end {
+                // A page of history stays as it is; the latest page shows what is new.
+            } else if self.timeline.try_update(|t| t.apply(event.message)).unwrap_or(false) {
+                spawn_local(self.fill_gap());
+            } else {
+                spawn_local(self.mark_read());
+            }
+            self.typing.update(|typing| typing.retain(|t| t.name != author));
+        });
+        realtime.on::<MemberJoined>(move |event| {
+            if event.room == self.room() {
+                self.online.set(event.online);
+                self.timeline.update(|t| t.notice(format!("{} joined", event.name)));
+            }
+        });
+        realtime.on::<MemberLeft>(move |event| {
+            if event.room == self.room() {
+                self.online.set(event.online);
+                self.timeline.update(|t| t.notice(format!("{} left", event.name)));
+                self.typing.update(|typing| typing.retain(|t| t.name != event.name));
+            }
+        });
+        realtime.on::<MemberRead>(move |event| {
+            if event.room == self.room() {
+                self.receipts.update(|receipts| {
+                    match receipts.iter_mut().find(|(name, _)| *name == event.name) {
+                        Some((_, seq)) => *seq = (*seq).max(event.seq),
+                        None => receipts.push((event.name, event.seq)),
+                    }
+                });
+            }
+        });
+        realtime.on::<TypingUpdated>(move |event| {
+            if event.room == self.room() && Some(&event.name) != self.me().as_ref() {
+                self.someone_typing(event.name, event.typing);
+            }
+        });
+    }
+
+    /// After every (re)connection: join, fetch what was posted since the last message held, then
+    /// send what the user wrote meanwhile, in order.
+    async fn catch_up(self) {
+        let after = if self.at_live_end { self.contiguous_seq() } else { None };
+        let join = JoinRoom { room: self.room(), after };
+        match self.realtime.emit_with_ack(&join).await {
+            Ok(joined) => {
+                self.online.try_set(joined.online);
+                self.absorb(joined.backlog).await;
+                self.mark_read().await;
+            }
+            Err(error) => leptos::logging::warn!("joining {} failed: {error}", join.room),
+        }
+        self.flush().await;
+    }
+
+    /// Sends the queued messages, oldest first.
+    async fn flush(self) {
+        for client_id in self.timeline.try_with_untracked(Timeline::unsent).unwrap_or_default() {
+            self.deliver(client_id).await;
+        }
+    }
+
+    /// Applies a batch of caught-up messages and keeps asking while more follow or a gap remains.
+    async fn absorb(self, mut backlog: Backlog) {
+        for _ in 0..MAX_CATCH_UP_BATCHES {
+            let gap = self.timeline.try_update(|t| t.merge(backlog.messages)).unwrap_or(false);
+            if backlog.complete && !gap {
+                return;
+            }
+            let Some(after) = self.contiguous_seq() else { return };
+            let list = ListMessages { room: self.room(), range: Range::After(after) };
+            backlog = match self.realtime.emit_with_ack(&list).await {
+                Ok(next) => next,
+                Err(error) => {
+                    leptos::logging::warn!("catching up failed: {error}");
+                    return;
+                }
+            };
+        }
+        // Too far behind to fetch piecemeal: the server renders the latest page faster.
+        let _ = window().location().reload();
+    }
+
+    async fn fill_gap(self) {
+        self.absorb(Backlog { messages: Vec::new(), complete: false }).await;
+    }
+
+    /// Tells the server the reader has seen up to the newest message, if they can see it: a
+    /// named reader, on the live end of the room, with the tab visible.
+    async fn mark_read(self) {
+        let Some(seq) = self.timeline.try_with_untracked(Timeline::last_seq) else { return };
+        let room = self.room();
+        let read = self.rooms.try_with_untracked(|rooms| {
+            rooms.iter().find(|r| r.slug == room).map_or(0, |r| r.read_seq)
+        });
+        let hidden = document().hidden();
+        if !self.at_live_end || self.me().is_none() || hidden || read.is_none_or(|read| read >= seq)
+        {
+            return;
+        }
+        if let Ok(stored) = self.realtime.emit_with_ack(&MarkRead { room: room.clone(), seq }).await
+        {
+            self.rooms.try_update(|rooms| {
+                if let Some(entry) = rooms.iter_mut().find(|r| r.slug == room) {
+                    entry.read_seq = entry.read_seq.max(stored);
+                    entry.joined = true;
+                    entry.last_seq = entry.last_seq.max(stored);
+                }
+            });
+        }
+    }
+
+    /// Fetches the batch before the first message shown and puts it on top, keeping what the
+    /// reader was looking at in place.
+    pub(super) async fn load_older(self, scroller: leptos::web_sys::HtmlDivElement) {
+        let Some(Some(first)) = self.timeline.try_with_untracked(Timeline::first_seq) else {
+            return;
+        };
+        if self.loading_older.try_get_value() != Some(false) {
+            return;
+        }
+        self.loading_older.set_value(true);
+        let list = ListMessages { room: self.room(), range: Range::Before(first) };
+        let result = self.realtime.emit_with_ack(&list).await;
+        self.loading_older.try_update_value(|loading| *loading = false);
+        match result {
+            Ok(older) => {
+                let (height, top) = (scroller.scroll_height(), scroller.scroll_top());
+                self.timeline.try_update(|t| t.prepend(older.messages));
+                self.older.try_set(!older.complete);
+                request_animation_frame(move || {
+                    scroller.set_scroll_top(scroller.scroll_height() - height + top);
+                });
+            }
+            Err(error) => leptos::logging::warn!("loading older messages failed: {error}"),
+        }
+    }
+
+    /// Shows a message at once as pending and sends it.
+    pub(super) fn send(self, body: String) {
+        let client_id = new_client_id();
+        self.timeline.update(|t| t.queue(client_id.clone(), body));
+        self.stop_typing();
+        spawn_local(self.deliver(client_id));
+    }
+
+    /// Sends one queued message. Refused: it stays, marked. No answer: it stays queued and is
+    /// sent again, with the same client id, so the server stores it once.
+    async fn deliver(self, client_id: String) {
+        let Some(command) = self.timeline.try_update(|t| t.start_sending(&client_id)).flatten()
+        else {
+            return;
+        };
+        match self.realtime.emit_with_ack(&command).await {
+            Ok(message) => {
+                if self.timeline.try_update(|t| t.apply(message)).unwrap_or(false) {
+                    self.fill_gap().await;
+                }
+            }
+            Err(RequestError::Rejected(error)) => {
+                self.timeline.try_update(|t| t.send_refused(&client_id, error.message));
+            }
+            Err(error) => {
+                self.timeline.try_update(|t| t.send_interrupted(&client_id));
+                if error == RequestError::Timeout
+                    && self.realtime.state().get_untracked() == ConnectionState::Connected
+                {
+                    set_timeout(
+                        move || spawn_local(self.deliver(client_id)),
+                        Duration::from_secs(1),
+                    );
+                }
+            }
+        }
+    }
+
+    pub(super) fn discard(self, client_id: &str) {
+        self.timeline.update(|t| t.discard(client_id));
+    }
+
+    /// Called on every keystroke in the composer.
+    pub(super) fn typing_now(self) {
+        let now = now_millis();
+        self.last_keystroke.set_value(now);
+        if now - self.typing_sent.get_value() > TYPING_RENEW_MS {
+            self.typing_sent.set_value(now);
+            self.realtime.emit(&SetTyping { room: self.room(), typing: true });
+        }
+        set_timeout(
+            move || {
+                let idle = self.last_keystroke.try_get_value().map(|at| now_millis() - at);
+                if idle.is_some_and(|idle| idle >= TYPING_RENEW_MS) {
+                    self.stop_typing();
+                }
+            },
+            Duration::from_millis(TYPING_RENEW_MS as u64 + 50),
+        );
+    }
+
+    fn stop_typing(self) {
+        if self.typing_sent.try_get_value().is_some_and(|sent| sent != 0.0) {
+            self.typing_sent.set_value(0.0);
+            self.realtime.emit(&SetTyping { room: self.room(), typing: false });
+        }
+    }
+
+    fn someone_typing(self, name: String, typing: bool) {
+        self.typing.update(|list| {
+            list.retain(|t| t.name != name);
+            if typing {
+                list.push(Typist { name, until: now_millis() + TYPING_SHOWN_MS });
+            }
+        });
+        if typing {
+            set_timeout(
+                move || {
+                    self.typing.try_update(|list| list.retain(|t| t.until > now_millis()));
+                },
+                Duration::from_millis(TYPING_SHOWN_MS as u64 + 50),
+            );
+        }
+    }
+}
