@@ -10,6 +10,7 @@
 pub mod api;
 pub mod app;
 pub mod model;
+pub mod notify;
 pub mod outbox;
 pub mod pages;
 pub mod protocol;

@@ -2,13 +2,13 @@
 //! gap filling, sending with retries, the outbox, read positions, typing, scrolling back. Shared
 //! by the room page's parts. All of it is inert on the server, where no socket exists.
 
-use crate::model::RoomEntry;
+use crate::model::{mention_parts, Message, RoomEntry};
 use crate::protocol::{
     Backlog, JoinRoom, LeaveRoom, ListMessages, MarkRead, MemberJoined, MemberLeft, MemberRead,
     MessageSent, Range, SetTyping, TypingUpdated,
 };
 use crate::realtime::{new_client_id, now_millis, ConnectionState, Realtime, RequestError};
-use crate::{outbox, timeline::Timeline};
+use crate::{notify, outbox, timeline::Timeline};
 use leptos::{prelude::*, task::spawn_local};
 use std::time::Duration;
 
@@ -102,6 +102,7 @@ impl Live {
         on_cleanup(move || realtime.emit(&LeaveRoom { room }));
         realtime.on::<MessageSent>(move |event| {
             let author = event.message.author.clone();
+            self.notify_if_mentioned(&event.message);
             if !self.at_live_end {
                 // A page of history stays as it is; the latest page shows what is new.
             } else if self.timeline.try_update(|t| t.apply(event.message)).unwrap_or(false) {
@@ -187,6 +188,17 @@ impl Live {
 
     async fn fill_gap(self) {
         self.absorb(Backlog { messages: Vec::new(), complete: false }).await;
+    }
+
+    /// A message that mentions the reader, arriving while the tab is hidden, becomes a browser
+    /// notification (if they allowed it).
+    fn notify_if_mentioned(self, message: &Message) {
+        let Some(me) = self.me() else { return };
+        let mentioned = mention_parts(&message.body, &me).iter().any(|(mention, _)| *mention);
+        if mentioned && message.author != me && notify::tab_hidden() {
+            let title = format!("{} in #{}", message.author, message.room);
+            notify::show(&title, &message.body, &message.room);
+        }
     }
 
     /// Tells the server the reader has seen up to the newest message, if they can see it: a

@@ -6,6 +6,7 @@ use super::live::{Live, Typist};
 use super::{composer::Composer, message_list::MessageList, name_form::NameForm, sidebar::Sidebar};
 use crate::api::{load_room, set_status, Cursor, PostMessage, RoomPage};
 use crate::model::RoomEntry;
+use crate::notify;
 use crate::protocol::{ErrorCode, ProtocolError};
 use crate::realtime::{use_realtime, Realtime};
 use crate::timeline::Timeline;
@@ -127,6 +128,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
                 <h1>"#" {room.name}</h1>
                 <OnlineCount online=live.online />
                 <ConnectionBadge realtime=live.realtime />
+                {me.is_some().then(|| view! { <NotificationToggle /> })}
                 {me.map(|name| view! {
                     <p class="me">"You are " <strong>{name}</strong> " · " <a href="/">"change"</a></p>
                 })}
@@ -188,4 +190,32 @@ fn TypingIndicator(typing: RwSignal<Vec<Typist>>) -> impl IntoView {
         })
     };
     view! { <p class="typing" aria-live="polite">{text}</p> }
+}
+
+/// "Enable notifications", offered only while the browser has not decided, and asking only when
+/// clicked. Rendered empty on the server: permission is a browser fact.
+#[component]
+fn NotificationToggle() -> impl IntoView {
+    let permission = RwSignal::new(notify::Permission::Unsupported);
+    Effect::new(move |_| permission.set(notify::permission()));
+    let ask = move |_| {
+        leptos::task::spawn_local(async move {
+            // Whatever the answer, the button has done its job: do not offer it again.
+            let answer = notify::request_permission().await;
+            permission.set(if answer == notify::Permission::Default {
+                notify::Permission::Denied
+            } else {
+                answer
+            });
+        });
+    };
+    move || {
+        (permission.get() == notify::Permission::Default).then(|| {
+            view! {
+                <button type="button" class="enable-notifications" on:click=ask>
+                    "Enable notifications"
+                </button>
+            }
+        })
+    }
 }
