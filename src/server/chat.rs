@@ -261,18 +261,13 @@ impl Chat {
         let online = store::online(pool, slug).await?;
         // Rendering the live end of a room is reading it: without JavaScript nothing else would
         // move the read position. The divider goes where the reader was before.
-        let mut read_seq = last;
-        if let Some(name) = me.as_deref() {
-            read_seq = store::room_entries(pool, Some(name))
-                .await?
-                .into_iter()
-                .find(|entry| entry.slug == slug && entry.joined)
-                .map_or(last, |entry| entry.read_seq);
-            if !has_newer {
-                self.record_read(slug, name, last).await?;
-            }
+        let mut rooms = store::room_entries(pool, me.as_deref()).await?;
+        let current = rooms.iter_mut().find(|entry| entry.slug == slug);
+        let read_seq = current.as_ref().filter(|e| e.joined).map_or(last, |e| e.read_seq);
+        if let (Some(name), Some(entry), false) = (me.as_deref(), current, has_newer) {
+            entry.read_seq = self.record_read(slug, name, last).await?;
+            entry.joined = true;
         }
-        let rooms = store::room_entries(pool, me.as_deref()).await?;
         let receipts = store::read_positions(pool, slug).await?;
         let draft_id = uuid::Uuid::new_v4().to_string();
         Ok(RoomPage {
