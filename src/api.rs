@@ -24,6 +24,9 @@ pub struct RoomPage {
     pub has_newer: bool,
     /// The message a permalink points to.
     pub highlight: Option<i64>,
+    /// Where the room's change log stood before this page was read: the client catches up from
+    /// here.
+    pub pos: i64,
     /// How far the reader had read before this page: the "new messages" divider goes after it.
     pub read_seq: i64,
     /// How far everyone has read this room, `(name, seq)`: for "seen by".
@@ -65,6 +68,40 @@ pub async fn post_message(
     let (chat, me) = server::context()?;
     let input = crate::protocol::SendMessage { room, client_id, body };
     chat.post_message(me.as_deref(), input).await?;
+    Ok(())
+}
+
+/// Replaces the body of the visitor's own message.
+#[server(endpoint = "edit_message")]
+pub async fn edit_message(room: String, seq: i64, body: String) -> Result<(), ProtocolError> {
+    let (chat, me) = server::context()?;
+    let input = crate::protocol::EditMessage { room, seq, body };
+    chat.edit_message(me.as_deref(), input).await?;
+    Ok(())
+}
+
+/// Deletes the visitor's own message (a tombstone stays).
+#[server(endpoint = "delete_message")]
+pub async fn delete_message(room: String, seq: i64) -> Result<(), ProtocolError> {
+    let (chat, me) = server::context()?;
+    chat.delete_message(me.as_deref(), crate::protocol::DeleteMessage { room, seq }).await?;
+    Ok(())
+}
+
+/// Adds (`on`) or removes the visitor's reaction on a message.
+#[server(endpoint = "react")]
+pub async fn react(room: String, seq: i64, emoji: String, on: bool) -> Result<(), ProtocolError> {
+    let (chat, me) = server::context()?;
+    chat.react(me.as_deref(), crate::protocol::ReactMessage { room, seq, emoji, on }).await?;
+    Ok(())
+}
+
+/// Ends the visitor's membership of a room, then sends the browser to the lobby.
+#[server(endpoint = "leave_room")]
+pub async fn leave_room(room: String) -> Result<(), ProtocolError> {
+    let (chat, me) = server::context()?;
+    chat.leave_room(me.as_deref(), crate::protocol::LeaveRoom { room }).await?;
+    leptos_axum::redirect("/r/lobby");
     Ok(())
 }
 

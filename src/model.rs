@@ -19,20 +19,41 @@ pub const MAX_ROOM_CHARS: usize = 64;
 pub const MIN_ROOM_NAME_CHARS: usize = 2;
 pub const MAX_ROOM_NAME_CHARS: usize = 40;
 
-/// One stored chat message. `seq` is its position in the room's log: consecutive from 1, so a
-/// client that sees 41 after 39 knows it missed 40.
+/// The reactions Parley offers: a small fixed set, so that every client can show them all.
+pub const REACTIONS: [&str; 6] = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
+
+/// One stored chat message, as it is now. `seq` numbers the room's messages consecutively from 1
+/// (permalinks, history pages, unread counts); `rev` is the room's change-log position of the
+/// message's latest change, so of two copies of a message the one with the higher `rev` is newer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Message {
     pub id: i64,
     pub room: String,
     pub seq: i64,
+    pub rev: i64,
     pub author: String,
+    /// Empty once deleted.
     pub body: String,
     /// The id the sender chose; a retried send with the same id is stored once.
     pub client_id: String,
     /// Milliseconds since the Unix epoch, as stamped by the server.
     pub created_at: i64,
+    /// When the body was last edited, if ever.
+    pub edited_at: Option<i64>,
+    /// Deleted by its author: shown as a tombstone in its place.
+    pub deleted: bool,
+    /// Who reacted with what, in [`REACTIONS`] order; only emoji someone chose.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    #[serde(default)]
+    pub reactions: Vec<Reaction>,
+}
+
+/// One emoji on a message and the people who chose it, in the order they did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    pub emoji: String,
+    pub names: Vec<String>,
 }
 
 impl Message {
@@ -60,6 +81,18 @@ impl Message {
 pub struct Room {
     pub slug: String,
     pub name: String,
+}
+
+/// Checks that an emoji is one of [`REACTIONS`].
+pub fn validate_emoji(raw: &str) -> Result<(), ProtocolError> {
+    if REACTIONS.contains(&raw) {
+        Ok(())
+    } else {
+        Err(ProtocolError::new(
+            ErrorCode::InvalidReaction,
+            format!("A reaction is one of {}.", REACTIONS.join(" ")),
+        ))
+    }
 }
 
 /// Trims a message body and checks it is neither empty nor too long.
@@ -278,15 +311,27 @@ mod tests {
     }
 
     #[test]
+    fn reactions_come_from_the_fixed_set() {
+        assert!(REACTIONS.iter().all(|emoji| validate_emoji(emoji).is_ok()));
+        for bad in ["", "x", "👍👍", "<b>"] {
+            assert_eq!(validate_emoji(bad).map_err(|e| e.code), Err(ErrorCode::InvalidReaction));
+        }
+    }
+
+    #[test]
     fn times_render_the_same_everywhere() {
         let m = Message {
             id: 1,
             room: LOBBY.into(),
             seq: 1,
+            rev: 1,
             author: "a".into(),
             body: "b".into(),
             client_id: "c".into(),
             created_at: 1_700_000_000_000,
+            edited_at: None,
+            deleted: false,
+            reactions: Vec::new(),
         };
         assert_eq!(m.time_of_day(0), "22:13");
         assert_eq!(m.time_of_day(330), "03:43", "India, the next day");

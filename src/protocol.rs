@@ -84,6 +84,15 @@ pub enum ErrorCode {
     NotIdentified,
     /// The command needs the socket to have joined the room first.
     NotInRoom,
+    UnknownMessage,
+    /// Only a message's author may edit or delete it.
+    NotAuthor,
+    /// The message was deleted: it can no longer be edited or reacted to.
+    MessageDeleted,
+    /// Not one of the fixed set of reaction emoji.
+    InvalidReaction,
+    /// Everyone stays in the lobby: it cannot be left.
+    CannotLeave,
     Internal,
 }
 
@@ -105,8 +114,10 @@ impl leptos::server_fn::error::FromServerFnError for ProtocolError {
     }
 }
 
-/// `room:join`: subscribe this connection to a room's live events and announce its user.
-/// With `after`, the reply also carries what was posted after that position (catch-up).
+/// `room:join`: open a room on this connection: receive its live events (`room:changed`,
+/// `presence:updated`, `typing:updated`, `member:read`) and count as online there. A named person
+/// also becomes a member if they were not (a `joined` change). With `after`, a change-log
+/// position, the reply also carries every change since (catch-up), as `room:sync` would.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JoinRoom {
     pub room: String,
@@ -124,12 +135,27 @@ pub struct Joined {
     pub room: Room,
     /// Display names of the people online in the room, each once, sorted.
     pub online: Vec<String>,
-    /// Messages after `after` (empty when `after` was not given).
-    pub backlog: Backlog,
+    /// The changes after `after` (none when `after` was not given); `upto` is where the room's
+    /// log stood when they were read.
+    pub changes: Changes,
 }
 
-/// `room:leave`: stop receiving a room's live events (the page moved to another room). The
-/// person is announced as gone if this was their last connection there.
+/// `room:close`: stop receiving a room's live events on this connection (the page moved to
+/// another room). The person is announced as gone if this was their last connection there. They
+/// stay a member.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CloseRoom {
+    pub room: String,
+}
+
+impl Command for CloseRoom {
+    const NAME: &'static str = "room:close";
+    type Reply = ();
+}
+
+/// `room:leave`: stop being a member of a room (a `left` change): it no longer counts unread
+/// messages and its "seen by" forgets the person. Opening the room again joins it again. The
+/// lobby cannot be left.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LeaveRoom {
     pub room: String,
@@ -138,6 +164,87 @@ pub struct LeaveRoom {
 impl Command for LeaveRoom {
     const NAME: &'static str = "room:leave";
     type Reply = ();
+}
+
+/// `room:sync`: every change in a room's log after position `after`, oldest first, at most
+/// [`Changes::MAX`]. Each change that concerns a message carries the message as it is now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SyncRoom {
+    pub room: String,
+    pub after: i64,
+}
+
+impl Command for SyncRoom {
+    const NAME: &'static str = "room:sync";
+    type Reply = Changes;
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Changes {
+    pub changes: Vec<Change>,
+    /// The position the client has reached once it applied these: the last change's, or where
+    /// the room's log stood when nothing followed `after`.
+    pub upto: i64,
+    /// False when more changes follow `upto`: ask again from there (or, far behind, reload).
+    pub complete: bool,
+}
+
+impl Changes {
+    pub const MAX: i64 = 200;
+}
+
+/// One entry of a room's change log. Broadcast live as `room:changed` and returned by catch-up
+/// in the same shape, so a client applies both with the same code.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub room: String,
+    /// Consecutive from 1 in each room: a client that applied 39 and receives 41 missed 40.
+    pub pos: i64,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    Posted {
+        message: Message,
+    },
+    Edited {
+        message: Message,
+    },
+    Deleted {
+        message: Message,
+    },
+    /// Someone added or removed a reaction; `message.reactions` holds them all.
+    Reacted {
+        message: Message,
+    },
+    /// A person became a member of the room.
+    Joined {
+        name: String,
+    },
+    /// A person stopped being a member of the room.
+    Left {
+        name: String,
+    },
+}
+
+impl Event {
+    /// The message as it is now, for changes that concern one.
+    pub fn message(&self) -> Option<&Message> {
+        match self {
+            Event::Posted { message }
+            | Event::Edited { message }
+            | Event::Deleted { message }
+            | Event::Reacted { message } => Some(message),
+            Event::Joined { .. } | Event::Left { .. } => None,
+        }
+    }
+}
+
+impl Broadcast for Change {
+    const NAME: &'static str = "room:changed";
 }
 
 /// `room:create`: create a public room. Everyone connected receives `room:created`.
@@ -176,6 +283,48 @@ pub struct SendMessage {
 
 impl Command for SendMessage {
     const NAME: &'static str = "message:send";
+    type Reply = Message;
+}
+
+/// `message:edit`: replace the body of one's own message. Editing to the same text changes
+/// nothing; a deleted message cannot be edited. The reply is the message as stored.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EditMessage {
+    pub room: String,
+    pub seq: i64,
+    pub body: String,
+}
+
+impl Command for EditMessage {
+    const NAME: &'static str = "message:edit";
+    type Reply = Message;
+}
+
+/// `message:delete`: delete one's own message. Its text and reactions are erased; a tombstone
+/// stays in its place. Deleting it again changes nothing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeleteMessage {
+    pub room: String,
+    pub seq: i64,
+}
+
+impl Command for DeleteMessage {
+    const NAME: &'static str = "message:delete";
+    type Reply = Message;
+}
+
+/// `message:react`: add (`on: true`) or remove the caller's reaction `emoji` on a message. Saying
+/// the wanted state, not "toggle", makes a retry harmless.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReactMessage {
+    pub room: String,
+    pub seq: i64,
+    pub emoji: String,
+    pub on: bool,
+}
+
+impl Command for ReactMessage {
+    const NAME: &'static str = "message:react";
     type Reply = Message;
 }
 
@@ -225,16 +374,6 @@ impl Command for SetTyping {
     type Reply = ();
 }
 
-/// `message:sent`: a message was stored; sent to everyone in the room, the sender included.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MessageSent {
-    pub message: Message,
-}
-
-impl Broadcast for MessageSent {
-    const NAME: &'static str = "message:sent";
-}
-
 /// `room:created`: a new room exists; sent to every connection.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RoomCreated {
@@ -245,8 +384,8 @@ impl Broadcast for RoomCreated {
     const NAME: &'static str = "room:created";
 }
 
-/// `room:activity`: a room's log grew to `last_seq`; sent to every connection not in that room
-/// (those in it get `message:sent`), so that sidebars can count unread messages elsewhere.
+/// `room:activity`: a room's latest message is now `last_seq`; sent to every connection not in
+/// that room (those in it get `room:changed`), so that sidebars can count unread messages elsewhere.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RoomActivity {
     pub room: String,
@@ -270,29 +409,18 @@ impl Broadcast for MemberRead {
     const NAME: &'static str = "member:read";
 }
 
-/// `member:joined`: a person came online in a room (their first connection there); sent to
-/// everyone in the room but that person.
+/// `presence:updated`: a person came online in a room (`here`: their first connection there) or
+/// went away (their last one closed); sent to everyone else in the room, with who is online now.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MemberJoined {
+pub struct PresenceUpdated {
     pub room: String,
     pub name: String,
+    pub here: bool,
     pub online: Vec<String>,
 }
 
-impl Broadcast for MemberJoined {
-    const NAME: &'static str = "member:joined";
-}
-
-/// `member:left`: a person's last connection in a room closed; sent to everyone else there.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MemberLeft {
-    pub room: String,
-    pub name: String,
-    pub online: Vec<String>,
-}
-
-impl Broadcast for MemberLeft {
-    const NAME: &'static str = "member:left";
+impl Broadcast for PresenceUpdated {
+    const NAME: &'static str = "presence:updated";
 }
 
 /// `typing:updated`: someone started or stopped typing; sent to everyone in the room but them.
@@ -319,6 +447,16 @@ mod tests {
         let back: Result<ListMessages, _> = serde_json::from_str(r#"{"room":"lobby","after":3}"#);
         assert_eq!(back.ok().map(|l| l.range), Some(Range::After(3)));
         assert!(serde_json::from_str::<ListMessages>(r#"{"room":"lobby"}"#).is_err());
+    }
+
+    #[test]
+    fn a_change_is_flat_and_tagged_by_kind() {
+        let change =
+            Change { room: "lobby".into(), pos: 4, event: Event::Left { name: "Ada".into() } };
+        let json = serde_json::to_string(&change).ok();
+        assert_eq!(json.as_deref(), Some(r#"{"room":"lobby","pos":4,"kind":"left","name":"Ada"}"#));
+        let back: Option<Change> = json.and_then(|json| serde_json::from_str(&json).ok());
+        assert_eq!(back, Some(change));
     }
 
     #[test]

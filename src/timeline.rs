@@ -1,11 +1,12 @@
-//! What a conversation shows, as plain data: stored messages in log order, the user's own
-//! messages still waiting for the server, and passing notices. The browser applies every live
-//! event, acknowledgement and catch-up through these methods, so the rules (each message once,
-//! gaps noticed, nothing typed lost) live in one place and are tested without a browser.
+//! What a conversation shows, as plain data: stored messages in order, the user's own messages
+//! still waiting for the server, and passing notices. The browser applies every live change,
+//! acknowledgement and catch-up through these methods, so the rules (each change applied once
+//! and in log order, gaps noticed, nothing typed lost) live in one place and are tested without a
+//! browser.
 
 use crate::model::Message;
 use crate::outbox::Unsent;
-use crate::protocol::SendMessage;
+use crate::protocol::{Change, Changes, Event, SendMessage};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Timeline {
@@ -21,6 +22,13 @@ pub struct Timeline {
     next_notice: u64,
     /// The "new messages" divider goes before the first message by someone else after this.
     read_seq: Option<i64>,
+    /// The room's change-log position up to which every change has been applied.
+    synced: i64,
+    /// Changes that arrived ahead of a missing one, by position, waiting for a catch-up.
+    held: Vec<Change>,
+    /// This view ends at the room's latest message, so new messages are added to it; a page of
+    /// history only takes changes to the messages it shows.
+    live_end: bool,
 }
 
 /// A message the user sent that the server has not acknowledged yet.
@@ -56,7 +64,7 @@ impl Line {
     /// A key that changes whenever the row must be redrawn.
     pub fn key(&self) -> String {
         match self {
-            Line::Sent(m) => format!("m{}", m.id),
+            Line::Sent(m) => format!("m{}r{}", m.id, m.rev),
             Line::Pending(o) => {
                 format!("p{}{}", o.client_id, if o.error.is_some() { "!" } else { "" })
             }
@@ -67,7 +75,8 @@ impl Line {
 }
 
 impl Timeline {
-    pub fn new(room: String, me: Option<String>, mut messages: Vec<Message>) -> Self {
+    /// A view of `messages`, which were read after the room's log stood at `pos`.
+    pub fn new(room: String, me: Option<String>, mut messages: Vec<Message>, pos: i64) -> Self {
         messages.sort_by_key(|m| m.seq);
         messages.dedup_by_key(|m| m.seq);
         let base = messages.first().map_or(0, |m| m.seq - 1);
@@ -80,6 +89,9 @@ impl Timeline {
             notices: Vec::new(),
             next_notice: 0,
             read_seq: None,
+            synced: pos,
+            held: Vec::new(),
+            live_end: true,
         }
     }
 
@@ -89,57 +101,135 @@ impl Timeline {
         self
     }
 
+    /// Makes this a page of history: messages posted later do not join it.
+    pub fn page_of_history(mut self) -> Self {
+        self.live_end = false;
+        self
+    }
+
     pub fn room(&self) -> &str {
         &self.room
     }
 
-    /// The highest position up to which this view holds every message: where a catch-up starts.
-    pub fn contiguous_seq(&self) -> i64 {
-        let mut expected = self.base + 1;
-        for message in &self.messages {
-            if message.seq > expected {
-                break;
-            }
-            expected = expected.max(message.seq + 1);
+    /// The change-log position this view is up to date with: where a catch-up starts.
+    pub fn synced(&self) -> i64 {
+        self.synced
+    }
+
+    /// True while changes are held back for want of an earlier one: a catch-up is needed.
+    pub fn behind(&self) -> bool {
+        !self.held.is_empty()
+    }
+
+    /// Takes a live change. The next one in the log is applied (with any held changes it
+    /// unblocks), one already applied is ignored, and one that skips a position is held until a
+    /// catch-up fills the gap. Returns the changes applied, in order.
+    pub fn receive(&mut self, change: Change) -> Vec<Change> {
+        if change.room != self.room || change.pos <= self.synced {
+            return Vec::new();
         }
-        expected - 1
+        if change.pos > self.synced + 1 {
+            if let Err(at) = self.held.binary_search_by_key(&change.pos, |c| c.pos) {
+                self.held.insert(at, change);
+            }
+            return Vec::new();
+        }
+        let mut applied = vec![change];
+        self.apply_change(&applied[0]);
+        applied.extend(self.release_held());
+        applied
     }
 
-    /// True when a later message arrived before an earlier one: something was missed.
-    pub fn has_gap(&self) -> bool {
-        self.messages.last().is_some_and(|last| last.seq > self.contiguous_seq())
+    /// Applies a catch-up: every change after the position reached, then whatever held changes
+    /// follow on. Returns the changes applied, in order.
+    pub fn absorb(&mut self, changes: Changes) -> Vec<Change> {
+        let mut applied = Vec::new();
+        for change in changes.changes {
+            if change.room == self.room && change.pos > self.synced {
+                self.apply_change(&change);
+                self.synced = change.pos;
+                applied.push(change);
+            }
+        }
+        self.synced = self.synced.max(changes.upto);
+        applied.extend(self.release_held());
+        applied
     }
 
-    /// Adds a stored message (live, acknowledged or caught up) unless it is already there, and
-    /// settles the pending send it answers. Returns true if the view now has a gap.
-    pub fn apply(&mut self, message: Message) -> bool {
+    /// Starts again from a fresh latest page (the gap was too large to fetch change by change),
+    /// keeping what the user has not sent yet, and says so.
+    pub fn reload(&mut self, messages: Vec<Message>, pos: i64, why: String) {
+        let fresh = Self::new(self.room.clone(), self.me.clone(), messages, pos);
+        self.messages = fresh.messages;
+        self.base = fresh.base;
+        self.synced = pos;
+        self.held.clear();
+        self.notices.clear();
+        self.read_seq = None;
+        self.notice(why);
+    }
+
+    fn release_held(&mut self) -> Vec<Change> {
+        let mut applied = Vec::new();
+        self.held.retain(|c| c.pos > self.synced);
+        while self.held.first().is_some_and(|c| c.pos == self.synced + 1) {
+            let change = self.held.remove(0);
+            self.apply_change(&change);
+            applied.push(change);
+        }
+        applied
+    }
+
+    fn apply_change(&mut self, change: &Change) {
+        self.synced = change.pos;
+        match &change.event {
+            Event::Joined { name } => self.notice(format!("{name} joined the room")),
+            Event::Left { name } => self.notice(format!("{name} left the room")),
+            event => {
+                if let Some(message) = event.message() {
+                    self.apply(message.clone());
+                }
+            }
+        }
+    }
+
+    /// Takes a message as stored (from a change or an acknowledgement): adds it if this view
+    /// covers it, replaces an older copy, and settles the pending send it answers.
+    pub fn apply(&mut self, message: Message) {
         if message.room != self.room {
-            return self.has_gap();
+            return;
         }
         if self.me.as_deref() == Some(message.author.as_str()) {
             self.pending.retain(|o| o.client_id != message.client_id);
         }
-        if message.seq > self.base {
-            if let Err(at) = self.messages.binary_search_by_key(&message.seq, |m| m.seq) {
+        let last = self.messages.last().map_or(self.base, |m| m.seq);
+        match self.messages.binary_search_by_key(&message.seq, |m| m.seq) {
+            Ok(at) if self.messages[at].rev <= message.rev => self.messages[at] = message,
+            Ok(_) => {}
+            Err(at) if message.seq > self.base && (self.live_end || message.seq < last) => {
                 self.messages.insert(at, message);
             }
+            Err(_) => {}
         }
-        self.has_gap()
     }
 
-    pub fn merge(&mut self, messages: impl IntoIterator<Item = Message>) -> bool {
-        for message in messages {
-            self.apply(message);
-        }
-        self.has_gap()
-    }
-
+    /// The seq of the last message held (or of the one before the first, when none is).
     pub fn last_seq(&self) -> i64 {
         self.messages.last().map_or(self.base, |m| m.seq)
     }
 
+    /// The stored messages this view holds, in order.
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
     pub fn last_message(&self) -> Option<&Message> {
         self.messages.last()
+    }
+
+    /// The message with this seq, if this view holds it.
+    pub fn message(&self, seq: i64) -> Option<&Message> {
+        self.messages.binary_search_by_key(&seq, |m| m.seq).ok().map(|at| &self.messages[at])
     }
 
     pub fn first_seq(&self) -> Option<i64> {
@@ -168,7 +258,7 @@ impl Timeline {
         let notice = self.notices.last().filter(|n| last.is_none_or(|m| n.after_seq >= m.seq));
         match (notice, last) {
             (Some(notice), _) => Some(format!("n{}", notice.id)),
-            (None, Some(message)) => Some(format!("m{}", message.id)),
+            (None, Some(message)) => Some(Line::Sent(message.clone()).key()),
             (None, None) => None,
         }
     }
@@ -282,51 +372,151 @@ mod tests {
             id: seq * 10,
             room: "lobby".into(),
             seq,
+            rev: seq,
             author: author.into(),
             body: format!("body {seq}"),
             client_id: client_id.into(),
             created_at: 0,
+            edited_at: None,
+            deleted: false,
+            reactions: Vec::new(),
         }
     }
 
+    /// A view of messages `seqs`, each posted at the position equal to its seq.
     fn timeline(seqs: &[i64]) -> Timeline {
         let messages = seqs.iter().map(|&s| message(s, "bo", &format!("c{s}"))).collect();
-        Timeline::new("lobby".into(), Some("me".into()), messages)
+        Timeline::new(
+            "lobby".into(),
+            Some("me".into()),
+            messages,
+            seqs.last().copied().unwrap_or(0),
+        )
+    }
+
+    fn change(pos: i64, event: Event) -> Change {
+        Change { room: "lobby".into(), pos, event }
+    }
+
+    fn posted(pos: i64, seq: i64) -> Change {
+        let mut m = message(seq, "bo", &format!("c{seq}"));
+        m.rev = pos;
+        change(pos, Event::Posted { message: m })
+    }
+
+    fn edited(pos: i64, seq: i64, body: &str) -> Change {
+        let mut m = message(seq, "bo", &format!("c{seq}"));
+        (m.rev, m.body, m.edited_at) = (pos, body.into(), Some(1));
+        change(pos, Event::Edited { message: m })
+    }
+
+    fn joined(pos: i64, name: &str) -> Change {
+        change(pos, Event::Joined { name: name.into() })
+    }
+
+    fn seqs(t: &Timeline) -> Vec<i64> {
+        t.messages.iter().map(|m| m.seq).collect()
+    }
+
+    fn keys(t: &Timeline) -> Vec<String> {
+        t.lines().iter().map(Line::key).collect()
+    }
+
+    fn positions(applied: &[Change]) -> Vec<i64> {
+        applied.iter().map(|c| c.pos).collect()
     }
 
     #[test]
-    fn each_message_is_shown_once() {
+    fn each_change_is_applied_once_in_order() {
         let mut t = timeline(&[1, 2]);
-        assert!(!t.apply(message(3, "bo", "c3")));
-        assert!(!t.apply(message(3, "bo", "c3")));
-        assert!(!t.apply(message(2, "bo", "c2")));
-        let seqs: Vec<i64> = t.messages.iter().map(|m| m.seq).collect();
-        assert_eq!(seqs, [1, 2, 3]);
+        assert_eq!(positions(&t.receive(posted(3, 3))), [3]);
+        assert!(t.receive(posted(3, 3)).is_empty(), "a repeated change is ignored");
+        assert!(t.receive(posted(2, 2)).is_empty());
+        assert_eq!(positions(&t.receive(joined(4, "Ada"))), [4]);
+        assert!(t.receive(joined(4, "Ada")).is_empty());
+        assert_eq!(seqs(&t), [1, 2, 3]);
+        assert_eq!(keys(&t), ["m10r1", "m20r2", "m30r3", "n1"]);
+        assert_eq!(t.synced(), 4);
     }
 
     #[test]
-    fn a_skipped_position_is_a_gap_until_filled() {
-        let mut t = timeline(&[40, 41]);
-        assert_eq!(t.contiguous_seq(), 41);
-        assert!(t.apply(message(43, "bo", "c43")));
-        assert_eq!(t.contiguous_seq(), 41);
-        assert!(!t.merge([message(42, "bo", "c42")]));
-        assert_eq!(t.contiguous_seq(), 43);
+    fn a_skipped_position_is_held_until_a_catch_up_fills_it() {
+        let mut t = timeline(&[1, 2]);
+        assert!(t.receive(posted(4, 4)).is_empty());
+        assert!(t.behind());
+        assert_eq!(t.synced(), 2);
+        let reply = Changes { changes: vec![posted(3, 3)], upto: 3, complete: true };
+        assert_eq!(positions(&t.absorb(reply)), [3, 4], "the held change follows the gap");
+        assert!(!t.behind());
+        assert_eq!((seqs(&t), t.synced()), (vec![1, 2, 3, 4], 4));
     }
 
     #[test]
-    fn an_empty_room_starts_at_zero() {
+    fn live_changes_during_a_catch_up_are_neither_lost_nor_applied_twice() {
+        let mut t = timeline(&[1]);
+        // Reconnected at 1; while the catch-up is on its way, 2 and 4 arrive live.
+        assert_eq!(positions(&t.receive(joined(2, "Ada"))), [2]);
+        assert!(t.receive(joined(4, "Bo")).is_empty());
+        // The reply was read after 3 and before 4 was written.
+        let reply =
+            Changes { changes: vec![joined(2, "Ada"), posted(3, 2)], upto: 3, complete: true };
+        assert_eq!(positions(&t.absorb(reply)), [3, 4]);
+        assert_eq!(keys(&t), ["m10r1", "n1", "m20r3", "n2"]);
+        // A reply read later holds 4 too: nothing is applied again.
+        let later = Changes { changes: vec![joined(4, "Bo")], upto: 4, complete: true };
+        assert!(t.absorb(later).is_empty());
+        assert_eq!(t.notices.len(), 2);
+    }
+
+    #[test]
+    fn an_empty_catch_up_moves_to_where_the_log_stands() {
         let mut t = timeline(&[]);
-        assert_eq!(t.contiguous_seq(), 0);
-        assert!(t.apply(message(2, "bo", "c2")));
-        assert!(!t.apply(message(1, "bo", "c1")));
+        assert!(t.absorb(Changes { changes: vec![], upto: 9, complete: true }).is_empty());
+        assert_eq!(t.synced(), 9);
+        assert!(t.receive(posted(9, 1)).is_empty());
+        assert_eq!(positions(&t.receive(posted(10, 1))), [10]);
+    }
+
+    #[test]
+    fn a_newer_copy_of_a_message_replaces_an_older_one_and_not_the_reverse() {
+        let mut t = timeline(&[1, 2]);
+        t.receive(edited(3, 1, "fixed"));
+        assert_eq!(t.message(1).map(|m| m.body.as_str()), Some("fixed"));
+        // An acknowledgement carrying the message as it was before the edit changes nothing.
+        t.apply(message(1, "bo", "c1"));
+        assert_eq!(t.message(1).map(|m| m.body.as_str()), Some("fixed"));
+        let mut gone = message(2, "bo", "c2");
+        (gone.rev, gone.body, gone.deleted) = (4, String::new(), true);
+        t.receive(change(4, Event::Deleted { message: gone }));
+        assert_eq!(t.message(2).map(|m| m.deleted), Some(true), "a tombstone stays in place");
+        assert_eq!(seqs(&t), [1, 2]);
+    }
+
+    #[test]
+    fn a_page_of_history_takes_edits_but_not_new_messages() {
+        let mut t = timeline(&[10, 11]).page_of_history();
+        t.receive(posted(12, 12));
+        t.receive(edited(13, 11, "fixed"));
+        assert_eq!(seqs(&t), [10, 11]);
+        assert_eq!(t.message(11).map(|m| m.body.as_str()), Some("fixed"));
+        assert_eq!(t.synced(), 13);
     }
 
     #[test]
     fn messages_older_than_the_page_are_ignored() {
         let mut t = timeline(&[10, 11]);
-        assert!(!t.apply(message(3, "bo", "c3")));
+        t.apply(message(3, "bo", "c3"));
         assert_eq!(t.lines().len(), 2);
+    }
+
+    #[test]
+    fn a_reload_starts_over_and_keeps_what_is_unsent() {
+        let mut t = timeline(&[1, 2]);
+        t.queue("x".into(), "hello".into());
+        t.receive(posted(9, 9));
+        t.reload(vec![message(300, "bo", "c300")], 400, "Reloaded".into());
+        assert_eq!((seqs(&t), t.synced(), t.behind()), (vec![300], 400, false));
+        assert_eq!(keys(&t), ["m3000r300", "n1", "px"]);
     }
 
     #[test]
@@ -342,7 +532,9 @@ mod tests {
         assert_eq!(t.unsent(), ["x"], "a lost ack means sending again");
         // The broadcast and the ack both deliver the stored message: it appears once.
         t.apply(message(2, "me", "x"));
-        t.apply(message(2, "me", "x"));
+        let mut broadcast = message(2, "me", "x");
+        broadcast.rev = 2;
+        t.receive(change(2, Event::Posted { message: broadcast }));
         let lines = t.lines();
         assert_eq!(lines.len(), 2);
         assert!(matches!(&lines[1], Line::Sent(m) if m.client_id == "x"));
@@ -382,12 +574,11 @@ mod tests {
         let mut t = timeline(&[5, 6]);
         let end = t.last_key();
         t.prepend(vec![message(3, "bo", "c3"), message(4, "bo", "c4"), message(6, "bo", "c6")]);
-        let seqs: Vec<i64> = t.messages.iter().map(|m| m.seq).collect();
-        assert_eq!(seqs, [3, 4, 5, 6]);
-        assert_eq!((t.first_seq(), t.contiguous_seq()), (Some(3), 6));
+        assert_eq!(seqs(&t), [3, 4, 5, 6]);
+        assert_eq!(t.first_seq(), Some(3));
         assert_eq!(t.last_key(), end);
-        t.apply(message(7, "bo", "c7"));
-        assert_eq!(t.last_key().as_deref(), Some("m70"));
+        t.receive(posted(7, 7));
+        assert_eq!(t.last_key().as_deref(), Some("m70r7"));
     }
 
     #[test]
@@ -395,9 +586,8 @@ mod tests {
         let mut messages: Vec<Message> = [1, 2].iter().map(|&s| message(s, "bo", "x")).collect();
         messages.push(message(3, "me", "mine"));
         messages.push(message(4, "bo", "y"));
-        let t = Timeline::new("lobby".into(), Some("me".into()), messages).with_divider_after(2);
-        let keys: Vec<String> = t.lines().iter().map(Line::key).collect();
-        assert_eq!(keys, ["m10", "m20", "m30", "divider", "m40"]);
+        let t = Timeline::new("lobby".into(), Some("me".into()), messages, 4).with_divider_after(2);
+        assert_eq!(keys(&t), ["m10r1", "m20r2", "m30r3", "divider", "m40r4"]);
         let all_read = t.clone().with_divider_after(4);
         assert!(!all_read.lines().contains(&Line::Divider));
     }
@@ -405,9 +595,8 @@ mod tests {
     #[test]
     fn notices_stay_where_they_happened() {
         let mut t = timeline(&[1]);
-        t.notice("Ada joined".into());
-        t.apply(message(2, "bo", "c2"));
-        let keys: Vec<String> = t.lines().iter().map(Line::key).collect();
-        assert_eq!(keys, ["m10", "n1", "m20"]);
+        t.receive(joined(2, "Ada"));
+        t.receive(posted(3, 2));
+        assert_eq!(keys(&t), ["m10r1", "n1", "m20r3"]);
     }
 }

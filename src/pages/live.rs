@@ -2,10 +2,11 @@
 //! gap filling, sending with retries, the outbox, read positions, typing, scrolling back. Shared
 //! by the room page's parts. All of it is inert on the server, where no socket exists.
 
+use crate::api::load_room;
 use crate::model::{mention_parts, Message, RoomEntry};
 use crate::protocol::{
-    Backlog, JoinRoom, LeaveRoom, ListMessages, MarkRead, MemberJoined, MemberLeft, MemberRead,
-    MessageSent, Range, SetTyping, TypingUpdated,
+    Change, Changes, CloseRoom, Command, DeleteMessage, EditMessage, Event, JoinRoom, ListMessages,
+    MarkRead, MemberRead, PresenceUpdated, Range, ReactMessage, SetTyping, SyncRoom, TypingUpdated,
 };
 use crate::realtime::{new_client_id, now_millis, ConnectionState, Realtime, RequestError};
 use crate::{notify, outbox, timeline::Timeline};
@@ -16,8 +17,8 @@ use std::time::Duration;
 const TYPING_SHOWN_MS: f64 = 6_000.0;
 /// Renew "typing" at most this often, and send "stopped" after this long without a keystroke.
 const TYPING_RENEW_MS: f64 = 2_500.0;
-/// Catch-up asks for at most this many batches before reloading the page instead.
-const MAX_CATCH_UP_BATCHES: usize = 10;
+/// What the conversation says after starting over from the latest page.
+const RELOADED: &str = "You missed a lot while you were away: showing the latest messages.";
 
 /// Someone typing, and until when to believe it.
 #[derive(Clone, Debug, PartialEq)]
@@ -50,6 +51,10 @@ pub(super) struct Live {
     /// When "typing" was last sent (0: not typing), and when the user last pressed a key.
     pub(super) typing_sent: StoredValue<f64>,
     pub(super) last_keystroke: StoredValue<f64>,
+    /// A catch-up for a gap is running; another gap waits for it.
+    pub(super) syncing: StoredValue<bool>,
+    /// Why the last edit, deletion or reaction was refused.
+    pub(super) refusal: RwSignal<Option<String>>,
 }
 
 impl Live {
@@ -67,8 +72,8 @@ impl Live {
         self.timeline.try_with_untracked(|t| t.room().to_owned()).unwrap_or_default()
     }
 
-    fn contiguous_seq(&self) -> Option<i64> {
-        self.timeline.try_with_untracked(Timeline::contiguous_seq)
+    fn synced(&self) -> Option<i64> {
+        self.timeline.try_with_untracked(Timeline::synced)
     }
 
     /// Wires the room to the socket and the outbox. Does nothing on the server.
@@ -97,32 +102,16 @@ impl Live {
             spawn_local(self.mark_read());
         });
         on_cleanup(move || visible.remove());
-        // Moving to another room (client-side navigation) leaves this one.
+        // Moving to another room (client-side navigation) closes this one.
         let room = self.room();
-        on_cleanup(move || realtime.emit(&LeaveRoom { room }));
-        realtime.on::<MessageSent>(move |event| {
-            let author = event.message.author.clone();
-            self.notify_if_mentioned(&event.message);
-            if !self.at_live_end {
-                // A page of history stays as it is; the latest page shows what is new.
-            } else if self.timeline.try_update(|t| t.apply(event.message)).unwrap_or(false) {
-                spawn_local(self.fill_gap());
-            } else {
-                spawn_local(self.mark_read());
-            }
-            self.typing.update(|typing| typing.retain(|t| t.name != author));
-        });
-        realtime.on::<MemberJoined>(move |event| {
+        on_cleanup(move || realtime.emit(&CloseRoom { room }));
+        realtime.on::<Change>(move |change| self.take(change));
+        realtime.on::<PresenceUpdated>(move |event| {
             if event.room == self.room() {
                 self.online.set(event.online);
-                self.timeline.update(|t| t.notice(format!("{} joined", event.name)));
-            }
-        });
-        realtime.on::<MemberLeft>(move |event| {
-            if event.room == self.room() {
-                self.online.set(event.online);
-                self.timeline.update(|t| t.notice(format!("{} left", event.name)));
-                self.typing.update(|typing| typing.retain(|t| t.name != event.name));
+                if !event.here {
+                    self.typing.update(|typing| typing.retain(|t| t.name != event.name));
+                }
             }
         });
         realtime.on::<MemberRead>(move |event| {
@@ -142,15 +131,58 @@ impl Live {
         });
     }
 
-    /// After every (re)connection: join, fetch what was posted since the last message held, then
+    /// A live change: applied in log order; one that skips a position starts a catch-up.
+    fn take(self, change: Change) {
+        if change.room != self.room() {
+            return;
+        }
+        if let (Event::Posted { message }, Some(synced)) = (&change.event, self.synced()) {
+            if change.pos > synced {
+                self.notify_if_mentioned(message);
+            }
+        }
+        let applied = self.timeline.try_update(|t| t.receive(change)).unwrap_or_default();
+        self.after(&applied);
+        if self.timeline.try_with_untracked(Timeline::behind) == Some(true) {
+            spawn_local(self.sync());
+        }
+    }
+
+    /// What applied changes mean beyond the conversation: who has read what, who is typing.
+    fn after(self, applied: &[Change]) {
+        for change in applied {
+            match &change.event {
+                Event::Posted { message } => {
+                    self.typing.try_update(|typing| typing.retain(|t| t.name != message.author));
+                }
+                Event::Joined { name } => {
+                    let seq = self.timeline.try_with_untracked(Timeline::last_seq).unwrap_or(0);
+                    self.receipts.try_update(|receipts| {
+                        if !receipts.iter().any(|(n, _)| n == name) {
+                            receipts.push((name.clone(), seq));
+                        }
+                    });
+                }
+                Event::Left { name } => {
+                    self.receipts.try_update(|receipts| receipts.retain(|(n, _)| n != name));
+                }
+                _ => {}
+            }
+        }
+        if applied.iter().any(|c| matches!(c.event, Event::Posted { .. })) {
+            spawn_local(self.mark_read());
+        }
+    }
+
+    /// After every (re)connection: join, apply every change since the position reached, then
     /// send what the user wrote meanwhile, in order.
     async fn catch_up(self) {
-        let after = if self.at_live_end { self.contiguous_seq() } else { None };
-        let join = JoinRoom { room: self.room(), after };
+        let Some(after) = self.synced() else { return };
+        let join = JoinRoom { room: self.room(), after: Some(after) };
         match self.realtime.emit_with_ack(&join).await {
             Ok(joined) => {
                 self.online.try_set(joined.online);
-                self.absorb(joined.backlog).await;
+                self.absorb(joined.changes, true).await;
                 self.mark_read().await;
             }
             Err(error) => leptos::logging::warn!("joining {} failed: {error}", join.room),
@@ -165,29 +197,57 @@ impl Live {
         }
     }
 
-    /// Applies a batch of caught-up messages and keeps asking while more follow or a gap remains.
-    async fn absorb(self, mut backlog: Backlog) {
-        for _ in 0..MAX_CATCH_UP_BATCHES {
-            let gap = self.timeline.try_update(|t| t.merge(backlog.messages)).unwrap_or(false);
-            if backlog.complete && !gap {
+    /// Fills a gap in the live changes, one catch-up at a time.
+    async fn sync(self) {
+        if self.syncing.try_get_value() != Some(false) {
+            return;
+        }
+        self.syncing.set_value(true);
+        self.absorb(Changes::default(), false).await;
+        self.syncing.try_set_value(false);
+    }
+
+    /// Applies a catch-up (`fetched`: `changes` came from the server) and keeps asking while more
+    /// follows or changes are held back. Too far behind (more than one batch) on the live end, it
+    /// starts over from the latest page instead, and says so.
+    async fn absorb(self, mut changes: Changes, mut fetched: bool) {
+        loop {
+            if fetched && !changes.complete && self.at_live_end {
+                self.reload().await;
                 return;
             }
-            let Some(after) = self.contiguous_seq() else { return };
-            let list = ListMessages { room: self.room(), range: Range::After(after) };
-            backlog = match self.realtime.emit_with_ack(&list).await {
+            let complete = changes.complete;
+            let applied = self.timeline.try_update(|t| t.absorb(changes)).unwrap_or_default();
+            self.after(&applied);
+            let behind = self.timeline.try_with_untracked(Timeline::behind).unwrap_or(false);
+            if fetched && complete && !behind {
+                return;
+            }
+            let Some(after) = self.synced() else { return };
+            let sync = SyncRoom { room: self.room(), after };
+            changes = match self.realtime.emit_with_ack(&sync).await {
                 Ok(next) => next,
                 Err(error) => {
                     leptos::logging::warn!("catching up failed: {error}");
                     return;
                 }
             };
+            fetched = true;
         }
-        // Too far behind to fetch piecemeal: the server renders the latest page faster.
-        let _ = window().location().reload();
     }
 
-    async fn fill_gap(self) {
-        self.absorb(Backlog { messages: Vec::new(), complete: false }).await;
+    /// Starts over from the room's latest page, keeping what the user has not sent yet.
+    async fn reload(self) {
+        match load_room(self.room(), None, None, None).await {
+            Ok(page) => {
+                self.timeline.try_update(|t| t.reload(page.messages, page.pos, RELOADED.into()));
+                self.older.try_set(page.has_older);
+                self.receipts.try_set(page.receipts);
+                self.rooms.try_set(page.rooms);
+                self.online.try_set(page.online);
+            }
+            Err(error) => leptos::logging::warn!("reloading the room failed: {error}"),
+        }
     }
 
     /// A message that mentions the reader, arriving while the tab is hidden, becomes a browser
@@ -269,9 +329,7 @@ impl Live {
         };
         match self.realtime.emit_with_ack(&command).await {
             Ok(message) => {
-                if self.timeline.try_update(|t| t.apply(message)).unwrap_or(false) {
-                    self.fill_gap().await;
-                }
+                self.timeline.try_update(|t| t.apply(message));
             }
             Err(RequestError::Rejected(error)) => {
                 self.timeline.try_update(|t| t.send_refused(&client_id, error.message));
@@ -288,6 +346,41 @@ impl Live {
                 }
             }
         }
+    }
+
+    /// Sends an edit, deletion or reaction. The reply (and the broadcast) update the message;
+    /// a refusal is shown.
+    pub(super) fn change<C>(self, command: C)
+    where
+        C: Command<Reply = Message> + 'static,
+    {
+        self.refusal.set(None);
+        spawn_local(async move {
+            match self.realtime.emit_with_ack(&command).await {
+                Ok(message) => {
+                    self.timeline.try_update(|t| t.apply(message));
+                }
+                Err(RequestError::Rejected(error)) => {
+                    self.refusal.try_set(Some(error.message));
+                }
+                Err(_) => {
+                    let why = "Not connected: try again in a moment.".to_owned();
+                    self.refusal.try_set(Some(why));
+                }
+            }
+        });
+    }
+
+    pub(super) fn edit(self, seq: i64, body: String) {
+        self.change(EditMessage { room: self.room(), seq, body });
+    }
+
+    pub(super) fn delete(self, seq: i64) {
+        self.change(DeleteMessage { room: self.room(), seq });
+    }
+
+    pub(super) fn react(self, seq: i64, emoji: String, on: bool) {
+        self.change(ReactMessage { room: self.room(), seq, emoji, on });
     }
 
     pub(super) fn discard(self, client_id: &str) {

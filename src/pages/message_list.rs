@@ -2,10 +2,11 @@
 //! Bodies and names are text nodes, never HTML.
 
 use super::live::Live;
-use crate::model::mention_parts;
+use crate::api::{DeleteMessage, EditMessage, React};
+use crate::model::{mention_parts, Message, MAX_MESSAGE_CHARS, REACTIONS};
 use crate::realtime::utc_offset_minutes;
 use crate::timeline::{Line, Timeline};
-use leptos::{html, prelude::*};
+use leptos::{ev, html, prelude::*, server_fn::ServerFn};
 
 #[component]
 pub(super) fn MessageList(live: Live) -> impl IntoView {
@@ -118,12 +119,30 @@ fn row(line: Line, live: Live, utc_offset: RwSignal<i32>) -> AnyView {
                 && me
                     .as_deref()
                     .is_some_and(|me| mention_parts(&message.body, me).iter().any(|(m, _)| *m));
+            let body = if message.deleted {
+                view! { <p class="body tombstone">"Message deleted"</p> }.into_any()
+            } else {
+                view! {
+                    <p class="body">
+                        {body_with_mentions(&message.body, me.as_deref())}
+                        {message.edited_at.is_some().then(|| view! { <span class="edited">" (edited)"</span> })}
+                    </p>
+                }
+                .into_any()
+            };
+            let tools = (!message.deleted && me.is_some()).then(|| {
+                view! {
+                    <Reactions live message=message.clone() />
+                    {mine.then(|| view! { <OwnMessageTools live message=message.clone() /> })}
+                }
+            });
             view! {
                 <li
                     id=format!("m{}", message.seq)
                     class="message"
                     class:mine=mine
                     class:mentions-me=mentions_me
+                    class:deleted=message.deleted
                     class:highlight=live.highlight == Some(message.seq)
                     data-status="sent"
                     data-seq=message.seq
@@ -134,7 +153,8 @@ fn row(line: Line, live: Live, utc_offset: RwSignal<i32>) -> AnyView {
                             {let m = message.clone(); move || m.time_of_day(utc_offset.get())}
                         </time>
                     </a>
-                    <p class="body">{body_with_mentions(&message.body, me.as_deref())}</p>
+                    {body}
+                    {tools}
                 </li>
             }
             .into_any()
@@ -164,5 +184,130 @@ fn row(line: Line, live: Live, utc_offset: RwSignal<i32>) -> AnyView {
             </li>
         }
         .into_any(),
+    }
+}
+
+/// The reactions on a message (each a toggle: emoji, count, and who in its tooltip), and a
+/// picker to add one. Plain forms to the `react` server function without JavaScript; hydrated,
+/// the buttons send `message:react` over the socket instead.
+#[component]
+fn Reactions(live: Live, message: Message) -> impl IntoView {
+    let me = live.me().unwrap_or_default();
+    let (room, seq) = (message.room.clone(), message.seq);
+    let chips = message
+        .reactions
+        .iter()
+        .map(|reaction| {
+            let chose = reaction.names.contains(&me);
+            let emoji = reaction.emoji.clone();
+            let label = format!("{} {}", reaction.emoji, reaction.names.len());
+            let who = format!("{} reacted with {}", reaction.names.join(", "), reaction.emoji);
+            let click = move |event: ev::MouseEvent| {
+                event.prevent_default();
+                live.react(seq, emoji.clone(), !chose);
+            };
+            view! {
+                <form class="reaction" method="post" action=React::url()>
+                    <input type="hidden" name="room" value=room.clone() />
+                    <input type="hidden" name="seq" value=seq />
+                    <input type="hidden" name="emoji" value=reaction.emoji.clone() />
+                    <input type="hidden" name="on" value=(!chose).to_string() />
+                    <button type="submit" aria-pressed=chose.to_string() title=who.clone() aria-label=who on:click=click>
+                        {label}
+                    </button>
+                </form>
+            }
+        })
+        .collect_view();
+    let picks = REACTIONS
+        .iter()
+        .map(|emoji| {
+            let click = move |event: ev::MouseEvent| {
+                event.prevent_default();
+                live.react(seq, (*emoji).to_owned(), true);
+                close_details(&event);
+            };
+            view! {
+                <button type="submit" name="emoji" value=*emoji aria-label=format!("React with {emoji}") on:click=click>
+                    {*emoji}
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="reactions">
+            {chips}
+            <details class="react-picker">
+                <summary aria-label="Add a reaction" title="Add a reaction">"+"</summary>
+                <form method="post" action=React::url()>
+                    <input type="hidden" name="room" value=room.clone() />
+                    <input type="hidden" name="seq" value=seq />
+                    <input type="hidden" name="on" value="true" />
+                    {picks}
+                </form>
+            </details>
+        </div>
+    }
+}
+
+/// Edit (a form in a disclosure, which needs no JavaScript) and Delete, on the reader's own
+/// messages.
+#[component]
+fn OwnMessageTools(live: Live, message: Message) -> impl IntoView {
+    let (room, seq) = (message.room.clone(), message.seq);
+    let editor = NodeRef::<html::Textarea>::new();
+    let save = move |event: ev::SubmitEvent| {
+        event.prevent_default();
+        if let Some(editor) = editor.get() {
+            live.edit(seq, editor.value());
+        }
+        close_details(&event);
+    };
+    let delete = move |event: ev::SubmitEvent| {
+        event.prevent_default();
+        live.delete(seq);
+    };
+    view! {
+        <div class="own-tools">
+            <details class="edit">
+                <summary>"Edit"</summary>
+                <form method="post" action=EditMessage::url() on:submit=save>
+                    <input type="hidden" name="room" value=room.clone() />
+                    <input type="hidden" name="seq" value=seq />
+                    <textarea name="body" rows="2" maxlength=MAX_MESSAGE_CHARS aria-label="Edited message" node_ref=editor>
+                        {textarea_text(&message.body)}
+                    </textarea>
+                    <button type="submit">"Save"</button>
+                </form>
+            </details>
+            <form class="delete" method="post" action=DeleteMessage::url() on:submit=delete>
+                <input type="hidden" name="room" value=room />
+                <input type="hidden" name="seq" value=seq />
+                <button type="submit">"Delete"</button>
+            </form>
+        </div>
+    }
+}
+
+/// Text for a `<textarea>`'s contents. Leptos does not escape a textarea's children when it
+/// renders HTML (tachys 0.2 marks the element as raw text), so the server escapes them itself;
+/// in the browser they become a text node, which needs no escaping.
+fn textarea_text(text: &str) -> String {
+    #[cfg(feature = "ssr")]
+    return html_escape::encode_text(text).into_owned();
+    #[cfg(not(feature = "ssr"))]
+    text.to_owned()
+}
+
+/// Closes the disclosure an event happened in (the picker or the editor), once it has done its
+/// job.
+fn close_details(event: &leptos::web_sys::Event) {
+    use leptos::wasm_bindgen::JsCast;
+    let details = event
+        .target()
+        .and_then(|target| target.dyn_into::<leptos::web_sys::Element>().ok())
+        .and_then(|element| element.closest("details").ok().flatten());
+    if let Some(details) = details {
+        let _ = details.remove_attribute("open");
     }
 }

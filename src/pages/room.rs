@@ -4,8 +4,11 @@
 
 use super::live::{Live, Typist};
 use super::{composer::Composer, message_list::MessageList, name_form::NameForm, sidebar::Sidebar};
-use crate::api::{load_room, set_status, Cursor, PostMessage, RoomPage};
-use crate::model::RoomEntry;
+use crate::api::LeaveRoom;
+use crate::api::{
+    load_room, set_status, Cursor, DeleteMessage, EditMessage, PostMessage, React, RoomPage,
+};
+use crate::model::{RoomEntry, LOBBY};
 use crate::notify;
 use crate::protocol::{ErrorCode, ProtocolError};
 use crate::realtime::{use_realtime, Realtime};
@@ -68,12 +71,16 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         has_older,
         has_newer,
         highlight,
+        pos,
         read_seq,
         receipts,
         online,
         draft_id,
     } = page;
-    let timeline = Timeline::new(room.slug.clone(), me.clone(), messages);
+    let mut timeline = Timeline::new(room.slug.clone(), me.clone(), messages, pos);
+    if has_newer {
+        timeline = timeline.page_of_history();
+    }
     let live = Live {
         realtime: use_realtime(),
         timeline: RwSignal::new(timeline.with_divider_after(read_seq)),
@@ -88,9 +95,12 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         highlight,
         typing_sent: StoredValue::new(0.0),
         last_keystroke: StoredValue::new(0.0),
+        syncing: StoredValue::new(false),
+        refusal: RwSignal::new(None),
     };
     live.follow();
 
+    let me_named = me.is_some();
     let footer = match me.clone() {
         _ if has_newer => view! {
             <p class="history-note">
@@ -132,12 +142,47 @@ fn Conversation(page: RoomPage) -> impl IntoView {
                 {me.map(|name| view! {
                     <p class="me">"You are " <strong>{name}</strong> " · " <a href="/">"change"</a></p>
                 })}
+                {(me_named && room.slug != LOBBY).then(|| view! { <LeaveForm room=room.slug.clone() /> })}
             </header>
+            <ChangeError live />
             <MessageList live />
             <TypingIndicator typing=live.typing />
             {footer}
         </div>
         </div>
+    }
+}
+
+/// "Leave room": a plain form to the `leave_room` server function, which ends the membership
+/// and sends the browser to the lobby, with or without JavaScript.
+#[component]
+fn LeaveForm(room: String) -> impl IntoView {
+    use leptos::server_fn::ServerFn;
+    view! {
+        <form class="leave" method="post" action=LeaveRoom::url()>
+            <input type="hidden" name="room" value=room />
+            <button type="submit">"Leave room"</button>
+        </form>
+    }
+}
+
+/// Why an edit, deletion or reaction was refused: over the socket, or after a form post without
+/// JavaScript (then the error is in the URL).
+#[component]
+fn ChangeError(live: Live) -> impl IntoView {
+    let edit = ServerAction::<EditMessage>::new();
+    let delete = ServerAction::<DeleteMessage>::new();
+    let react = ServerAction::<React>::new();
+    let leave = ServerAction::<LeaveRoom>::new();
+    let posted = move || {
+        let errors =
+            [edit.value().get(), delete.value().get(), react.value().get(), leave.value().get()];
+        errors.into_iter().flatten().find_map(Result::err).map(|e| e.message)
+    };
+    move || {
+        live.refusal.get().or_else(posted).map(|message| {
+            view! { <p class="error change-error" role="alert">{message}</p> }
+        })
     }
 }
 

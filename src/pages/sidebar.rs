@@ -3,7 +3,7 @@
 
 use crate::api::CreateRoom;
 use crate::model::{RoomEntry, MAX_ROOM_NAME_CHARS, MIN_ROOM_NAME_CHARS};
-use crate::protocol::{MessageSent, RoomActivity, RoomCreated};
+use crate::protocol::{Change, Event, RoomActivity, RoomCreated};
 use crate::realtime::use_realtime;
 use leptos::{prelude::*, server_fn::ServerFn};
 
@@ -31,7 +31,11 @@ pub(super) fn Sidebar(
         });
     };
     realtime.on::<RoomActivity>(move |event| grew(&event.room, event.last_seq));
-    realtime.on::<MessageSent>(move |event| grew(&event.message.room, event.message.seq));
+    realtime.on::<Change>(move |change| {
+        if let Event::Posted { message } = change.event {
+            grew(&message.room, message.seq);
+        }
+    });
     // A refused name comes back in the URL after the form post.
     let action = ServerAction::<CreateRoom>::new();
     let error = move || action.value().get().and_then(Result::err).map(|e| e.message);

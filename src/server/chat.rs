@@ -5,12 +5,14 @@
 use super::{error::AppError, store};
 use crate::api::{Cursor, RoomPage};
 use crate::model::{
-    validate_body, validate_client_id, validate_room_name, Message, Room, MAX_ROOM_CHARS,
+    validate_body, validate_client_id, validate_emoji, validate_room_name, Message, Room, LOBBY,
+    MAX_ROOM_CHARS,
 };
 use crate::protocol::{
-    Backlog, Broadcast, CreateRoom, ErrorCode, JoinRoom, Joined, LeaveRoom, ListMessages, MarkRead,
-    MemberJoined, MemberLeft, MemberRead, MessageSent, ProtocolError, Range, RoomActivity,
-    RoomCreated, SendMessage, SetTyping, TypingUpdated,
+    Backlog, Broadcast, Change, Changes, CloseRoom, CreateRoom, DeleteMessage, EditMessage,
+    ErrorCode, Event, JoinRoom, Joined, LeaveRoom, ListMessages, MarkRead, MemberRead,
+    PresenceUpdated, ProtocolError, Range, ReactMessage, RoomActivity, RoomCreated, SendMessage,
+    SetTyping, SyncRoom, TypingUpdated,
 };
 use socketioxide::{
     extract::SocketRef, operators::BroadcastOperators, BroadcastError, SocketError, SocketIo,
@@ -65,8 +67,22 @@ impl Chat {
         })
     }
 
+    /// Tells a room's connections about a change in its log.
+    async fn announce(&self, room: &str, pos: i64, event: Event) {
+        broadcast(self.io.to(channel(room)), &Change { room: room.to_owned(), pos, event }).await;
+    }
+
+    /// Makes a person a member of a room if they were not.
+    async fn ensure_member(&self, room: &str, name: &str) -> Result<(), AppError> {
+        if let Some(pos) = store::join(&self.pool, room, name).await? {
+            self.announce(room, pos, Event::Joined { name: name.to_owned() }).await;
+        }
+        Ok(())
+    }
+
     /// Validates and stores a message, then broadcasts it to the room (the sender included).
     /// A retry with a known client id returns the stored message and broadcasts nothing new.
+    /// Posting in a room makes the author a member.
     pub async fn post_message(
         &self,
         author: Option<&str>,
@@ -76,7 +92,8 @@ impl Chat {
         let room = self.existing_room(&input.room).await?;
         validate_client_id(&input.client_id)?;
         let body = validate_body(&input.body)?;
-        let (message, stored_now) = store::insert_message(
+        self.ensure_member(&room.slug, author).await?;
+        let (message, stored_at) = store::insert_message(
             &self.pool,
             store::NewMessage {
                 room: &room.slug,
@@ -87,20 +104,88 @@ impl Chat {
             },
         )
         .await?;
-        if stored_now {
+        if let Some(pos) = stored_at {
             store::mark_read(&self.pool, &room.slug, author, message.seq).await?;
-            broadcast(self.io.to(channel(&room.slug)), &MessageSent { message: message.clone() })
-                .await;
+            self.announce(&room.slug, pos, Event::Posted { message: message.clone() }).await;
             let activity = RoomActivity { room: room.slug.clone(), last_seq: message.seq };
-            // The room's own members learn the same from `message:sent`.
+            // The room's own connections learn the same from `room:changed`.
             broadcast(self.io.except(channel(&room.slug)), &activity).await;
         }
         Ok(message)
     }
 
-    /// Subscribes a socket to a room and returns what was missed since `after`. A named person
-    /// is also recorded as present and, on their first connection there, announced to the others;
-    /// a visitor without a name only reads.
+    /// Turns the outcome of a change to a message into the reply, announcing it if it happened.
+    async fn settle(
+        &self,
+        room: &str,
+        outcome: store::Outcome,
+        event: fn(Message) -> Event,
+    ) -> Result<Message, AppError> {
+        let refuse = |code, text: &str| Err(ProtocolError::new(code, text).into());
+        match outcome {
+            store::Outcome::Changed(message, pos) => {
+                self.announce(room, pos, event(message.clone())).await;
+                Ok(message)
+            }
+            store::Outcome::Unchanged(message) => Ok(message),
+            store::Outcome::NotFound => {
+                refuse(ErrorCode::UnknownMessage, "There is no such message.")
+            }
+            store::Outcome::NotAuthor => {
+                refuse(ErrorCode::NotAuthor, "You can change only your own messages.")
+            }
+            store::Outcome::Deleted => {
+                refuse(ErrorCode::MessageDeleted, "That message was deleted.")
+            }
+        }
+    }
+
+    /// Replaces the body of the caller's own message.
+    pub async fn edit_message(
+        &self,
+        author: Option<&str>,
+        input: EditMessage,
+    ) -> Result<Message, AppError> {
+        let author = author.ok_or_else(not_identified)?;
+        let room = self.existing_room(&input.room).await?;
+        let body = validate_body(&input.body)?;
+        let outcome =
+            store::edit_message(&self.pool, &room.slug, input.seq, author, &body, now_millis())
+                .await?;
+        self.settle(&room.slug, outcome, |message| Event::Edited { message }).await
+    }
+
+    /// Deletes the caller's own message, leaving a tombstone.
+    pub async fn delete_message(
+        &self,
+        author: Option<&str>,
+        input: DeleteMessage,
+    ) -> Result<Message, AppError> {
+        let author = author.ok_or_else(not_identified)?;
+        let room = self.existing_room(&input.room).await?;
+        let outcome =
+            store::delete_message(&self.pool, &room.slug, input.seq, author, now_millis()).await?;
+        self.settle(&room.slug, outcome, |message| Event::Deleted { message }).await
+    }
+
+    /// Adds or removes the caller's reaction on a message.
+    pub async fn react(
+        &self,
+        name: Option<&str>,
+        input: ReactMessage,
+    ) -> Result<Message, AppError> {
+        let name = name.ok_or_else(not_identified)?;
+        let room = self.existing_room(&input.room).await?;
+        validate_emoji(&input.emoji)?;
+        let (pool, now) = (&self.pool, now_millis());
+        let outcome =
+            store::react(pool, &room.slug, input.seq, name, &input.emoji, input.on, now).await?;
+        self.settle(&room.slug, outcome, |message| Event::Reacted { message }).await
+    }
+
+    /// Opens a room on a socket and returns what changed since `after`. A named person is also
+    /// made a member, recorded as present and, on their first connection there, announced to
+    /// the others; a visitor without a name only reads.
     pub async fn join_room(
         &self,
         socket: &SocketRef,
@@ -110,20 +195,69 @@ impl Chat {
         let room = self.existing_room(&input.room).await?;
         socket.join(channel(&room.slug));
         if let Some(name) = author {
+            self.ensure_member(&room.slug, name).await?;
             let first =
                 store::add_presence(&self.pool, &socket.id.to_string(), &room.slug, name).await?;
             if first {
                 let online = store::online(&self.pool, &room.slug).await?;
-                let event = MemberJoined { room: room.slug.clone(), name: name.to_owned(), online };
+                let event = PresenceUpdated {
+                    room: room.slug.clone(),
+                    name: name.to_owned(),
+                    here: true,
+                    online,
+                };
                 broadcast(socket.to(channel(&room.slug)), &event).await;
             }
         }
         let online = store::online(&self.pool, &room.slug).await?;
-        let backlog = match input.after {
-            Some(after) => self.backlog(&room.slug, after).await?,
-            None => Backlog { messages: Vec::new(), complete: true },
+        let changes = match input.after {
+            Some(after) => self.changes(&room.slug, after).await?,
+            None => Changes {
+                changes: Vec::new(),
+                upto: store::room_pos(&self.pool, &room.slug).await?,
+                complete: true,
+            },
         };
-        Ok(Joined { room, online, backlog })
+        Ok(Joined { room, online, changes })
+    }
+
+    pub async fn sync_room(&self, input: SyncRoom) -> Result<Changes, AppError> {
+        let room = self.existing_room(&input.room).await?;
+        self.changes(&room.slug, input.after).await
+    }
+
+    /// The changes after `after`, each with its message as it is now.
+    async fn changes(&self, room: &str, after: i64) -> Result<Changes, AppError> {
+        // Where the log stands is read first: a change committed after it is left for the next
+        // call, never skipped.
+        let upto = store::room_pos(&self.pool, room).await?;
+        let (logged, messages) =
+            store::changes_after(&self.pool, room, after, upto, Changes::MAX + 1).await?;
+        let complete = logged.len() as i64 <= Changes::MAX;
+        let message = |seq: Option<i64>| {
+            let seq = seq?;
+            messages.binary_search_by_key(&seq, |m| m.seq).ok().map(|at| messages[at].clone())
+        };
+        let mut changes = Vec::with_capacity(logged.len());
+        for entry in logged.into_iter().take(Changes::MAX as usize) {
+            let event = match entry.kind.as_str() {
+                "joined" => entry.name.map(|name| Event::Joined { name }),
+                "left" => entry.name.map(|name| Event::Left { name }),
+                "posted" => message(entry.seq).map(|message| Event::Posted { message }),
+                "edited" => message(entry.seq).map(|message| Event::Edited { message }),
+                "deleted" => message(entry.seq).map(|message| Event::Deleted { message }),
+                "reacted" => message(entry.seq).map(|message| Event::Reacted { message }),
+                _ => None,
+            };
+            match event {
+                Some(event) => {
+                    changes.push(Change { room: room.to_owned(), pos: entry.pos, event })
+                }
+                None => tracing::error!("change {} in {room} cannot be read", entry.pos),
+            }
+        }
+        let upto = if complete { upto } else { changes.last().map_or(after, |c| c.pos) };
+        Ok(Changes { changes, upto, complete })
     }
 
     pub async fn list_messages(&self, input: ListMessages) -> Result<Backlog, AppError> {
@@ -173,9 +307,23 @@ impl Chat {
         }
     }
 
+    /// Ends the caller's membership of a room (not the lobby's).
+    pub async fn leave_room(&self, name: Option<&str>, input: LeaveRoom) -> Result<(), AppError> {
+        let name = name.ok_or_else(not_identified)?;
+        let room = self.existing_room(&input.room).await?;
+        if room.slug == LOBBY {
+            let why = "Everyone stays in the Lobby: it cannot be left.";
+            return Err(ProtocolError::new(ErrorCode::CannotLeave, why).into());
+        }
+        if let Some(pos) = store::leave(&self.pool, &room.slug, name).await? {
+            self.announce(&room.slug, pos, Event::Left { name: name.to_owned() }).await;
+        }
+        Ok(())
+    }
+
     /// Unsubscribes a socket from a room (its page moved elsewhere) and announces the person as
     /// gone if that was their last connection there.
-    pub async fn leave_room(&self, socket: &SocketRef, input: LeaveRoom) -> Result<(), AppError> {
+    pub async fn close_room(&self, socket: &SocketRef, input: CloseRoom) -> Result<(), AppError> {
         let room = self.existing_room(&input.room).await?;
         socket.leave(channel(&room.slug));
         let departures =
@@ -190,7 +338,12 @@ impl Chat {
                 tracing::error!("online list for {} failed: {error}", departure.room);
                 Vec::new()
             });
-            let event = MemberLeft { room: departure.room.clone(), name: departure.name, online };
+            let event = PresenceUpdated {
+                room: departure.room.clone(),
+                name: departure.name,
+                here: false,
+                online,
+            };
             broadcast(self.io.to(channel(&departure.room)), &event).await;
         }
     }
@@ -202,9 +355,12 @@ impl Chat {
         self.record_read(&room.slug, reader, input.seq).await
     }
 
-    /// Stores a read position and tells the room, for its "seen by" line.
+    /// Stores a member's read position and tells the room, for its "seen by" line. Someone who
+    /// is not a member has no read position: 0.
     async fn record_read(&self, room: &str, reader: &str, seq: i64) -> Result<i64, AppError> {
-        let seq = store::mark_read(&self.pool, room, reader, seq).await?;
+        let Some(seq) = store::mark_read(&self.pool, room, reader, seq).await? else {
+            return Ok(0);
+        };
         let event = MemberRead { room: room.to_owned(), name: reader.to_owned(), seq };
         broadcast(self.io.to(channel(room)), &event).await;
         Ok(seq)
@@ -239,6 +395,9 @@ impl Chat {
     ) -> Result<RoomPage, AppError> {
         let room = self.existing_room(slug).await?;
         let (pool, slug) = (&self.pool, room.slug.as_str());
+        // Read before the messages: the page then holds at least everything up to `pos`, and a
+        // catch-up from `pos` brings the rest (applying a change twice is harmless).
+        let pos = store::room_pos(pool, slug).await?;
         let messages = match cursor {
             Cursor { before: Some(before), .. } => {
                 store::messages_before(pool, slug, before, PAGE_MESSAGES).await?
@@ -265,6 +424,7 @@ impl Chat {
         let current = rooms.iter_mut().find(|entry| entry.slug == slug);
         let read_seq = current.as_ref().filter(|e| e.joined).map_or(last, |e| e.read_seq);
         if let (Some(name), Some(entry), false) = (me.as_deref(), current, has_newer) {
+            self.ensure_member(slug, name).await?;
             entry.read_seq = self.record_read(slug, name, last).await?;
             entry.joined = true;
         }
@@ -278,6 +438,7 @@ impl Chat {
             has_older,
             has_newer,
             highlight: cursor.around,
+            pos,
             read_seq,
             receipts,
             online,

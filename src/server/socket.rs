@@ -4,8 +4,9 @@
 
 use super::{chat::Chat, error::AppError, identity, origin::AllowedOrigins};
 use crate::protocol::{
-    Ack, Command, CreateRoom, ErrorCode, JoinRoom, LeaveRoom, ListMessages, MarkRead,
-    ProtocolError, SendMessage, SetTyping,
+    Ack, CloseRoom, Command, CreateRoom, DeleteMessage, EditMessage, ErrorCode, JoinRoom,
+    LeaveRoom, ListMessages, MarkRead, ProtocolError, ReactMessage, SendMessage, SetTyping,
+    SyncRoom,
 };
 use socketioxide::adapter::LocalAdapter;
 use socketioxide::extract::{AckSender, SocketRef, State, StateNotFound, TryData};
@@ -62,7 +63,12 @@ pub async fn accept(
 
     socket.on(SendMessage::NAME, send_message);
     socket.on(JoinRoom::NAME, join_room);
+    socket.on(CloseRoom::NAME, close_room);
     socket.on(LeaveRoom::NAME, leave_room);
+    socket.on(SyncRoom::NAME, sync_room);
+    socket.on(EditMessage::NAME, edit_message);
+    socket.on(DeleteMessage::NAME, delete_message);
+    socket.on(ReactMessage::NAME, react);
     socket.on(CreateRoom::NAME, create_room);
     socket.on(MarkRead::NAME, mark_read);
     socket.on(ListMessages::NAME, list_messages);
@@ -93,14 +99,39 @@ async fn join_room(
     respond::<JoinRoom>(ack, work).await;
 }
 
-async fn leave_room(
+async fn close_room(
     socket: SocketRef,
     caller: Caller,
-    TryData(input): TryData<LeaveRoom>,
+    TryData(input): TryData<CloseRoom>,
     ack: AckSender,
 ) {
-    let work = input.map(|input| caller.chat.leave_room(&socket, input));
+    let work = input.map(|input| caller.chat.close_room(&socket, input));
+    respond::<CloseRoom>(ack, work).await;
+}
+
+async fn leave_room(caller: Caller, TryData(input): TryData<LeaveRoom>, ack: AckSender) {
+    let work = input.map(|input| caller.chat.leave_room(caller.name(), input));
     respond::<LeaveRoom>(ack, work).await;
+}
+
+async fn sync_room(caller: Caller, TryData(input): TryData<SyncRoom>, ack: AckSender) {
+    let work = input.map(|input| caller.chat.sync_room(input));
+    respond::<SyncRoom>(ack, work).await;
+}
+
+async fn edit_message(caller: Caller, TryData(input): TryData<EditMessage>, ack: AckSender) {
+    let work = input.map(|input| caller.chat.edit_message(caller.name(), input));
+    respond::<EditMessage>(ack, work).await;
+}
+
+async fn delete_message(caller: Caller, TryData(input): TryData<DeleteMessage>, ack: AckSender) {
+    let work = input.map(|input| caller.chat.delete_message(caller.name(), input));
+    respond::<DeleteMessage>(ack, work).await;
+}
+
+async fn react(caller: Caller, TryData(input): TryData<ReactMessage>, ack: AckSender) {
+    let work = input.map(|input| caller.chat.react(caller.name(), input));
+    respond::<ReactMessage>(ack, work).await;
 }
 
 async fn create_room(caller: Caller, TryData(input): TryData<CreateRoom>, ack: AckSender) {

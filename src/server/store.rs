@@ -1,10 +1,17 @@
 //! SQL storage: one pool, migrations at start-up, and every query Parley runs. SQLite by default
-//! (WAL mode); each write is a single statement so that ordering needs no application lock.
+//! (WAL mode). A write that changes a room takes the room's next change-log position as its first
+//! statement, inside the transaction that makes the change: the database's write lock orders the
+//! changes, positions have no holes, and no application lock is needed.
 
-use crate::model::{Message, Room, RoomEntry};
+use crate::model::{Message, Reaction, Room, RoomEntry, REACTIONS};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::{str::FromStr, time::Duration};
+
+/// The columns of a [`Message`], but its reactions (see [`with_reactions`]).
+const MESSAGE: &str = "SELECT id, room, seq, rev, author, body, client_id, created_at, edited_at,
+                              deleted_at IS NOT NULL AS deleted
+                       FROM messages";
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -79,25 +86,108 @@ pub async fn read_positions(
         .await
 }
 
-/// Moves `name`'s read position in `room` forward to `seq` (never back, never past the last
-/// message) and returns the stored position.
+/// Moves a member's read position in `room` forward to `seq` (never back, never past the last
+/// message) and returns the stored position; `None` when `name` is not a member.
 pub async fn mark_read(
     pool: &SqlitePool,
     room: &str,
     name: &str,
     seq: i64,
-) -> Result<i64, sqlx::Error> {
+) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO read_positions (room, name, seq)
-         VALUES (?1, ?2, MIN(MAX(?3, 0), (SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room = ?1)))
-         ON CONFLICT (room, name) DO UPDATE SET seq = MAX(seq, excluded.seq)
+        "UPDATE read_positions
+         SET seq = MAX(seq, MIN(?3, (SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room = ?1)))
+         WHERE room = ?1 AND name = ?2
          RETURNING seq",
     )
     .bind(room)
     .bind(name)
     .bind(seq)
-    .fetch_one(pool)
+    .fetch_optional(pool)
     .await
+}
+
+/// Takes the next position in a room's change log. Being a write, it also takes the database's
+/// write lock, so call it first in the transaction.
+async fn next_pos(tx: &mut Transaction<'_, Sqlite>, room: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("UPDATE rooms SET pos = pos + 1 WHERE slug = ? RETURNING pos")
+        .bind(room)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// Writes a change-log entry: `seq` for a change to a message, `name` for a membership change.
+async fn log(
+    tx: &mut Transaction<'_, Sqlite>,
+    room: &str,
+    pos: i64,
+    kind: &str,
+    seq: Option<i64>,
+    name: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO changes (room, pos, kind, seq, name) VALUES (?, ?, ?, ?, ?)")
+        .bind(room)
+        .bind(pos)
+        .bind(kind)
+        .bind(seq)
+        .bind(name)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Where a room's change log stands (0 for a new room).
+pub async fn room_pos(pool: &SqlitePool, room: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT pos FROM rooms WHERE slug = ?").bind(room).fetch_one(pool).await
+}
+
+/// Makes `name` a member of `room`, with everything posted so far counted as read. Returns the
+/// change's position, or `None` if they were a member already.
+pub async fn join(pool: &SqlitePool, room: &str, name: &str) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let pos = next_pos(&mut tx, room).await?;
+    let added = sqlx::query(
+        "INSERT INTO read_positions (room, name, seq)
+         SELECT ?1, ?2, COALESCE(MAX(seq), 0) FROM messages WHERE room = ?1
+         ON CONFLICT (room, name) DO NOTHING",
+    )
+    .bind(room)
+    .bind(name)
+    .execute(&mut *tx)
+    .await?;
+    if added.rows_affected() == 0 {
+        return Ok(None); // dropping the transaction rolls the position back
+    }
+    log(&mut tx, room, pos, "joined", None, Some(name)).await?;
+    tx.commit().await?;
+    Ok(Some(pos))
+}
+
+/// Ends `name`'s membership of `room`. Returns the change's position, or `None` if they were not
+/// a member.
+pub async fn leave(pool: &SqlitePool, room: &str, name: &str) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let pos = next_pos(&mut tx, room).await?;
+    let removed = sqlx::query("DELETE FROM read_positions WHERE room = ? AND name = ?")
+        .bind(room)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+    if removed.rows_affected() == 0 {
+        return Ok(None);
+    }
+    log(&mut tx, room, pos, "left", None, Some(name)).await?;
+    tx.commit().await?;
+    Ok(Some(pos))
+}
+
+/// Whether `name` is a member of `room`.
+pub async fn is_member(pool: &SqlitePool, room: &str, name: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM read_positions WHERE room = ? AND name = ?)")
+        .bind(room)
+        .bind(name)
+        .fetch_one(pool)
+        .await
 }
 
 /// Creates a room; `Ok(None)` when its slug or name (without case) is taken.
@@ -132,38 +222,278 @@ pub struct NewMessage<'a> {
 }
 
 /// Stores a message at the end of its room's log, or returns the one already stored under the
-/// same author and client id. The second value is true when this call stored it.
+/// same author and client id. The second value is the change's position when this call stored it.
 pub async fn insert_message(
     pool: &SqlitePool,
     new: NewMessage<'_>,
-) -> Result<(Message, bool), sqlx::Error> {
-    // One statement: SQLite takes the write lock before the SELECT runs, so two concurrent sends
-    // can never compute the same `seq`.
+) -> Result<(Message, Option<i64>), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let pos = next_pos(&mut tx, new.room).await?;
     let inserted: Option<Message> = sqlx::query_as(
-        "INSERT INTO messages (room, seq, author, body, client_id, created_at)
-         SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4, ?5 FROM messages WHERE room = ?1
+        "INSERT INTO messages (room, seq, rev, author, body, client_id, created_at)
+         SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?6, ?2, ?3, ?4, ?5 FROM messages WHERE room = ?1
          ON CONFLICT (author, client_id) DO NOTHING
-         RETURNING id, room, seq, author, body, client_id, created_at",
+         RETURNING id, room, seq, rev, author, body, client_id, created_at, edited_at,
+                   deleted_at IS NOT NULL AS deleted",
     )
     .bind(new.room)
     .bind(new.author)
     .bind(new.body)
     .bind(new.client_id)
     .bind(new.created_at)
-    .fetch_optional(pool)
+    .bind(pos)
+    .fetch_optional(&mut *tx)
     .await?;
     if let Some(message) = inserted {
-        return Ok((message, true));
+        log(&mut tx, new.room, pos, "posted", Some(message.seq), None).await?;
+        tx.commit().await?;
+        return Ok((message, Some(pos)));
     }
-    let existing = sqlx::query_as(
-        "SELECT id, room, seq, author, body, client_id, created_at
-         FROM messages WHERE author = ? AND client_id = ?",
+    drop(tx);
+    let existing = sqlx::query_as(&format!("{MESSAGE} WHERE author = ? AND client_id = ?"))
+        .bind(new.author)
+        .bind(new.client_id)
+        .fetch_one(pool)
+        .await?;
+    let existing = with_reactions(pool, vec![existing]).await?.remove(0);
+    Ok((existing, None))
+}
+
+/// What a change to an existing message came to.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Changed, at this log position; the message as it is now.
+    Changed(Message, i64),
+    /// Already as asked: nothing was written.
+    Unchanged(Message),
+    NotFound,
+    /// Only the author may do this.
+    NotAuthor,
+    Deleted,
+}
+
+/// The checks every change to a message starts with. `Ok` carries the message as stored.
+async fn existing_message(
+    tx: &mut Transaction<'_, Sqlite>,
+    room: &str,
+    seq: i64,
+    author: Option<&str>,
+) -> Result<Result<Message, Outcome>, sqlx::Error> {
+    let message: Option<Message> = sqlx::query_as(&format!("{MESSAGE} WHERE room = ? AND seq = ?"))
+        .bind(room)
+        .bind(seq)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(match message {
+        None => Err(Outcome::NotFound),
+        Some(m) if author.is_some_and(|author| author != m.author) => Err(Outcome::NotAuthor),
+        Some(m) => Ok(m),
+    })
+}
+
+/// Marks a message as changed at `pos` and logs it; returns it as it is now.
+async fn commit_change(
+    pool: &SqlitePool,
+    mut tx: Transaction<'_, Sqlite>,
+    room: &str,
+    seq: i64,
+    pos: i64,
+    kind: &str,
+) -> Result<Outcome, sqlx::Error> {
+    sqlx::query("UPDATE messages SET rev = ? WHERE room = ? AND seq = ?")
+        .bind(pos)
+        .bind(room)
+        .bind(seq)
+        .execute(&mut *tx)
+        .await?;
+    log(&mut tx, room, pos, kind, Some(seq), None).await?;
+    tx.commit().await?;
+    Ok(Outcome::Changed(message(pool, room, seq).await?, pos))
+}
+
+/// One message, with its reactions.
+pub async fn message(pool: &SqlitePool, room: &str, seq: i64) -> Result<Message, sqlx::Error> {
+    let message = sqlx::query_as(&format!("{MESSAGE} WHERE room = ? AND seq = ?"))
+        .bind(room)
+        .bind(seq)
+        .fetch_one(pool)
+        .await?;
+    Ok(with_reactions(pool, vec![message]).await?.remove(0))
+}
+
+/// Replaces the body of `author`'s message.
+pub async fn edit_message(
+    pool: &SqlitePool,
+    room: &str,
+    seq: i64,
+    author: &str,
+    body: &str,
+    at: i64,
+) -> Result<Outcome, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let pos = next_pos(&mut tx, room).await?;
+    let message = match existing_message(&mut tx, room, seq, Some(author)).await? {
+        Ok(message) if message.deleted => return Ok(Outcome::Deleted),
+        Ok(message) if message.body == body => {
+            drop(tx);
+            return Ok(Outcome::Unchanged(self::message(pool, room, seq).await?));
+        }
+        Ok(message) => message,
+        Err(refused) => return Ok(refused),
+    };
+    sqlx::query("UPDATE messages SET body = ?, edited_at = ? WHERE id = ?")
+        .bind(body)
+        .bind(at)
+        .bind(message.id)
+        .execute(&mut *tx)
+        .await?;
+    commit_change(pool, tx, room, seq, pos, "edited").await
+}
+
+/// Deletes `author`'s message: its text and reactions go, the row stays as a tombstone.
+pub async fn delete_message(
+    pool: &SqlitePool,
+    room: &str,
+    seq: i64,
+    author: &str,
+    at: i64,
+) -> Result<Outcome, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let pos = next_pos(&mut tx, room).await?;
+    let message = match existing_message(&mut tx, room, seq, Some(author)).await? {
+        Ok(message) if message.deleted => {
+            drop(tx);
+            return Ok(Outcome::Unchanged(self::message(pool, room, seq).await?));
+        }
+        Ok(message) => message,
+        Err(refused) => return Ok(refused),
+    };
+    sqlx::query("UPDATE messages SET body = '', deleted_at = ? WHERE id = ?")
+        .bind(at)
+        .bind(message.id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM reactions WHERE room = ? AND seq = ?")
+        .bind(room)
+        .bind(seq)
+        .execute(&mut *tx)
+        .await?;
+    commit_change(pool, tx, room, seq, pos, "deleted").await
+}
+
+/// Adds (`on`) or removes `name`'s reaction `emoji` on a message.
+pub async fn react(
+    pool: &SqlitePool,
+    room: &str,
+    seq: i64,
+    name: &str,
+    emoji: &str,
+    on: bool,
+    at: i64,
+) -> Result<Outcome, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let pos = next_pos(&mut tx, room).await?;
+    match existing_message(&mut tx, room, seq, None).await? {
+        Ok(message) if message.deleted => return Ok(Outcome::Deleted),
+        Ok(_) => {}
+        Err(refused) => return Ok(refused),
+    }
+    let write = if on {
+        sqlx::query(
+            "INSERT INTO reactions (room, seq, emoji, name, at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(room)
+        .bind(seq)
+        .bind(emoji)
+        .bind(name)
+        .bind(at)
+    } else {
+        sqlx::query("DELETE FROM reactions WHERE room = ? AND seq = ? AND emoji = ? AND name = ?")
+            .bind(room)
+            .bind(seq)
+            .bind(emoji)
+            .bind(name)
+    };
+    let written = write.execute(&mut *tx).await?;
+    if written.rows_affected() == 0 {
+        drop(tx);
+        return Ok(Outcome::Unchanged(message(pool, room, seq).await?));
+    }
+    commit_change(pool, tx, room, seq, pos, "reacted").await
+}
+
+/// Fills in the reactions of messages of one room.
+async fn with_reactions(
+    pool: &SqlitePool,
+    mut messages: Vec<Message>,
+) -> Result<Vec<Message>, sqlx::Error> {
+    let Some(first) = messages.first() else { return Ok(messages) };
+    let seqs = serde_json::to_string(&messages.iter().map(|m| m.seq).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT seq, emoji, name FROM reactions
+         WHERE room = ? AND seq IN (SELECT value FROM json_each(?)) ORDER BY at, rowid",
     )
-    .bind(new.author)
-    .bind(new.client_id)
-    .fetch_one(pool)
+    .bind(first.room.clone())
+    .bind(seqs)
+    .fetch_all(pool)
     .await?;
-    Ok((existing, false))
+    for message in &mut messages {
+        message.reactions = REACTIONS
+            .iter()
+            .filter_map(|emoji| {
+                let names: Vec<String> = rows
+                    .iter()
+                    .filter(|(seq, e, _)| *seq == message.seq && e == emoji)
+                    .map(|(_, _, name)| name.clone())
+                    .collect();
+                (!names.is_empty()).then(|| Reaction { emoji: (*emoji).to_owned(), names })
+            })
+            .collect();
+    }
+    Ok(messages)
+}
+
+/// An entry of a room's change log: `seq` names a message, `name` a member.
+#[derive(Debug, sqlx::FromRow)]
+pub struct LoggedChange {
+    pub pos: i64,
+    pub kind: String,
+    pub seq: Option<i64>,
+    pub name: Option<String>,
+}
+
+/// Up to `limit` change-log entries after position `after` and up to `upto`, oldest first, with
+/// the messages they concern as they are now.
+pub async fn changes_after(
+    pool: &SqlitePool,
+    room: &str,
+    after: i64,
+    upto: i64,
+    limit: i64,
+) -> Result<(Vec<LoggedChange>, Vec<Message>), sqlx::Error> {
+    let changes: Vec<LoggedChange> = sqlx::query_as(
+        "SELECT pos, kind, seq, name FROM changes
+         WHERE room = ? AND pos > ? AND pos <= ? ORDER BY pos LIMIT ?",
+    )
+    .bind(room)
+    .bind(after)
+    .bind(upto)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let mut seqs: Vec<i64> = changes.iter().filter_map(|c| c.seq).collect();
+    seqs.sort_unstable();
+    seqs.dedup();
+    let messages = sqlx::query_as(&format!(
+        "{MESSAGE} WHERE room = ? AND seq IN (SELECT value FROM json_each(?)) ORDER BY seq"
+    ))
+    .bind(room)
+    .bind(serde_json::to_string(&seqs).unwrap_or_default())
+    .fetch_all(pool)
+    .await?;
+    Ok((changes, with_reactions(pool, messages).await?))
 }
 
 /// Up to `limit` messages after position `after`, oldest first.
@@ -173,15 +503,14 @@ pub async fn messages_after(
     after: i64,
     limit: i64,
 ) -> Result<Vec<Message>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, room, seq, author, body, client_id, created_at
-         FROM messages WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?",
-    )
-    .bind(room)
-    .bind(after)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+    let messages =
+        sqlx::query_as(&format!("{MESSAGE} WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?"))
+            .bind(room)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+    with_reactions(pool, messages).await
 }
 
 /// Up to `limit` messages before position `before`, oldest first (`i64::MAX`: the latest).
@@ -191,19 +520,16 @@ pub async fn messages_before(
     before: i64,
     limit: i64,
 ) -> Result<Vec<Message>, sqlx::Error> {
-    let mut messages: Vec<Message> = sqlx::query_as(
-        "SELECT id, room, seq, author, body, client_id, created_at
-         FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
-    )
-    .bind(room)
-    .bind(before)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
+    let mut messages: Vec<Message> =
+        sqlx::query_as(&format!("{MESSAGE} WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?"))
+            .bind(room)
+            .bind(before)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
     messages.reverse();
-    Ok(messages)
+    with_reactions(pool, messages).await
 }
-
 /// The latest `limit` messages of a room, oldest first.
 pub async fn latest_messages(
     pool: &SqlitePool,

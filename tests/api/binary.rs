@@ -2,7 +2,7 @@
 //! database cannot be opened, and a graceful stop on SIGTERM.
 
 use crate::helpers::PATIENCE;
-use parley::protocol::{MessageSent, SendMessage};
+use parley::protocol::SendMessage;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
@@ -58,7 +58,7 @@ async fn sigterm_stops_the_server_gracefully_and_keeps_the_data() {
     let sent = ada
         .ok(&SendMessage { room: "lobby".into(), client_id: "c".into(), body: "kept".into() })
         .await;
-    assert_eq!(ada.next::<MessageSent>().await.message, sent);
+    assert_eq!(ada.next_message().await, sent);
 
     let status = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
     assert!(status.expect("kill").success());

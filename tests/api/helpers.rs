@@ -3,7 +3,8 @@
 
 use futures_util::FutureExt;
 use leptos::config::LeptosOptions;
-use parley::protocol::{Ack, Broadcast, Command, JoinRoom, Joined, RoomActivity};
+use parley::model::Message;
+use parley::protocol::{Ack, Broadcast, Change, Command, Event, JoinRoom, Joined, RoomActivity};
 use parley::server::{origin::AllowedOrigins, Config, Server};
 use rust_socketio::{asynchronous::ClientBuilder, Payload};
 use serde_json::Value;
@@ -213,12 +214,6 @@ impl TestClient {
         self.ok(&JoinRoom { room: room.into(), after: None }).await
     }
 
-    /// The next event received, whatever it is, but `room:activity` (news of other rooms, which
-    /// most tests do not follow; ask for it with `next::<RoomActivity>`).
-    pub async fn next_event(&mut self) -> (String, Value) {
-        self.next_event_but(&[RoomActivity::NAME]).await
-    }
-
     async fn next_event_but(&mut self, skipped: &[&str]) -> (String, Value) {
         loop {
             let event = tokio::time::timeout(PATIENCE, self.events.recv())
@@ -231,13 +226,40 @@ impl TestClient {
         }
     }
 
-    /// The next event, which must be a `B`.
+    /// The next event, which must be a `B`. Membership changes (`room:changed` of kind
+    /// `joined` or `left`) are skipped unless a `Change` is asked for: most tests do not follow
+    /// them.
     pub async fn next<B: Broadcast>(&mut self) -> B {
         let skipped: &[&str] =
             if B::NAME == RoomActivity::NAME { &[] } else { &[RoomActivity::NAME] };
-        let (name, data) = self.next_event_but(skipped).await;
-        assert_eq!(name, B::NAME, "expected {} but got {name}: {data}", B::NAME);
-        serde_json::from_value(data).expect("event payload")
+        loop {
+            let (name, data) = self.next_event_but(skipped).await;
+            let membership =
+                name == Change::NAME && matches!(data["kind"].as_str(), Some("joined" | "left"));
+            if membership && B::NAME != Change::NAME {
+                continue;
+            }
+            assert_eq!(name, B::NAME, "expected {} but got {name}: {data}", B::NAME);
+            return serde_json::from_value(data).expect("event payload");
+        }
+    }
+
+    /// The next change to a message (membership changes are skipped).
+    pub async fn next_change(&mut self) -> Change {
+        loop {
+            let change = self.next::<Change>().await;
+            if change.event.message().is_some() {
+                return change;
+            }
+        }
+    }
+
+    /// The next change to a message, which must be a posted message.
+    pub async fn next_message(&mut self) -> Message {
+        match self.next_change().await.event {
+            Event::Posted { message } => message,
+            other => panic!("expected a posted message, got {other:?}"),
+        }
     }
 
     pub async fn disconnect(self) {

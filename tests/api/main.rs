@@ -3,6 +3,7 @@
 
 mod binary;
 mod burst;
+mod changes;
 mod config;
 mod helpers;
 mod messages;

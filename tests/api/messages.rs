@@ -2,7 +2,9 @@
 
 use crate::helpers::TestApp;
 use parley::model::MAX_MESSAGE_CHARS;
-use parley::protocol::{Ack, ErrorCode, JoinRoom, ListMessages, MessageSent, Range, SendMessage};
+use parley::protocol::{
+    Ack, ErrorCode, Event, JoinRoom, ListMessages, PresenceUpdated, Range, SendMessage,
+};
 use serde_json::json;
 
 fn send(client_id: &str, body: &str) -> SendMessage {
@@ -14,20 +16,20 @@ async fn a_message_reaches_everyone_in_the_room_including_the_sender() {
     let app = TestApp::spawn().await;
     let mut ada = app.member("Ada").await;
     let mut bob = app.member("Bob").await;
-    let _ = ada.next_event().await; // Bob joined
+    let _ = ada.next::<PresenceUpdated>().await; // Bob came online
 
     let stored = ada.ok(&send("c-1", "  Hello, Bob!  ")).await;
     assert_eq!(stored.author, "Ada");
     assert_eq!(stored.body, "Hello, Bob!", "bodies are trimmed");
     assert_eq!((stored.room.as_str(), stored.seq, stored.client_id.as_str()), ("lobby", 1, "c-1"));
 
-    assert_eq!(ada.next::<MessageSent>().await.message, stored);
-    assert_eq!(bob.next::<MessageSent>().await.message, stored);
+    assert_eq!(ada.next_message().await, stored);
+    assert_eq!(bob.next_message().await, stored);
 
     let reply = bob.ok(&send("c-2", "Hi Ada")).await;
     assert_eq!(reply.seq, 2, "positions are consecutive");
-    assert_eq!(ada.next::<MessageSent>().await.message, reply);
-    assert_eq!(bob.next::<MessageSent>().await.message, reply);
+    assert_eq!(ada.next_message().await, reply);
+    assert_eq!(bob.next_message().await, reply);
 }
 
 #[tokio::test]
@@ -40,9 +42,9 @@ async fn a_resent_client_id_is_stored_and_broadcast_once() {
 
     let next = ada.ok(&send("other-id", "twice?")).await;
     assert_eq!(next.seq, 2);
-    assert_eq!(ada.next::<MessageSent>().await.message, first);
+    assert_eq!(ada.next_message().await, first);
     // Had the retry been broadcast, it would arrive before this one.
-    assert_eq!(ada.next::<MessageSent>().await.message, next);
+    assert_eq!(ada.next_message().await, next);
 
     let listed = ada.ok(&ListMessages { room: "lobby".into(), range: Range::After(0) }).await;
     assert_eq!(listed.messages, vec![first, next]);
@@ -53,7 +55,7 @@ async fn bad_input_gets_an_error_ack_and_changes_nothing() {
     let app = TestApp::spawn().await;
     let mut ada = app.member("Ada").await;
     let mut bob = app.member("Bob").await;
-    let _ = ada.next_event().await; // Bob joined
+    let _ = ada.next::<PresenceUpdated>().await; // Bob came online
     let too_long = "x".repeat(MAX_MESSAGE_CHARS + 1);
 
     let cases = [
@@ -92,8 +94,8 @@ async fn bad_input_gets_an_error_ack_and_changes_nothing() {
     // The connection is still up, nothing was stored, and nothing was broadcast before this.
     let good = ada.ok(&send("good", "finally")).await;
     assert_eq!(good.seq, 1);
-    assert_eq!(bob.next::<MessageSent>().await.message, good);
-    assert_eq!(ada.next::<MessageSent>().await.message, good);
+    assert_eq!(bob.next_message().await, good);
+    assert_eq!(ada.next_message().await, good);
 }
 
 #[tokio::test]
@@ -121,11 +123,16 @@ async fn history_survives_a_restart_and_catch_up_returns_what_was_missed() {
     let two = bob.ok(&send("2", "after the restart")).await;
     assert_eq!(two.seq, 2, "the log continues where it was");
 
-    // A client that last saw position 1 gets exactly what followed.
+    // A client that last saw its own message's change gets exactly what followed: Bob joining
+    // the room, and his message.
     let ada = app.client(Some("Ada")).await;
-    let joined = ada.ok(&JoinRoom { room: "lobby".into(), after: Some(1) }).await;
-    assert_eq!(joined.backlog.messages, vec![two.clone()]);
-    assert!(joined.backlog.complete);
+    let joined = ada.ok(&JoinRoom { room: "lobby".into(), after: Some(one.rev) }).await;
+    let events: Vec<Event> = joined.changes.changes.into_iter().map(|c| c.event).collect();
+    assert_eq!(
+        events,
+        [Event::Joined { name: "Bob".into() }, Event::Posted { message: two.clone() }]
+    );
+    assert!(joined.changes.complete);
     let all = ada.ok(&ListMessages { room: "lobby".into(), range: Range::After(0) }).await;
     assert_eq!(all.messages, vec![one, two]);
     app.stop().await;

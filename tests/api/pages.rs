@@ -2,7 +2,7 @@
 //! JavaScript would: plain GETs and form posts.
 
 use crate::helpers::{urlencode, TestApp};
-use parley::protocol::{MessageSent, SendMessage};
+use parley::protocol::{Event, MemberRead, PresenceUpdated, SendMessage};
 use reqwest::{header, StatusCode};
 
 async fn post_form(
@@ -186,14 +186,14 @@ async fn a_form_post_is_stored_once_and_broadcast_live() {
     assert_eq!(response.status(), StatusCode::FOUND);
     // leptos leaves an empty query ("?") where it stripped a previous error.
     assert_eq!(location(&response).trim_end_matches('?'), app.url("/r/lobby"));
-    let live = watcher.next::<MessageSent>().await.message;
+    let live = watcher.next_message().await;
     assert_eq!((live.author.as_str(), live.body.as_str(), live.seq), ("Ada", "from a form", 1));
 
     // Posting the same form again (a reload, a double click) stores nothing new.
     post_form(&app, Some("Ada"), "/api/post_message", "/r/lobby", &form).await;
     let (_, html) = page(&app, Some("Ada"), "/r/lobby").await;
     // Once in the list (the page also carries its data for hydration, as JSON).
-    assert_eq!(html.matches(r#"<p class="body">from a form</p>"#).count(), 1);
+    assert_eq!(html.matches(r#"<p class="body">from a form<"#).count(), 1);
 }
 
 #[tokio::test]
@@ -246,4 +246,58 @@ async fn oversized_request_bodies_are_refused() {
     )
     .await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn messages_are_edited_deleted_and_reacted_to_through_forms() {
+    let app = TestApp::spawn().await;
+    let mut watcher = app.member("Watcher").await;
+    let ada = app.member("Ada").await;
+    let _ = watcher.next::<PresenceUpdated>().await;
+    let mine = ada
+        .ok(&SendMessage { room: "lobby".into(), client_id: "f".into(), body: "tpyo".into() })
+        .await;
+    let seq = mine.seq.to_string();
+    let post = |name, path, form: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_form(app, Some(name), path, "/r/lobby", &form).await
+        }
+    };
+    let room = || ("room", "lobby".to_owned());
+
+    // The edit box holds the text, escaped like any other text on the page.
+    let (_, html) = page(&app, Some("Ada"), "/r/lobby").await;
+    assert!(html.contains(r#"aria-label="Edited message">tpyo</textarea>"#), "{html}");
+
+    let body = ("body", "typo </textarea><b>fixed</b>".to_owned());
+    let edited = post("Ada", "/api/edit_message", vec![room(), ("seq", seq.clone()), body]).await;
+    assert_eq!(edited.status(), StatusCode::FOUND);
+    assert!(!location(&edited).contains("__err"), "{}", location(&edited));
+    assert_eq!(watcher.next_message().await, mine);
+    let _ = watcher.next::<MemberRead>().await; // Ada's page marked the room read
+    let change = watcher.next_change().await;
+    assert!(matches!(change.event, Event::Edited { .. }), "seen live: {change:?}");
+    let (_, html) = page(&app, Some("Ada"), "/r/lobby").await;
+    assert!(html.contains("typo &lt;/textarea&gt;&lt;b&gt;fixed&lt;/b&gt;"), "{html}");
+    assert!(!html.contains("<b>fixed"), "{html}");
+    assert!(html.contains(r#"class="edited""#));
+
+    let emoji = ("emoji", "🎉".to_owned());
+    let on = ("on", "true".to_owned());
+    post("Watcher", "/api/react", vec![room(), ("seq", seq.clone()), emoji, on]).await;
+    let (_, html) = page(&app, Some("Ada"), "/r/lobby").await;
+    assert!(html.contains("Watcher reacted with 🎉"), "{html}");
+
+    // Someone else's message cannot be deleted; the error comes back to the page.
+    let refused = post("Watcher", "/api/delete_message", vec![room(), ("seq", seq.clone())]).await;
+    let back = location(&refused);
+    let (_, html) = page(&app, Some("Watcher"), back.trim_start_matches(&app.url(""))).await;
+    assert!(html.contains("You can change only your own messages."), "{html}");
+
+    post("Ada", "/api/delete_message", vec![room(), ("seq", seq.clone())]).await;
+    let (_, html) = page(&app, Some("Ada"), "/r/lobby").await;
+    assert!(html.contains("Message deleted"), "{html}");
+    assert!(!html.contains("fixed") && !html.contains("reacted with"), "{html}");
 }

@@ -1,9 +1,7 @@
 //! Who is online, join/leave notices and typing indicators.
 
 use crate::helpers::TestApp;
-use parley::protocol::{
-    Ack, ErrorCode, MemberJoined, MemberLeft, MessageSent, SendMessage, SetTyping, TypingUpdated,
-};
+use parley::protocol::{Ack, ErrorCode, PresenceUpdated, SendMessage, SetTyping, TypingUpdated};
 
 fn send(client_id: &str) -> SendMessage {
     SendMessage { room: "lobby".into(), client_id: client_id.into(), body: "ping".into() }
@@ -17,7 +15,7 @@ async fn join_and_leave_notices_go_to_everyone_but_the_person_concerned() {
     let joined = bob.join("lobby").await;
     assert_eq!(joined.online, ["Ada", "Bob"]);
 
-    let notice = ada.next::<MemberJoined>().await;
+    let notice = ada.next::<PresenceUpdated>().await;
     assert_eq!(
         (notice.name.as_str(), notice.online.clone()),
         ("Bob", vec!["Ada".to_owned(), "Bob".to_owned()])
@@ -26,11 +24,11 @@ async fn join_and_leave_notices_go_to_everyone_but_the_person_concerned() {
     // Bob's first event is Ada's message: he was not told about his own arrival.
     let mut bob = bob;
     ada.ok(&send("barrier")).await;
-    assert_eq!(bob.next::<MessageSent>().await.message.client_id, "barrier");
-    assert_eq!(ada.next::<MessageSent>().await.message.client_id, "barrier");
+    assert_eq!(bob.next_message().await.client_id, "barrier");
+    assert_eq!(ada.next_message().await.client_id, "barrier");
 
     bob.disconnect().await;
-    let left = ada.next::<MemberLeft>().await;
+    let left = ada.next::<PresenceUpdated>().await;
     assert_eq!((left.name.as_str(), left.online), ("Bob", vec!["Ada".to_owned()]));
 }
 
@@ -39,17 +37,17 @@ async fn a_person_with_two_tabs_is_counted_and_announced_once() {
     let app = TestApp::spawn().await;
     let mut ada = app.member("Ada").await;
     let bob_tab_one = app.member("Bob").await;
-    assert_eq!(ada.next::<MemberJoined>().await.name, "Bob");
+    assert_eq!(ada.next::<PresenceUpdated>().await.name, "Bob");
     let bob_tab_two = app.member("Bob").await;
     assert_eq!(bob_tab_two.join("lobby").await.online, ["Ada", "Bob"]);
 
     bob_tab_one.disconnect().await;
     // Bob is still here through his second tab: the next thing Ada hears is a message.
     bob_tab_two.ok(&send("still-here")).await;
-    assert_eq!(ada.next::<MessageSent>().await.message.client_id, "still-here");
+    assert_eq!(ada.next_message().await.client_id, "still-here");
 
     bob_tab_two.disconnect().await;
-    assert_eq!(ada.next::<MemberLeft>().await.name, "Bob");
+    assert_eq!(ada.next::<PresenceUpdated>().await.name, "Bob");
 }
 
 #[tokio::test]
@@ -57,7 +55,7 @@ async fn typing_reaches_the_others_only() {
     let app = TestApp::spawn().await;
     let mut ada = app.member("Ada").await;
     let mut bob = app.member("Bob").await;
-    let _ = ada.next::<MemberJoined>().await;
+    let _ = ada.next::<PresenceUpdated>().await;
 
     bob.ok(&SetTyping { room: "lobby".into(), typing: true }).await;
     let typing = ada.next::<TypingUpdated>().await;
@@ -67,7 +65,7 @@ async fn typing_reaches_the_others_only() {
 
     // Bob heard nothing of his own typing.
     ada.ok(&send("barrier")).await;
-    assert_eq!(bob.next::<MessageSent>().await.message.client_id, "barrier");
+    assert_eq!(bob.next_message().await.client_id, "barrier");
 }
 
 #[tokio::test]
