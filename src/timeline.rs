@@ -183,6 +183,8 @@ impl Timeline {
     fn apply_change(&mut self, change: &Change) {
         self.synced = change.pos;
         match &change.event {
+            // News about oneself (another tab joining) is no news.
+            Event::Joined { name } | Event::Left { name } if self.me.as_ref() == Some(name) => {}
             Event::Joined { name } => self.notice(format!("{name} joined the room")),
             Event::Left { name } => self.notice(format!("{name} left the room")),
             event => {

@@ -74,6 +74,10 @@ impl Chat {
 
     /// Makes a person a member of a room if they were not.
     async fn ensure_member(&self, room: &str, name: &str) -> Result<(), AppError> {
+        // A read first: most calls find a member, and a write transaction costs the write lock.
+        if store::is_member(&self.pool, room, name).await? {
+            return Ok(());
+        }
         if let Some(pos) = store::join(&self.pool, room, name).await? {
             self.announce(room, pos, Event::Joined { name: name.to_owned() }).await;
         }
@@ -395,6 +399,10 @@ impl Chat {
     ) -> Result<RoomPage, AppError> {
         let room = self.existing_room(slug).await?;
         let (pool, slug) = (&self.pool, room.slug.as_str());
+        // Opening a room joins it.
+        if let Some(name) = me.as_deref() {
+            self.ensure_member(slug, name).await?;
+        }
         // Read before the messages: the page then holds at least everything up to `pos`, and a
         // catch-up from `pos` brings the rest (applying a change twice is harmless).
         let pos = store::room_pos(pool, slug).await?;
@@ -424,7 +432,6 @@ impl Chat {
         let current = rooms.iter_mut().find(|entry| entry.slug == slug);
         let read_seq = current.as_ref().filter(|e| e.joined).map_or(last, |e| e.read_seq);
         if let (Some(name), Some(entry), false) = (me.as_deref(), current, has_newer) {
-            self.ensure_member(slug, name).await?;
             entry.read_seq = self.record_read(slug, name, last).await?;
             entry.joined = true;
         }
