@@ -6,7 +6,7 @@
 //! Commands (client to server) are `noun:verb` and are acknowledged with an [`Ack`]; broadcasts
 //! (server to clients) are `noun:verbed`.
 
-use crate::model::{Message, Room};
+use crate::model::{Message, Room, RoomEntry};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 /// A client-to-server event, answered through the socket.io acknowledgement with `Ack<Reply>`.
@@ -256,6 +256,16 @@ pub struct CreateRoom {
 impl Command for CreateRoom {
     const NAME: &'static str = "room:create";
     type Reply = Room;
+}
+
+/// `room:list`: every room, by name, with how far the caller has read it (the sidebar). Sent on
+/// every (re)connection, since `room:activity` missed while disconnected is not replayed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListRooms {}
+
+impl Command for ListRooms {
+    const NAME: &'static str = "room:list";
+    type Reply = Vec<RoomEntry>;
 }
 
 /// `room:read`: the user has read the room up to `seq` (the latest message on screen). Positions

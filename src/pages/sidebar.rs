@@ -3,7 +3,7 @@
 
 use crate::api::CreateRoom;
 use crate::model::{RoomEntry, MAX_ROOM_NAME_CHARS, MIN_ROOM_NAME_CHARS};
-use crate::protocol::{Change, Event, RoomActivity, RoomCreated};
+use crate::protocol::{Change, Event, ListRooms, RoomActivity, RoomCreated};
 use crate::realtime::use_realtime;
 use leptos::{prelude::*, server_fn::ServerFn};
 
@@ -31,6 +31,26 @@ pub(super) fn Sidebar(
         });
     };
     realtime.on::<RoomActivity>(move |event| grew(&event.room, event.last_seq));
+    // News of other rooms missed before the socket (re)connected is not replayed: ask for the
+    // list again on every connection. Positions only move forward.
+    realtime.on_connect(move || {
+        leptos::task::spawn_local(async move {
+            let Ok(fresh) = realtime.emit_with_ack(&ListRooms {}).await else { return };
+            rooms.try_update(|rooms| {
+                for entry in fresh {
+                    match rooms.iter_mut().find(|r| r.slug == entry.slug) {
+                        Some(known) => {
+                            known.last_seq = known.last_seq.max(entry.last_seq);
+                            known.read_seq = known.read_seq.max(entry.read_seq);
+                            known.joined = entry.joined;
+                        }
+                        None => rooms.push(entry),
+                    }
+                }
+                rooms.sort_by_key(|r| r.name.to_lowercase());
+            });
+        });
+    });
     realtime.on::<Change>(move |change| {
         if let Event::Posted { message } = change.event {
             grew(&message.room, message.seq);

@@ -5,12 +5,12 @@
 use super::{error::AppError, store};
 use crate::api::{Cursor, RoomPage};
 use crate::model::{
-    validate_body, validate_client_id, validate_emoji, validate_room_name, Message, Room, LOBBY,
-    MAX_ROOM_CHARS,
+    validate_body, validate_client_id, validate_emoji, validate_room_name, Message, Room,
+    RoomEntry, LOBBY, MAX_ROOM_CHARS,
 };
 use crate::protocol::{
     Backlog, Broadcast, Change, Changes, CloseRoom, CreateRoom, DeleteMessage, EditMessage,
-    ErrorCode, Event, JoinRoom, Joined, LeaveRoom, ListMessages, MarkRead, MemberRead,
+    ErrorCode, Event, JoinRoom, Joined, LeaveRoom, ListMessages, ListRooms, MarkRead, MemberRead,
     PresenceUpdated, ProtocolError, Range, ReactMessage, RoomActivity, RoomCreated, SendMessage,
     SetTyping, SyncRoom, TypingUpdated,
 };
@@ -368,6 +368,11 @@ impl Chat {
         let event = MemberRead { room: room.to_owned(), name: reader.to_owned(), seq };
         broadcast(self.io.to(channel(room)), &event).await;
         Ok(seq)
+    }
+
+    /// Every room, with how far `reader` has read it.
+    pub async fn list_rooms(&self, reader: Option<&str>) -> Result<Vec<RoomEntry>, AppError> {
+        Ok(store::room_entries(&self.pool, reader).await?)
     }
 
     /// Creates a public room and tells every connection about it.

@@ -5,8 +5,8 @@
 use super::{chat::Chat, error::AppError, identity, origin::AllowedOrigins};
 use crate::protocol::{
     Ack, CloseRoom, Command, CreateRoom, DeleteMessage, EditMessage, ErrorCode, JoinRoom,
-    LeaveRoom, ListMessages, MarkRead, ProtocolError, ReactMessage, SendMessage, SetTyping,
-    SyncRoom,
+    LeaveRoom, ListMessages, ListRooms, MarkRead, ProtocolError, ReactMessage, SendMessage,
+    SetTyping, SyncRoom,
 };
 use socketioxide::adapter::LocalAdapter;
 use socketioxide::extract::{AckSender, SocketRef, State, StateNotFound, TryData};
@@ -66,6 +66,7 @@ pub async fn accept(
     socket.on(CloseRoom::NAME, close_room);
     socket.on(LeaveRoom::NAME, leave_room);
     socket.on(SyncRoom::NAME, sync_room);
+    socket.on(ListRooms::NAME, list_rooms);
     socket.on(EditMessage::NAME, edit_message);
     socket.on(DeleteMessage::NAME, delete_message);
     socket.on(ReactMessage::NAME, react);
@@ -112,6 +113,11 @@ async fn close_room(
 async fn leave_room(caller: Caller, TryData(input): TryData<LeaveRoom>, ack: AckSender) {
     let work = input.map(|input| caller.chat.leave_room(caller.name(), input));
     respond::<LeaveRoom>(ack, work).await;
+}
+
+async fn list_rooms(caller: Caller, TryData(input): TryData<ListRooms>, ack: AckSender) {
+    let work = input.map(|_| caller.chat.list_rooms(caller.name()));
+    respond::<ListRooms>(ack, work).await;
 }
 
 async fn sync_room(caller: Caller, TryData(input): TryData<SyncRoom>, ack: AckSender) {

@@ -4,8 +4,8 @@ use crate::helpers::{urlencode, TestApp};
 use crate::pages::page;
 use parley::model::Room;
 use parley::protocol::{
-    Ack, CloseRoom, CreateRoom, ErrorCode, MarkRead, MemberRead, PresenceUpdated, RoomActivity,
-    RoomCreated, SendMessage,
+    Ack, CloseRoom, CreateRoom, ErrorCode, ListRooms, MarkRead, MemberRead, PresenceUpdated,
+    RoomActivity, RoomCreated, SendMessage,
 };
 use reqwest::{header, StatusCode};
 
@@ -202,4 +202,22 @@ async fn reading_is_announced_to_the_room_and_shown_as_seen_by() {
     let (_, html) = page(&app, Some("Ada"), "/r/lobby").await;
     assert!(html.contains(r#"<mark class="mention">@ada</mark>"#), "{html}");
     assert!(html.contains("&lt;b&gt;"));
+}
+
+#[tokio::test]
+async fn the_room_list_counts_what_each_member_has_not_read() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("Ada").await;
+    ada.ok(&CreateRoom { name: "Rust".into() }).await;
+    let bob = app.member("Bob").await;
+    ada.ok(&send("lobby", "one")).await;
+    ada.ok(&send("lobby", "two")).await;
+
+    let rooms = bob.ok(&ListRooms {}).await;
+    let entry = |slug: &str| rooms.iter().find(|r| r.slug == slug).cloned().expect("listed");
+    assert_eq!(rooms.iter().map(|r| r.slug.as_str()).collect::<Vec<_>>(), ["lobby", "rust"]);
+    assert_eq!((entry("lobby").unread(), entry("lobby").joined), (2, true));
+    assert_eq!((entry("rust").unread(), entry("rust").joined), (0, false), "not a member");
+    let anonymous = app.client(None).await;
+    assert!(anonymous.ok(&ListRooms {}).await.iter().all(|r| !r.joined && r.unread() == 0));
 }
