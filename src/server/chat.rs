@@ -10,7 +10,7 @@ use crate::model::{
 };
 use crate::protocol::{
     Backlog, Broadcast, Change, Changes, CloseRoom, CreateRoom, DeleteMessage, EditMessage,
-    ErrorCode, Event, JoinRoom, Joined, LeaveRoom, ListMessages, ListRooms, MarkRead, MemberRead,
+    ErrorCode, Event, JoinRoom, Joined, LeaveRoom, ListMessages, MarkRead, MemberRead,
     PresenceUpdated, ProtocolError, Range, ReactMessage, RoomActivity, RoomCreated, SendMessage,
     SetTyping, SyncRoom, TypingUpdated,
 };
