@@ -43,6 +43,9 @@ pub struct Message {
     pub edited_at: Option<i64>,
     /// Deleted by its author: shown as a tombstone in its place.
     pub deleted: bool,
+    /// Shown under the body: why an assistant's answer ended early.
+    #[serde(default)]
+    pub note: Option<String>,
     /// Who reacted with what, in [`REACTIONS`] order; only emoji someone chose.
     #[cfg_attr(feature = "ssr", sqlx(skip))]
     #[serde(default)]
@@ -126,6 +129,9 @@ pub fn validate_name(raw: &str) -> Result<String, ProtocolError> {
     }
     if name.chars().count() > MAX_NAME_CHARS {
         return invalid(format!("A display name can be at most {MAX_NAME_CHARS} characters long."));
+    }
+    if name.eq_ignore_ascii_case("assistant") {
+        return invalid("That name belongs to the assistant. Choose another one.".into());
     }
     if !name.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '_' | '-' | '.' | '\'')) {
         return invalid("A display name can hold letters, digits, spaces and _ - . ' only.".into());
@@ -260,7 +266,7 @@ mod tests {
     fn names_are_folded_and_checked() {
         assert_eq!(validate_name("  Ada   Lovelace ").as_deref(), Ok("Ada Lovelace"));
         assert_eq!(validate_name("José_O'Neil-2.0").as_deref(), Ok("José_O'Neil-2.0"));
-        for bad in ["", "   ", "<b>x</b>", "a;b", &"x".repeat(MAX_NAME_CHARS + 1)] {
+        for bad in ["", "   ", "<b>x</b>", "a;b", "assistant", &"x".repeat(MAX_NAME_CHARS + 1)] {
             assert_eq!(
                 validate_name(bad).map_err(|e| e.code),
                 Err(ErrorCode::InvalidName),
@@ -331,6 +337,7 @@ mod tests {
             created_at: 1_700_000_000_000,
             edited_at: None,
             deleted: false,
+            note: None,
             reactions: Vec::new(),
         };
         assert_eq!(m.time_of_day(0), "22:13");

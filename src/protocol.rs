@@ -93,6 +93,16 @@ pub enum ErrorCode {
     InvalidReaction,
     /// Everyone stays in the lobby: it cannot be left.
     CannotLeave,
+    /// No AI provider is configured on this server.
+    AssistantUnavailable,
+    /// The assistant is already answering in this conversation.
+    AssistantBusy,
+    /// Too many questions to the assistant in the last minute.
+    RateLimited,
+    /// No answer is running in that room.
+    NothingToStop,
+    /// Only the person who asked may stop an answer.
+    NotAsker,
     Internal,
 }
 
@@ -372,6 +382,18 @@ impl Backlog {
     pub const MAX: i64 = 200;
 }
 
+/// `assistant:stop`: stop the answer the assistant is writing in a room. What it wrote so far is
+/// kept, marked as stopped. Only the person who asked may stop it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StopAnswer {
+    pub room: String,
+}
+
+impl Command for StopAnswer {
+    const NAME: &'static str = "assistant:stop";
+    type Reply = ();
+}
+
 /// `typing:set`: say whether this user is typing in a room. Acknowledged only if asked.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SetTyping {
@@ -431,6 +453,24 @@ pub struct PresenceUpdated {
 
 impl Broadcast for PresenceUpdated {
     const NAME: &'static str = "presence:updated";
+}
+
+/// `assistant:chunk`: the next piece of an answer being written, to everyone in the room. Pieces
+/// of one answer share `client_id` and count up from 0; the finished answer arrives as a `posted`
+/// change with the same `client_id` (and replaces the pieces, some of which may have been
+/// missed).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AnswerChunk {
+    pub room: String,
+    pub client_id: String,
+    /// Who asked: they may stop it.
+    pub asker: String,
+    pub index: u32,
+    pub text: String,
+}
+
+impl Broadcast for AnswerChunk {
+    const NAME: &'static str = "assistant:chunk";
 }
 
 /// `typing:updated`: someone started or stopped typing; sent to everyone in the room but them.

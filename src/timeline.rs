@@ -381,6 +381,7 @@ mod tests {
             created_at: 0,
             edited_at: None,
             deleted: false,
+            note: None,
             reactions: Vec::new(),
         }
     }

@@ -2,6 +2,7 @@
 //! API all call these, so a message posted through a form is validated, stored and broadcast
 //! exactly like one sent over the socket.
 
+use super::assistant::{self, Assistant, Ticket, ASSISTANT};
 use super::{error::AppError, store};
 use crate::api::{Cursor, RoomPage};
 use crate::model::{
@@ -9,10 +10,10 @@ use crate::model::{
     RoomEntry, LOBBY, MAX_ROOM_CHARS,
 };
 use crate::protocol::{
-    Backlog, Broadcast, Change, Changes, CloseRoom, CreateRoom, DeleteMessage, EditMessage,
-    ErrorCode, Event, JoinRoom, Joined, LeaveRoom, ListMessages, MarkRead, MemberRead,
+    AnswerChunk, Backlog, Broadcast, Change, Changes, CloseRoom, CreateRoom, DeleteMessage,
+    EditMessage, ErrorCode, Event, JoinRoom, Joined, LeaveRoom, ListMessages, MarkRead, MemberRead,
     PresenceUpdated, ProtocolError, Range, ReactMessage, RoomActivity, RoomCreated, SendMessage,
-    SetTyping, SyncRoom, TypingUpdated,
+    SetTyping, StopAnswer, SyncRoom, TypingUpdated,
 };
 use socketioxide::{
     extract::SocketRef, operators::BroadcastOperators, BroadcastError, SocketError, SocketIo,
@@ -22,11 +23,13 @@ use sqlx::SqlitePool;
 /// How many of the latest messages a room page renders.
 pub const PAGE_MESSAGES: i64 = 50;
 
-/// What every use case needs: the database and the socket.io server to broadcast through.
+/// What every use case needs: the database, the socket.io server to broadcast through, and the
+/// assistant.
 #[derive(Clone)]
 pub struct Chat {
     pub pool: SqlitePool,
     pub io: SocketIo,
+    pub assistant: Assistant,
 }
 
 /// The socket.io room that carries a chat room's broadcasts.
@@ -86,7 +89,8 @@ impl Chat {
 
     /// Validates and stores a message, then broadcasts it to the room (the sender included).
     /// A retry with a known client id returns the stored message and broadcasts nothing new.
-    /// Posting in a room makes the author a member.
+    /// Posting in a room makes the author a member. A message that starts with `@assistant`
+    /// also asks the assistant, which answers in the background.
     pub async fn post_message(
         &self,
         author: Option<&str>,
@@ -96,26 +100,144 @@ impl Chat {
         let room = self.existing_room(&input.room).await?;
         validate_client_id(&input.client_id)?;
         let body = validate_body(&input.body)?;
-        self.ensure_member(&room.slug, author).await?;
-        let (message, stored_at) = store::insert_message(
-            &self.pool,
-            store::NewMessage {
-                room: &room.slug,
-                author,
-                body: &body,
-                client_id: &input.client_id,
-                created_at: now_millis(),
-            },
-        )
-        .await?;
-        if let Some(pos) = stored_at {
-            store::mark_read(&self.pool, &room.slug, author, message.seq).await?;
-            self.announce(&room.slug, pos, Event::Posted { message: message.clone() }).await;
-            let activity = RoomActivity { room: room.slug.clone(), last_seq: message.seq };
-            // The room's own connections learn the same from `room:changed`.
-            broadcast(self.io.except(channel(&room.slug)), &activity).await;
+        let ticket = match assistant::question(&body) {
+            Some(_) => {
+                // A retried question is answered once: give back what was stored.
+                if let Some(sent) = store::sent(&self.pool, author, &input.client_id).await? {
+                    return Ok(sent);
+                }
+                Some(self.assistant.begin(&room.slug, author)?)
+            }
+            None => None,
+        };
+        let posted = self.store_and_announce(&room, author, &body, &input.client_id, None).await;
+        match (ticket, &posted) {
+            (Some(ticket), Ok((question, true))) => {
+                self.spawn_answer(room, question.clone(), ticket)
+            }
+            (Some(_), _) => self.assistant.finish(&room.slug),
+            (None, _) => {}
         }
-        Ok(message)
+        Ok(posted?.0)
+    }
+
+    /// Stores a message and tells the room (and, about its activity, everyone else). True when
+    /// this call stored it (not a retry).
+    async fn store_and_announce(
+        &self,
+        room: &Room,
+        author: &str,
+        body: &str,
+        client_id: &str,
+        note: Option<&str>,
+    ) -> Result<(Message, bool), AppError> {
+        let people = author != ASSISTANT;
+        if people {
+            self.ensure_member(&room.slug, author).await?;
+        }
+        let new = store::NewMessage {
+            room: &room.slug,
+            author,
+            body,
+            client_id,
+            created_at: now_millis(),
+            note,
+        };
+        let (message, stored_at) = store::insert_message(&self.pool, new).await?;
+        let Some(pos) = stored_at else { return Ok((message, false)) };
+        if people {
+            store::mark_read(&self.pool, &room.slug, author, message.seq).await?;
+        }
+        self.announce(&room.slug, pos, Event::Posted { message: message.clone() }).await;
+        let activity = RoomActivity { room: room.slug.clone(), last_seq: message.seq };
+        // The room's own connections learn the same from `room:changed`.
+        broadcast(self.io.except(channel(&room.slug)), &activity).await;
+        Ok((message, true))
+    }
+
+    /// Answers a question in the background; the room's answer slot is freed when it is done.
+    fn spawn_answer(&self, room: Room, question: Message, ticket: Ticket) {
+        let chat = self.clone();
+        tokio::spawn(async move {
+            chat.answer(&room, &question, ticket).await;
+            chat.assistant.finish(&room.slug);
+        });
+    }
+
+    /// Streams the assistant's answer to the room piece by piece, then stores it as a message:
+    /// complete, or cut short (stopped, too long, or the provider failed) with a note saying so.
+    async fn answer(&self, room: &Room, question: &Message, ticket: Ticket) {
+        use futures_util::StreamExt;
+        let Some(provider) = self.assistant.provider() else { return };
+        let settings = self.assistant.settings().clone();
+        let history = store::assistant_history(&self.pool, &room.slug, question.seq, 200).await;
+        let history = history.unwrap_or_else(|error| {
+            tracing::error!("assistant history of {}: {error}", room.slug);
+            vec![question.clone()]
+        });
+        let turns = assistant::prompt(&room.name, &history, settings.context_chars);
+        let client_id = format!("assistant-{}", uuid::Uuid::new_v4());
+        let mut pieces = provider.answer(turns, settings.max_answer_chars);
+        let (mut text, mut index, mut note) = (String::new(), 0, None::<String>);
+        loop {
+            let next = tokio::select! {
+                () = ticket.stop.cancelled() => None,
+                next = pieces.next() => Some(next),
+            };
+            let piece = match next {
+                None => {
+                    let by = ticket.stopped_by.lock().map(|by| by.clone()).unwrap_or_default();
+                    note =
+                        Some(format!("Stopped by {}.", by.unwrap_or_else(|| "its asker".into())));
+                    break;
+                }
+                Some(None) => break,
+                Some(Some(Ok(piece))) => piece,
+                Some(Some(Err(error))) => {
+                    tracing::warn!(room = %room.slug, "assistant answer failed: {error:?}");
+                    note = Some(error.to_string());
+                    break;
+                }
+            };
+            let left = settings.max_answer_chars.saturating_sub(text.chars().count());
+            let piece: String = piece
+                .chars()
+                .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+                .take(left)
+                .collect();
+            text.push_str(&piece);
+            let chunk = AnswerChunk {
+                room: room.slug.clone(),
+                client_id: client_id.clone(),
+                asker: question.author.clone(),
+                index,
+                text: piece,
+            };
+            broadcast(self.io.to(channel(&room.slug)), &chunk).await;
+            index += 1;
+            if text.chars().count() >= settings.max_answer_chars {
+                note = Some("The answer reached its length limit.".into());
+                break;
+            }
+        }
+        // Dropping the stream closes the connection to the provider: a stop stops it too.
+        drop(pieces);
+        let body = text.trim();
+        if body.is_empty() && note.is_none() {
+            note = Some("The assistant had nothing to say.".into());
+        }
+        let stored =
+            self.store_and_announce(room, ASSISTANT, body, &client_id, note.as_deref()).await;
+        if let Err(error) = stored {
+            tracing::error!("storing the assistant's answer in {}: {error}", room.slug);
+        }
+    }
+
+    /// Stops the answer running in a room, at the request of the person who asked.
+    pub async fn stop_answer(&self, name: Option<&str>, input: StopAnswer) -> Result<(), AppError> {
+        let name = name.ok_or_else(not_identified)?;
+        let room = self.existing_room(&input.room).await?;
+        Ok(self.assistant.stop(&room.slug, name)?)
     }
 
     /// Turns the outcome of a change to a message into the reply, announcing it if it happened.

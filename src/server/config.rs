@@ -2,6 +2,7 @@
 //! address, site folder) come from `Leptos.toml` when it exists, overridden by `LEPTOS_*`
 //! variables, which is how `cargo leptos` passes them; Parley's settings are `PARLEY_*`.
 
+use super::assistant::AssistantConfig;
 use super::origin::AllowedOrigins;
 use leptos::config::{get_configuration, LeptosOptions};
 use std::path::Path;
@@ -20,12 +21,61 @@ pub struct Config {
     pub database_url: String,
     /// Origins besides Parley's own whose pages may open sockets (`PARLEY_ALLOWED_ORIGINS`).
     pub allowed_origins: AllowedOrigins,
+    /// The AI provider, when `PARLEY_ASSISTANT_URL` and `PARLEY_ASSISTANT_MODEL` are set.
+    pub assistant: Option<AssistantConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("Leptos settings: {0}")]
     Leptos(#[from] leptos::config::errors::LeptosConfigError),
+    #[error("{name} must be a positive whole number, not {value:?}")]
+    Number { name: &'static str, value: String },
+    #[error("PARLEY_ASSISTANT_URL and PARLEY_ASSISTANT_MODEL go together: set both or neither")]
+    AssistantHalfSet,
+}
+
+/// A positive number from the environment, or `default` when unset.
+fn number(name: &'static str, default: u64) -> Result<u64, ConfigError> {
+    match std::env::var(name) {
+        Err(_) => Ok(default),
+        Ok(value) => match value.trim().parse::<u64>() {
+            Ok(number) if number > 0 => Ok(number),
+            _ => Err(ConfigError::Number { name, value }),
+        },
+    }
+}
+
+fn assistant_from_env() -> Result<Option<AssistantConfig>, ConfigError> {
+    let set = |name| std::env::var(name).ok().filter(|v: &String| !v.trim().is_empty());
+    let (url, model) = match (set("PARLEY_ASSISTANT_URL"), set("PARLEY_ASSISTANT_MODEL")) {
+        (None, None) => return Ok(None),
+        (Some(url), Some(model)) => (url, model),
+        _ => return Err(ConfigError::AssistantHalfSet),
+    };
+    let default_timeout = AssistantConfig::DEFAULT_TIMEOUT.as_secs();
+    Ok(Some(AssistantConfig {
+        url,
+        model,
+        api_key: set("PARLEY_ASSISTANT_API_KEY"),
+        timeout: std::time::Duration::from_secs(number(
+            "PARLEY_ASSISTANT_TIMEOUT_SECS",
+            default_timeout,
+        )?),
+        context_chars: number(
+            "PARLEY_ASSISTANT_CONTEXT_CHARS",
+            AssistantConfig::DEFAULT_CONTEXT_CHARS as u64,
+        )? as usize,
+        max_answer_chars: number(
+            "PARLEY_ASSISTANT_MAX_CHARS",
+            AssistantConfig::DEFAULT_MAX_ANSWER_CHARS as u64,
+        )?
+        .min(crate::model::MAX_MESSAGE_CHARS as u64) as usize,
+        questions_per_minute: number(
+            "PARLEY_ASSISTANT_QUESTIONS_PER_MINUTE",
+            AssistantConfig::DEFAULT_QUESTIONS_PER_MINUTE as u64,
+        )? as usize,
+    }))
 }
 
 impl Config {
@@ -38,6 +88,7 @@ impl Config {
             .unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
         let allowed_origins =
             AllowedOrigins::parse(&std::env::var("PARLEY_ALLOWED_ORIGINS").unwrap_or_default());
-        Ok(Self { leptos, database_url, allowed_origins })
+        let assistant = assistant_from_env()?;
+        Ok(Self { leptos, database_url, allowed_origins, assistant })
     }
 }

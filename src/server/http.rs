@@ -1,7 +1,7 @@
 //! One axum router on one port: Leptos pages and server functions, the site's static files,
 //! `/healthz`, and socketioxide's layer at `/socket.io/`.
 
-use super::{chat::Chat, config::Config, socket, store};
+use super::{assistant::Assistant, chat::Chat, config::Config, socket, store};
 use crate::app::{shell, App};
 use axum::{
     extract::{DefaultBodyLimit, FromRef, State},
@@ -83,14 +83,20 @@ pub struct Server {
 impl Server {
     pub async fn start(config: Config) -> Result<Self, StartError> {
         let pool = store::open(&config.database_url).await?;
+        let assistant = Assistant::new(config.assistant.clone());
+        if let Some(settings) = &config.assistant {
+            tracing::info!("assistant: model {} at {}", settings.model, settings.url);
+        }
         let (sockets, io) = SocketIo::builder()
             .max_payload(MAX_SOCKET_PAYLOAD_BYTES)
             .max_buffer_size(SOCKET_BUFFER_PACKETS)
             .with_state(pool.clone())
+            .with_state(assistant.clone())
             .with_state(config.allowed_origins.clone())
             .build_layer();
         io.ns("/", socket::on_connect.with(socket::accept));
-        let state = AppState { leptos: config.leptos.clone(), chat: Chat { pool, io: io.clone() } };
+        let chat = Chat { pool, io: io.clone(), assistant };
+        let state = AppState { leptos: config.leptos.clone(), chat };
         let addr = config.leptos.site_addr;
         let listener =
             TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;

@@ -2,14 +2,14 @@
 //! payload, calls the use case and acknowledges. A payload of the wrong shape gets an
 //! `invalid_payload` error ack instead of silence; the connection stays up.
 
-use super::{chat::Chat, error::AppError, identity, origin::AllowedOrigins};
+use super::{assistant::Assistant, chat::Chat, error::AppError, identity, origin::AllowedOrigins};
 use crate::protocol::{
     Ack, CloseRoom, Command, CreateRoom, DeleteMessage, EditMessage, ErrorCode, JoinRoom,
     LeaveRoom, ListMessages, ListRooms, MarkRead, ProtocolError, ReactMessage, SendMessage,
-    SetTyping, SyncRoom,
+    SetTyping, StopAnswer, SyncRoom,
 };
 use socketioxide::adapter::LocalAdapter;
-use socketioxide::extract::{AckSender, SocketRef, State, StateNotFound, TryData};
+use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::handler::{FromMessageParts, Value};
 use socketioxide::{socket::Socket, ParserError, SocketIo};
 use sqlx::SqlitePool;
@@ -25,18 +25,26 @@ struct Caller {
     name: Option<String>,
 }
 
+/// A state the server did not register: a programming error, reported instead of panicking.
+#[derive(Debug, thiserror::Error)]
+#[error("socket.io state {0} is missing")]
+struct MissingState(&'static str);
+
 impl FromMessageParts<LocalAdapter> for Caller {
-    type Error = StateNotFound<SqlitePool>;
+    type Error = MissingState;
 
     fn from_message_parts(
         socket: &Arc<Socket>,
         value: &mut Value,
         ack_id: &Option<i64>,
     ) -> Result<Self, Self::Error> {
-        let State(pool) = State::<SqlitePool>::from_message_parts(socket, value, ack_id)?;
+        let State(pool) = State::<SqlitePool>::from_message_parts(socket, value, ack_id)
+            .map_err(|_| MissingState("SqlitePool"))?;
+        let State(assistant) = State::<Assistant>::from_message_parts(socket, value, ack_id)
+            .map_err(|_| MissingState("Assistant"))?;
         let Ok(io) = SocketIo::from_message_parts(socket, value, ack_id);
         let name = socket.extensions.get::<Speaker>().and_then(|Speaker(name)| name);
-        Ok(Self { chat: Chat { pool, io }, name })
+        Ok(Self { chat: Chat { pool, io, assistant }, name })
     }
 }
 
@@ -67,6 +75,7 @@ pub async fn accept(
     socket.on(LeaveRoom::NAME, leave_room);
     socket.on(SyncRoom::NAME, sync_room);
     socket.on(ListRooms::NAME, list_rooms);
+    socket.on(StopAnswer::NAME, stop_answer);
     socket.on(EditMessage::NAME, edit_message);
     socket.on(DeleteMessage::NAME, delete_message);
     socket.on(ReactMessage::NAME, react);
@@ -75,8 +84,11 @@ pub async fn accept(
     socket.on(ListMessages::NAME, list_messages);
     socket.on(SetTyping::NAME, set_typing);
     socket.on_disconnect(
-        |socket: SocketRef, io: SocketIo, State(pool): State<SqlitePool>| async move {
-            Chat { pool, io }.disconnect(&socket.id.to_string()).await;
+        |socket: SocketRef,
+         io: SocketIo,
+         State(pool): State<SqlitePool>,
+         State(assistant): State<Assistant>| async move {
+            Chat { pool, io, assistant }.disconnect(&socket.id.to_string()).await;
         },
     );
     Ok(())
@@ -113,6 +125,11 @@ async fn close_room(
 async fn leave_room(caller: Caller, TryData(input): TryData<LeaveRoom>, ack: AckSender) {
     let work = input.map(|input| caller.chat.leave_room(caller.name(), input));
     respond::<LeaveRoom>(ack, work).await;
+}
+
+async fn stop_answer(caller: Caller, TryData(input): TryData<StopAnswer>, ack: AckSender) {
+    let work = input.map(|input| caller.chat.stop_answer(caller.name(), input));
+    respond::<StopAnswer>(ack, work).await;
 }
 
 async fn list_rooms(caller: Caller, TryData(input): TryData<ListRooms>, ack: AckSender) {

@@ -10,7 +10,7 @@ use std::{str::FromStr, time::Duration};
 
 /// The columns of a [`Message`], but its reactions (see [`with_reactions`]).
 const MESSAGE: &str = "SELECT id, room, seq, rev, author, body, client_id, created_at, edited_at,
-                              deleted_at IS NOT NULL AS deleted
+                              deleted_at IS NOT NULL AS deleted, note
                        FROM messages";
 
 #[derive(Debug, thiserror::Error)]
@@ -219,6 +219,8 @@ pub struct NewMessage<'a> {
     pub body: &'a str,
     pub client_id: &'a str,
     pub created_at: i64,
+    /// Why an assistant's answer ended early.
+    pub note: Option<&'a str>,
 }
 
 /// Stores a message at the end of its room's log, or returns the one already stored under the
@@ -230,11 +232,11 @@ pub async fn insert_message(
     let mut tx = pool.begin().await?;
     let pos = next_pos(&mut tx, new.room).await?;
     let inserted: Option<Message> = sqlx::query_as(
-        "INSERT INTO messages (room, seq, rev, author, body, client_id, created_at)
-         SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?6, ?2, ?3, ?4, ?5 FROM messages WHERE room = ?1
+        "INSERT INTO messages (room, seq, rev, author, body, client_id, created_at, note)
+         SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?6, ?2, ?3, ?4, ?5, ?7 FROM messages WHERE room = ?1
          ON CONFLICT (author, client_id) DO NOTHING
          RETURNING id, room, seq, rev, author, body, client_id, created_at, edited_at,
-                   deleted_at IS NOT NULL AS deleted",
+                   deleted_at IS NOT NULL AS deleted, note",
     )
     .bind(new.room)
     .bind(new.author)
@@ -242,6 +244,7 @@ pub async fn insert_message(
     .bind(new.client_id)
     .bind(new.created_at)
     .bind(pos)
+    .bind(new.note)
     .fetch_optional(&mut *tx)
     .await?;
     if let Some(message) = inserted {
@@ -250,13 +253,49 @@ pub async fn insert_message(
         return Ok((message, Some(pos)));
     }
     drop(tx);
-    let existing = sqlx::query_as(&format!("{MESSAGE} WHERE author = ? AND client_id = ?"))
-        .bind(new.author)
-        .bind(new.client_id)
-        .fetch_one(pool)
-        .await?;
-    let existing = with_reactions(pool, vec![existing]).await?.remove(0);
-    Ok((existing, None))
+    let existing = sent(pool, new.author, new.client_id).await?;
+    Ok((existing.ok_or(sqlx::Error::RowNotFound)?, None))
+}
+
+/// The message `author` sent under `client_id`, if any.
+pub async fn sent(
+    pool: &SqlitePool,
+    author: &str,
+    client_id: &str,
+) -> Result<Option<Message>, sqlx::Error> {
+    let found: Option<Message> =
+        sqlx::query_as(&format!("{MESSAGE} WHERE author = ? AND client_id = ?"))
+            .bind(author)
+            .bind(client_id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(match found {
+        Some(message) => with_reactions(pool, vec![message]).await?.pop(),
+        None => None,
+    })
+}
+
+/// A room's conversation with the assistant up to message `upto`: the questions put to it and
+/// its answers (not deleted, not empty), the latest `limit`, oldest first.
+pub async fn assistant_history(
+    pool: &SqlitePool,
+    room: &str,
+    upto: i64,
+    limit: i64,
+) -> Result<Vec<Message>, sqlx::Error> {
+    let mut messages: Vec<Message> = sqlx::query_as(&format!(
+        "{MESSAGE} WHERE room = ? AND seq <= ? AND deleted_at IS NULL AND body <> ''
+           AND (author = ? OR lower(substr(body, 1, 10)) = '@assistant')
+         ORDER BY seq DESC LIMIT ?"
+    ))
+    .bind(room)
+    .bind(upto)
+    .bind(crate::server::assistant::ASSISTANT)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    messages.reverse();
+    Ok(messages)
 }
 
 /// What a change to an existing message came to.

@@ -5,7 +5,7 @@ use futures_util::FutureExt;
 use leptos::config::LeptosOptions;
 use parley::model::Message;
 use parley::protocol::{Ack, Broadcast, Change, Command, Event, JoinRoom, Joined, RoomActivity};
-use parley::server::{origin::AllowedOrigins, Config, Server};
+use parley::server::{assistant::AssistantConfig, origin::AllowedOrigins, Config, Server};
 use rust_socketio::{asynchronous::ClientBuilder, Payload};
 use serde_json::Value;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
@@ -17,16 +17,22 @@ pub const PATIENCE: Duration = Duration::from_secs(10);
 pub struct TestApp {
     pub addr: SocketAddr,
     dir: Arc<tempfile::TempDir>,
+    assistant: Option<AssistantConfig>,
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl TestApp {
     pub async fn spawn() -> Self {
-        Self::spawn_in(Arc::new(tempfile::tempdir().expect("temp dir"))).await
+        Self::spawn_in(Arc::new(tempfile::tempdir().expect("temp dir")), None).await
     }
 
-    async fn spawn_in(dir: Arc<tempfile::TempDir>) -> Self {
+    /// A server whose assistant talks to the provider `assistant` describes.
+    pub async fn with_assistant(assistant: AssistantConfig) -> Self {
+        Self::spawn_in(Arc::new(tempfile::tempdir().expect("temp dir")), Some(assistant)).await
+    }
+
+    async fn spawn_in(dir: Arc<tempfile::TempDir>, assistant: Option<AssistantConfig>) -> Self {
         let leptos = LeptosOptions::builder()
             .output_name("parley")
             .site_root(dir.path().join("site").display().to_string())
@@ -34,14 +40,14 @@ impl TestApp {
             .build();
         let database_url = format!("sqlite:{}", dir.path().join("parley.db").display());
         let allowed_origins = AllowedOrigins::parse("https://friend.example");
-        let config = Config { leptos, database_url, allowed_origins };
+        let config = Config { leptos, database_url, allowed_origins, assistant: assistant.clone() };
         let server = Server::start(config).await.expect("server starts");
         let addr = server.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run_until(async {
             let _ = stopped.await;
         }));
-        Self { addr, dir, stop, task }
+        Self { addr, dir, assistant, stop, task }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -50,9 +56,9 @@ impl TestApp {
 
     /// Stops the server gracefully and starts a new one on the same database.
     pub async fn restart(self) -> Self {
-        let dir = self.dir.clone();
+        let (dir, assistant) = (self.dir.clone(), self.assistant.clone());
         self.stop().await;
-        Self::spawn_in(dir).await
+        Self::spawn_in(dir, assistant).await
     }
 
     pub async fn stop(self) {
