@@ -34,6 +34,8 @@ pub struct RoomPage {
     pub online: Vec<String>,
     /// A fresh client id for the no-JavaScript form, so that posting it twice stores it once.
     pub draft_id: String,
+    /// An AI provider is configured: messages starting with `@assistant` ask it.
+    pub assistant: bool,
 }
 
 /// Which page of a room's history to show; all `None` means the latest messages.

@@ -19,6 +19,9 @@ pub const MAX_ROOM_CHARS: usize = 64;
 pub const MIN_ROOM_NAME_CHARS: usize = 2;
 pub const MAX_ROOM_NAME_CHARS: usize = 40;
 
+/// The author name of the assistant's messages; people cannot take it.
+pub const ASSISTANT: &str = "Assistant";
+
 /// The reactions Parley offers: a small fixed set, so that every client can show them all.
 pub const REACTIONS: [&str; 6] = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
 
@@ -130,7 +133,7 @@ pub fn validate_name(raw: &str) -> Result<String, ProtocolError> {
     if name.chars().count() > MAX_NAME_CHARS {
         return invalid(format!("A display name can be at most {MAX_NAME_CHARS} characters long."));
     }
-    if name.eq_ignore_ascii_case("assistant") {
+    if name.eq_ignore_ascii_case(ASSISTANT) {
         return invalid("That name belongs to the assistant. Choose another one.".into());
     }
     if !name.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '_' | '-' | '.' | '\'')) {

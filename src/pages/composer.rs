@@ -8,7 +8,13 @@ use crate::model::{validate_body, MAX_MESSAGE_CHARS};
 use leptos::{ev, html, prelude::*, server_fn::ServerFn};
 
 #[component]
-pub(super) fn Composer(live: Live, room: String, draft_id: String) -> impl IntoView {
+pub(super) fn Composer(
+    live: Live,
+    room: String,
+    draft_id: String,
+    /// The assistant can be asked here: say so in the placeholder.
+    assistant: bool,
+) -> impl IntoView {
     // An error the server put in the URL after a post without JavaScript.
     let action = ServerAction::<PostMessage>::new();
     let server_error = move || action.value().get().and_then(Result::err).map(|e| e.message);
@@ -51,7 +57,11 @@ pub(super) fn Composer(live: Live, room: String, draft_id: String) -> impl IntoV
                 name="body"
                 rows="2"
                 maxlength=MAX_MESSAGE_CHARS
-                placeholder="Write a message…"
+                placeholder=if assistant {
+                    "Write a message… (start with @assistant to ask the AI)"
+                } else {
+                    "Write a message…"
+                }
                 aria-describedby="composer-error"
                 prop:value=draft
                 on:input=input

@@ -5,8 +5,9 @@
 use crate::api::load_room;
 use crate::model::{mention_parts, Message, RoomEntry};
 use crate::protocol::{
-    Change, Changes, CloseRoom, Command, DeleteMessage, EditMessage, Event, JoinRoom, ListMessages,
-    MarkRead, MemberRead, PresenceUpdated, Range, ReactMessage, SetTyping, SyncRoom, TypingUpdated,
+    AnswerChunk, Change, Changes, CloseRoom, Command, DeleteMessage, EditMessage, Event, JoinRoom,
+    ListMessages, MarkRead, MemberRead, PresenceUpdated, Range, ReactMessage, SetTyping,
+    StopAnswer, SyncRoom, TypingUpdated,
 };
 use crate::realtime::{new_client_id, now_millis, ConnectionState, Realtime, RequestError};
 use crate::{notify, outbox, timeline::Timeline};
@@ -55,6 +56,21 @@ pub(super) struct Live {
     pub(super) syncing: StoredValue<bool>,
     /// Why the last edit, deletion or reaction was refused.
     pub(super) refusal: RwSignal<Option<String>>,
+    /// Answers the assistant is writing in this room, as their pieces arrive.
+    pub(super) answers: RwSignal<Vec<Answering>>,
+}
+
+/// An answer being written: the pieces received so far.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Answering {
+    pub(super) client_id: String,
+    pub(super) asker: String,
+    pub(super) text: String,
+    /// The index of the next piece expected.
+    next: u32,
+    /// A piece went missing (or the first ones were sent before this page listened): the text
+    /// is incomplete until the stored answer replaces it.
+    pub(super) gappy: bool,
 }
 
 impl Live {
@@ -124,6 +140,11 @@ impl Live {
                 });
             }
         });
+        realtime.on::<AnswerChunk>(move |chunk| {
+            if chunk.room == self.room() {
+                self.answers.update(|answers| piece_arrived(answers, chunk));
+            }
+        });
         realtime.on::<TypingUpdated>(move |event| {
             if event.room == self.room() && Some(&event.name) != self.me().as_ref() {
                 self.someone_typing(event.name, event.typing);
@@ -154,6 +175,10 @@ impl Live {
             match &change.event {
                 Event::Posted { message } => {
                     self.typing.try_update(|typing| typing.retain(|t| t.name != message.author));
+                    // A finished answer replaces its pieces.
+                    self.answers.try_update(|answers| {
+                        answers.retain(|a| a.client_id != message.client_id);
+                    });
                 }
                 Event::Joined { name } => {
                     let seq = self.timeline.try_with_untracked(Timeline::last_seq).unwrap_or(0);
@@ -383,6 +408,17 @@ impl Live {
         self.change(ReactMessage { room: self.room(), seq, emoji, on });
     }
 
+    /// Asks the server to stop the answer being written here (only its asker may).
+    pub(super) fn stop_answer(self) {
+        self.refusal.set(None);
+        spawn_local(async move {
+            let stop = StopAnswer { room: self.room() };
+            if let Err(error) = self.realtime.emit_with_ack(&stop).await {
+                self.refusal.try_set(Some(error.to_string()));
+            }
+        });
+    }
+
     pub(super) fn discard(self, client_id: &str) {
         self.timeline.update(|t| t.discard(client_id));
     }
@@ -429,4 +465,27 @@ impl Live {
             );
         }
     }
+}
+
+/// Adds a piece to the answer it belongs to, starting the answer if it is new.
+fn piece_arrived(answers: &mut Vec<Answering>, chunk: AnswerChunk) {
+    let answer = match answers.iter_mut().position(|a| a.client_id == chunk.client_id) {
+        Some(at) => &mut answers[at],
+        None => {
+            answers.push(Answering {
+                client_id: chunk.client_id.clone(),
+                asker: chunk.asker.clone(),
+                text: String::new(),
+                next: 0,
+                gappy: false,
+            });
+            answers.last_mut().expect("just pushed")
+        }
+    };
+    if chunk.index < answer.next {
+        return;
+    }
+    answer.gappy |= chunk.index > answer.next;
+    answer.text.push_str(&chunk.text);
+    answer.next = chunk.index + 1;
 }

@@ -1,9 +1,10 @@
 //! The conversation: stored messages in log order, notices, and the user's pending messages.
 //! Bodies and names are text nodes, never HTML.
 
+use super::live::Answering;
 use super::live::Live;
 use crate::api::{DeleteMessage, EditMessage, React};
-use crate::model::{mention_parts, Message, MAX_MESSAGE_CHARS, REACTIONS};
+use crate::model::{mention_parts, Message, ASSISTANT, MAX_MESSAGE_CHARS, REACTIONS};
 use crate::realtime::utc_offset_minutes;
 use crate::timeline::{Line, Timeline};
 use leptos::{ev, html, prelude::*, server_fn::ServerFn};
@@ -58,6 +59,9 @@ pub(super) fn MessageList(live: Live) -> impl IntoView {
             <ol class="messages" aria-label="Messages">
                 <For each=move || live.timeline.with(Timeline::lines) key=Line::key let:line>
                     {row(line, live, utc_offset)}
+                </For>
+                <For each=move || live.answers.get() key=|a| (a.client_id.clone(), a.text.len()) let:answer>
+                    <Answer live answer />
                 </For>
             </ol>
             <SeenBy live />
@@ -127,6 +131,7 @@ fn row(line: Line, live: Live, utc_offset: RwSignal<i32>) -> AnyView {
                         {body_with_mentions(&message.body, me.as_deref())}
                         {message.edited_at.is_some().then(|| view! { <span class="edited">" (edited)"</span> })}
                     </p>
+                    {message.note.clone().map(|note| view! { <p class="note">{note}</p> })}
                 }
                 .into_any()
             };
@@ -143,6 +148,7 @@ fn row(line: Line, live: Live, utc_offset: RwSignal<i32>) -> AnyView {
                     class:mine=mine
                     class:mentions-me=mentions_me
                     class:deleted=message.deleted
+                    class:assistant=message.author == ASSISTANT
                     class:highlight=live.highlight == Some(message.seq)
                     data-status="sent"
                     data-seq=message.seq
@@ -309,5 +315,21 @@ fn close_details(event: &leptos::web_sys::Event) {
         .and_then(|element| element.closest("details").ok().flatten());
     if let Some(details) = details {
         let _ = details.remove_attribute("open");
+    }
+}
+
+/// An answer the assistant is still writing, growing piece by piece; its asker can stop it.
+#[component]
+fn Answer(live: Live, answer: Answering) -> impl IntoView {
+    let mine = live.me().as_deref() == Some(answer.asker.as_str());
+    view! {
+        <li class="message assistant" data-status="streaming" aria-busy="true">
+            <span class="author">{ASSISTANT}</span>
+            <span class="status">"writing…"</span>
+            <p class="body">{answer.gappy.then_some("… ")}{answer.text}</p>
+            {mine.then(|| view! {
+                <button type="button" class="stop" on:click=move |_| live.stop_answer()>"Stop"</button>
+            })}
+        </li>
     }
 }

@@ -76,6 +76,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         receipts,
         online,
         draft_id,
+        assistant,
     } = page;
     let mut timeline = Timeline::new(room.slug.clone(), me.clone(), messages, pos);
     if has_newer {
@@ -97,6 +98,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         last_keystroke: StoredValue::new(0.0),
         syncing: StoredValue::new(false),
         refusal: RwSignal::new(None),
+        answers: RwSignal::new(Vec::new()),
     };
     live.follow();
 
@@ -109,7 +111,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
             </p>
         }
         .into_any(),
-        Some(_) => view! { <Composer live room=room.slug.clone() draft_id /> }.into_any(),
+        Some(_) => view! { <Composer live room=room.slug.clone() draft_id assistant /> }.into_any(),
         None => view! {
             <section class="choose-name">
                 <PostError />

@@ -577,6 +577,7 @@ impl Chat {
             receipts,
             online,
             draft_id,
+            assistant: self.assistant.available(),
         })
     }
 }

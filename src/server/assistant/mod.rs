@@ -17,8 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
-/// The author name of the assistant's messages; people cannot take it.
-pub const ASSISTANT: &str = "Assistant";
+pub use crate::model::ASSISTANT;
 
 /// The question in a message addressed to the assistant (`@assistant …`, any case), if it is one.
 pub fn question(body: &str) -> Option<&str> {
