@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const port = Number(process.env.PARLEY_E2E_PORT ?? 3100);
+// The assistant's provider: a local server speaking the OpenAI streaming protocol.
+const providerPort = port + 1;
 const root = resolve(__dirname, '..');
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, 'target');
 const dataDir = mkdtempSync(join(tmpdir(), 'parley-e2e-'));
@@ -39,7 +41,14 @@ export default defineConfig({
     { name: 'javascript', use: { javaScriptEnabled: true } },
     { name: 'no-javascript', use: { javaScriptEnabled: false } },
   ],
-  webServer: {
+  webServer: [
+    {
+      command: 'node fake-openai.mjs',
+      url: `http://127.0.0.1:${providerPort}/`,
+      reuseExistingServer: false,
+      env: { FAKE_OPENAI_PORT: String(providerPort) },
+    },
+    {
     command: join(targetDir, process.env.PARLEY_E2E_PROFILE ?? 'release', 'parley'),
     cwd: root,
     url: `http://127.0.0.1:${port}/healthz`,
@@ -52,7 +61,10 @@ export default defineConfig({
       LEPTOS_SITE_ROOT: join(root, 'target', 'site'),
       LEPTOS_ENV: 'PROD',
       PARLEY_DATABASE_URL: `sqlite:${join(dataDir, 'parley.db')}`,
+      PARLEY_ASSISTANT_URL: `http://127.0.0.1:${providerPort}/v1`,
+      PARLEY_ASSISTANT_MODEL: 'fake-model',
       RUST_LOG: 'warn',
     },
-  },
+    },
+  ],
 });

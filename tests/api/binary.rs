@@ -70,3 +70,25 @@ async fn sigterm_stops_the_server_gracefully_and_keeps_the_data() {
     let kept = parley::server::store::latest_messages(&pool, "lobby", 10).await.expect("query");
     assert_eq!(kept, vec![sent]);
 }
+
+#[test]
+fn half_an_assistant_configuration_stops_the_server_with_a_clear_message() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("parley.db").display());
+    let run = |name: &str, value: &str| {
+        let output = parley()
+            .env("PARLEY_DATABASE_URL", &database)
+            .env("PARLEY_ASSISTANT_URL", "http://127.0.0.1:9/v1")
+            .env("PARLEY_ASSISTANT_MODEL", "m")
+            .env(name, value)
+            .output()
+            .expect("run the binary");
+        assert!(!output.status.success());
+        let log = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+        log.into_owned()
+    };
+    let log = run("PARLEY_ASSISTANT_MODEL", "");
+    assert!(log.contains("PARLEY_ASSISTANT_URL and PARLEY_ASSISTANT_MODEL go together"), "{log}");
+    let log = run("PARLEY_ASSISTANT_TIMEOUT_SECS", "soon");
+    assert!(log.contains("PARLEY_ASSISTANT_TIMEOUT_SECS must be a positive whole number"), "{log}");
+}
