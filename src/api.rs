@@ -36,6 +36,8 @@ pub struct RoomPage {
     pub draft_id: String,
     /// An AI provider is configured: messages starting with `@assistant` ask it.
     pub assistant: bool,
+    /// The visitor's private conversation with the assistant: every message asks it.
+    pub private_assistant: bool,
 }
 
 /// Which page of a room's history to show; all `None` means the latest messages.
@@ -104,6 +106,15 @@ pub async fn leave_room(room: String) -> Result<(), ProtocolError> {
     let (chat, me) = server::context()?;
     chat.leave_room(me.as_deref(), crate::protocol::LeaveRoom { room }).await?;
     leptos_axum::redirect("/r/lobby");
+    Ok(())
+}
+
+/// Opens the visitor's private conversation with the assistant (creating it the first time).
+#[server(endpoint = "open_assistant")]
+pub async fn open_assistant() -> Result<(), ProtocolError> {
+    let (chat, me) = server::context()?;
+    let room = chat.assistant_room(me.as_deref()).await?;
+    leptos_axum::redirect(&format!("/r/{}", room.slug));
     Ok(())
 }
 

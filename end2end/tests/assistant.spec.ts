@@ -7,12 +7,13 @@ test('an answer streams in on every page of the room, then stays', async ({ peop
   const bob = await people.enter(`Bob${tag()}`, true);
   const ada = await people.enter(`Ada${tag()}`, javaScriptEnabled);
   await expect(ada.getByLabel('Message', { exact: true })).toHaveAttribute('placeholder', /@assistant/);
-  const question = `what is ${tag()}?`;
+  const question = `explain ${tag()} step by step`;
   await send(ada, `@assistant ${question}`, javaScriptEnabled);
 
   // Bob watches it being written, then sees it stored.
   const writing = bob.locator('li[data-status="streaming"]');
   await expect(writing).toContainText('Noted:');
+  await expect(writing).toContainText('step2');
   await expect(writing).toHaveCount(0);
   // The provider echoes the question with its asker's name: "Noted: Ada…: what is …?".
   const answer = messages(bob, question).filter({ hasText: 'Noted:' });
@@ -41,4 +42,32 @@ test('the asker can stop an answer; what was written stays, marked', async ({ pe
   await expect(stopped.locator('.body')).not.toContainText('word200');
   await expect(bob.locator('li[data-status="streaming"]')).toHaveCount(0);
   await expect(messages(ada, 'Stopped by')).toHaveCount(1);
+});
+
+test('a private conversation with the assistant, from the sidebar', async ({ people, javaScriptEnabled }) => {
+  const ada = await people.enter(`Ada${tag()}`, javaScriptEnabled);
+  await ada.getByRole('button', { name: 'Private assistant' }).click();
+  await expect(ada).toHaveURL(/\/r\/assistant-[0-9a-f]+$/);
+  await expect(ada.getByRole('heading', { level: 1 })).toHaveText('#Private assistant');
+  await expect(ada.getByLabel('Message', { exact: true })).toHaveAttribute('placeholder', 'Ask the assistant…');
+  if (javaScriptEnabled) await expect(ada.getByRole('status')).toHaveAttribute('data-state', 'connected');
+  const question = `just between us ${tag()}`;
+  await send(ada, question, javaScriptEnabled);
+  const answer = messages(ada, question).filter({ hasText: 'Noted:' });
+  if (!javaScriptEnabled) {
+    await expect(messages(ada, question)).toHaveCount(1);
+    await expect(async () => {
+      await ada.reload();
+      await expect(answer).toHaveCount(1, { timeout: 500 });
+    }).toPass();
+  }
+  await expect(answer).toHaveCount(1);
+
+  // Someone else does not see it.
+  const bob = await people.enter(`Bob${tag()}`, true);
+  const sidebar = bob.getByRole('navigation', { name: 'Rooms' });
+  await expect(sidebar.getByRole('link')).toHaveCount(1);
+  await expect(sidebar.getByRole('link', { name: /Private assistant/ })).toHaveCount(0);
+  const response = await bob.goto(ada.url());
+  expect(response?.status()).toBe(404);
 });

@@ -12,8 +12,8 @@ pub(super) fn Composer(
     live: Live,
     room: String,
     draft_id: String,
-    /// The assistant can be asked here: say so in the placeholder.
-    assistant: bool,
+    /// The placeholder: what can be written here.
+    hint: &'static str,
 ) -> impl IntoView {
     // An error the server put in the URL after a post without JavaScript.
     let action = ServerAction::<PostMessage>::new();
@@ -57,11 +57,7 @@ pub(super) fn Composer(
                 name="body"
                 rows="2"
                 maxlength=MAX_MESSAGE_CHARS
-                placeholder=if assistant {
-                    "Write a message… (start with @assistant to ask the AI)"
-                } else {
-                    "Write a message…"
-                }
+                placeholder=hint
                 aria-describedby="composer-error"
                 prop:value=draft
                 on:input=input

@@ -77,6 +77,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         online,
         draft_id,
         assistant,
+        private_assistant,
     } = page;
     let mut timeline = Timeline::new(room.slug.clone(), me.clone(), messages, pos);
     if has_newer {
@@ -111,7 +112,16 @@ fn Conversation(page: RoomPage) -> impl IntoView {
             </p>
         }
         .into_any(),
-        Some(_) => view! { <Composer live room=room.slug.clone() draft_id assistant /> }.into_any(),
+        Some(_) => {
+            let hint = if private_assistant {
+                "Ask the assistant…"
+            } else if assistant {
+                "Write a message… (start with @assistant to ask the AI)"
+            } else {
+                "Write a message…"
+            };
+            view! { <Composer live room=room.slug.clone() draft_id hint /> }.into_any()
+        }
         None => view! {
             <section class="choose-name">
                 <PostError />
@@ -134,7 +144,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
     view! {
         <Title text=title />
         <div class="layout">
-        <Sidebar rooms=live.rooms current=room.slug.clone() can_create=me.is_some() />
+        <Sidebar rooms=live.rooms current=room.slug.clone() can_create=me.is_some() assistant=assistant && me.is_some() />
         <div class="room">
             <header class="room-header">
                 <h1>"#" {room.name}</h1>
@@ -144,7 +154,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
                 {me.map(|name| view! {
                     <p class="me">"You are " <strong>{name}</strong> " · " <a href="/">"change"</a></p>
                 })}
-                {(me_named && room.slug != LOBBY).then(|| view! { <LeaveForm room=room.slug.clone() /> })}
+                {(me_named && room.slug != LOBBY && !private_assistant).then(|| view! { <LeaveForm room=room.slug.clone() /> })}
             </header>
             <ChangeError live />
             <MessageList live />

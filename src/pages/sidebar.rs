@@ -1,7 +1,7 @@
 //! The rooms with their unread counts, the current one marked, and a form to create one.
 //! Rendered by the server; new rooms and new messages elsewhere update it live.
 
-use crate::api::CreateRoom;
+use crate::api::{CreateRoom, OpenAssistant};
 use crate::model::{RoomEntry, MAX_ROOM_NAME_CHARS, MIN_ROOM_NAME_CHARS};
 use crate::protocol::{Change, Event, ListRooms, RoomActivity, RoomCreated};
 use crate::realtime::use_realtime;
@@ -12,6 +12,8 @@ pub(super) fn Sidebar(
     rooms: RwSignal<Vec<RoomEntry>>,
     current: String,
     can_create: bool,
+    /// Offer the visitor's private conversation with the assistant.
+    assistant: bool,
 ) -> impl IntoView {
     let realtime = use_realtime();
     realtime.on::<RoomCreated>(move |event| {
@@ -92,6 +94,11 @@ pub(super) fn Sidebar(
                     }
                 </For>
             </ul>
+            {assistant.then(|| view! {
+                <form method="post" action=OpenAssistant::url() class="open-assistant">
+                    <button type="submit">"Private assistant"</button>
+                </form>
+            })}
             {can_create.then(|| view! {
                 <form method="post" action=CreateRoom::url() class="new-room">
                     <label for="room-name">"New room"</label>

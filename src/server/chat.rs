@@ -3,7 +3,7 @@
 //! exactly like one sent over the socket.
 
 use super::assistant::{self, Assistant, Ticket, ASSISTANT};
-use super::{error::AppError, store};
+use super::{error::AppError, store, store::RoomRecord};
 use crate::api::{Cursor, RoomPage};
 use crate::model::{
     validate_body, validate_client_id, validate_emoji, validate_room_name, Message, Room,
@@ -61,10 +61,12 @@ async fn broadcast<B: Broadcast>(to: BroadcastOperators, event: &B) {
 }
 
 impl Chat {
-    async fn existing_room(&self, slug: &str) -> Result<Room, AppError> {
+    /// The room `slug`, if it exists and `who` may see it (a private room is its owner's only;
+    /// to anyone else it does not exist).
+    async fn existing_room(&self, slug: &str, who: Option<&str>) -> Result<RoomRecord, AppError> {
         let found =
             if slug.len() <= MAX_ROOM_CHARS { store::room(&self.pool, slug).await? } else { None };
-        found.ok_or_else(|| {
+        found.filter(|room| room.visible_to(who)).ok_or_else(|| {
             ProtocolError::new(ErrorCode::UnknownRoom, format!("There is no room called {slug:?}."))
                 .into()
         })
@@ -97,18 +99,20 @@ impl Chat {
         input: SendMessage,
     ) -> Result<Message, AppError> {
         let author = author.ok_or_else(not_identified)?;
-        let room = self.existing_room(&input.room).await?;
+        let room = self.existing_room(&input.room, Some(author)).await?;
         validate_client_id(&input.client_id)?;
         let body = validate_body(&input.body)?;
-        let ticket = match assistant::question(&body) {
-            Some(_) => {
+        // In a private assistant room every message is a question.
+        let ticket = if room.assistant || assistant::question(&body).is_some() {
+            {
                 // A retried question is answered once: give back what was stored.
                 if let Some(sent) = store::sent(&self.pool, author, &input.client_id).await? {
                     return Ok(sent);
                 }
                 Some(self.assistant.begin(&room.slug, author)?)
             }
-            None => None,
+        } else {
+            None
         };
         let posted = self.store_and_announce(&room, author, &body, &input.client_id, None).await;
         match (ticket, &posted) {
@@ -125,7 +129,7 @@ impl Chat {
     /// this call stored it (not a retry).
     async fn store_and_announce(
         &self,
-        room: &Room,
+        room: &RoomRecord,
         author: &str,
         body: &str,
         client_id: &str,
@@ -149,14 +153,17 @@ impl Chat {
             store::mark_read(&self.pool, &room.slug, author, message.seq).await?;
         }
         self.announce(&room.slug, pos, Event::Posted { message: message.clone() }).await;
-        let activity = RoomActivity { room: room.slug.clone(), last_seq: message.seq };
-        // The room's own connections learn the same from `room:changed`.
-        broadcast(self.io.except(channel(&room.slug)), &activity).await;
+        // The room's own connections learn the same from `room:changed`; nobody else hears of a
+        // private room.
+        if room.owner.is_none() {
+            let activity = RoomActivity { room: room.slug.clone(), last_seq: message.seq };
+            broadcast(self.io.except(channel(&room.slug)), &activity).await;
+        }
         Ok((message, true))
     }
 
     /// Answers a question in the background; the room's answer slot is freed when it is done.
-    fn spawn_answer(&self, room: Room, question: Message, ticket: Ticket) {
+    fn spawn_answer(&self, room: RoomRecord, question: Message, ticket: Ticket) {
         let chat = self.clone();
         tokio::spawn(async move {
             chat.answer(&room, &question, ticket).await;
@@ -166,11 +173,11 @@ impl Chat {
 
     /// Streams the assistant's answer to the room piece by piece, then stores it as a message:
     /// complete, or cut short (stopped, too long, or the provider failed) with a note saying so.
-    async fn answer(&self, room: &Room, question: &Message, ticket: Ticket) {
+    async fn answer(&self, room: &RoomRecord, question: &Message, ticket: Ticket) {
         use futures_util::StreamExt;
         let Some(provider) = self.assistant.provider() else { return };
         let settings = self.assistant.settings().clone();
-        let history = store::assistant_history(&self.pool, &room.slug, question.seq, 200).await;
+        let history = store::assistant_history(&self.pool, room, question.seq, 200).await;
         let history = history.unwrap_or_else(|error| {
             tracing::error!("assistant history of {}: {error}", room.slug);
             vec![question.clone()]
@@ -236,7 +243,7 @@ impl Chat {
     /// Stops the answer running in a room, at the request of the person who asked.
     pub async fn stop_answer(&self, name: Option<&str>, input: StopAnswer) -> Result<(), AppError> {
         let name = name.ok_or_else(not_identified)?;
-        let room = self.existing_room(&input.room).await?;
+        let room = self.existing_room(&input.room, Some(name)).await?;
         Ok(self.assistant.stop(&room.slug, name)?)
     }
 
@@ -273,7 +280,7 @@ impl Chat {
         input: EditMessage,
     ) -> Result<Message, AppError> {
         let author = author.ok_or_else(not_identified)?;
-        let room = self.existing_room(&input.room).await?;
+        let room = self.existing_room(&input.room, Some(author)).await?;
         let body = validate_body(&input.body)?;
         let outcome =
             store::edit_message(&self.pool, &room.slug, input.seq, author, &body, now_millis())
@@ -288,7 +295,7 @@ impl Chat {
         input: DeleteMessage,
     ) -> Result<Message, AppError> {
         let author = author.ok_or_else(not_identified)?;
-        let room = self.existing_room(&input.room).await?;
+        let room = self.existing_room(&input.room, Some(author)).await?;
         let outcome =
             store::delete_message(&self.pool, &room.slug, input.seq, author, now_millis()).await?;
         self.settle(&room.slug, outcome, |message| Event::Deleted { message }).await
@@ -301,7 +308,7 @@ impl Chat {
         input: ReactMessage,
     ) -> Result<Message, AppError> {
         let name = name.ok_or_else(not_identified)?;
-        let room = self.existing_room(&input.room).await?;
+        let room = self.existing_room(&input.room, Some(name)).await?;
         validate_emoji(&input.emoji)?;
         let (pool, now) = (&self.pool, now_millis());
         let outcome =
@@ -318,7 +325,7 @@ impl Chat {
         author: Option<&str>,
         input: JoinRoom,
     ) -> Result<Joined, AppError> {
-        let room = self.existing_room(&input.room).await?;
+        let room = self.existing_room(&input.room, author).await?;
         socket.join(channel(&room.slug));
         if let Some(name) = author {
             self.ensure_member(&room.slug, name).await?;
@@ -344,11 +351,11 @@ impl Chat {
                 complete: true,
             },
         };
-        Ok(Joined { room, online, changes })
+        Ok(Joined { room: room.room(), online, changes })
     }
 
-    pub async fn sync_room(&self, input: SyncRoom) -> Result<Changes, AppError> {
-        let room = self.existing_room(&input.room).await?;
+    pub async fn sync_room(&self, who: Option<&str>, input: SyncRoom) -> Result<Changes, AppError> {
+        let room = self.existing_room(&input.room, who).await?;
         self.changes(&room.slug, input.after).await
     }
 
@@ -386,8 +393,12 @@ impl Chat {
         Ok(Changes { changes, upto, complete })
     }
 
-    pub async fn list_messages(&self, input: ListMessages) -> Result<Backlog, AppError> {
-        let room = self.existing_room(&input.room).await?;
+    pub async fn list_messages(
+        &self,
+        who: Option<&str>,
+        input: ListMessages,
+    ) -> Result<Backlog, AppError> {
+        let room = self.existing_room(&input.room, who).await?;
         match input.range {
             Range::After(after) => self.backlog(&room.slug, after).await,
             Range::Before(before) => {
@@ -415,7 +426,7 @@ impl Chat {
         input: SetTyping,
     ) -> Result<(), AppError> {
         let name = author.ok_or_else(not_identified)?;
-        let room = self.existing_room(&input.room).await?;
+        let room = self.existing_room(&input.room, Some(name)).await?;
         if !store::is_present(&self.pool, &socket.id.to_string(), &room.slug).await? {
             return Err(ProtocolError::new(ErrorCode::NotInRoom, "Join the room first.").into());
         }
@@ -436,7 +447,7 @@ impl Chat {
     /// Ends the caller's membership of a room (not the lobby's).
     pub async fn leave_room(&self, name: Option<&str>, input: LeaveRoom) -> Result<(), AppError> {
         let name = name.ok_or_else(not_identified)?;
-        let room = self.existing_room(&input.room).await?;
+        let room = self.existing_room(&input.room, Some(name)).await?;
         if room.slug == LOBBY {
             let why = "Everyone stays in the Lobby: it cannot be left.";
             return Err(ProtocolError::new(ErrorCode::CannotLeave, why).into());
@@ -449,8 +460,13 @@ impl Chat {
 
     /// Unsubscribes a socket from a room (its page moved elsewhere) and announces the person as
     /// gone if that was their last connection there.
-    pub async fn close_room(&self, socket: &SocketRef, input: CloseRoom) -> Result<(), AppError> {
-        let room = self.existing_room(&input.room).await?;
+    pub async fn close_room(
+        &self,
+        socket: &SocketRef,
+        who: Option<&str>,
+        input: CloseRoom,
+    ) -> Result<(), AppError> {
+        let room = self.existing_room(&input.room, who).await?;
         socket.leave(channel(&room.slug));
         let departures =
             store::remove_presence(&self.pool, &socket.id.to_string(), Some(&room.slug)).await?;
@@ -477,7 +493,7 @@ impl Chat {
     /// Records how far a person has read a room.
     pub async fn mark_read(&self, reader: Option<&str>, input: MarkRead) -> Result<i64, AppError> {
         let reader = reader.ok_or_else(not_identified)?;
-        let room = self.existing_room(&input.room).await?;
+        let room = self.existing_room(&input.room, Some(reader)).await?;
         self.record_read(&room.slug, reader, input.seq).await
     }
 
@@ -490,6 +506,17 @@ impl Chat {
         let event = MemberRead { room: room.to_owned(), name: reader.to_owned(), seq };
         broadcast(self.io.to(channel(room)), &event).await;
         Ok(seq)
+    }
+
+    /// The caller's private conversation with the assistant, created on first use.
+    pub async fn assistant_room(&self, owner: Option<&str>) -> Result<Room, AppError> {
+        let owner = owner.ok_or_else(not_identified)?;
+        if !self.assistant.available() {
+            let why = "The assistant is not configured on this server.";
+            return Err(ProtocolError::new(ErrorCode::AssistantUnavailable, why).into());
+        }
+        let room = store::assistant_room(&self.pool, owner, now_millis()).await?;
+        Ok(room.room())
     }
 
     /// Every room, with how far `reader` has read it.
@@ -524,7 +551,7 @@ impl Chat {
         me: Option<String>,
         cursor: Cursor,
     ) -> Result<RoomPage, AppError> {
-        let room = self.existing_room(slug).await?;
+        let room = self.existing_room(slug, me.as_deref()).await?;
         let (pool, slug) = (&self.pool, room.slug.as_str());
         // Opening a room joins it.
         if let Some(name) = me.as_deref() {
@@ -565,7 +592,8 @@ impl Chat {
         let receipts = store::read_positions(pool, slug).await?;
         let draft_id = uuid::Uuid::new_v4().to_string();
         Ok(RoomPage {
-            room,
+            room: room.room(),
+            private_assistant: room.assistant,
             rooms,
             me,
             messages,

@@ -118,7 +118,7 @@ async fn close_room(
     TryData(input): TryData<CloseRoom>,
     ack: AckSender,
 ) {
-    let work = input.map(|input| caller.chat.close_room(&socket, input));
+    let work = input.map(|input| caller.chat.close_room(&socket, caller.name(), input));
     respond::<CloseRoom>(ack, work).await;
 }
 
@@ -138,7 +138,7 @@ async fn list_rooms(caller: Caller, TryData(input): TryData<ListRooms>, ack: Ack
 }
 
 async fn sync_room(caller: Caller, TryData(input): TryData<SyncRoom>, ack: AckSender) {
-    let work = input.map(|input| caller.chat.sync_room(input));
+    let work = input.map(|input| caller.chat.sync_room(caller.name(), input));
     respond::<SyncRoom>(ack, work).await;
 }
 
@@ -168,7 +168,7 @@ async fn mark_read(caller: Caller, TryData(input): TryData<MarkRead>, ack: AckSe
 }
 
 async fn list_messages(caller: Caller, TryData(input): TryData<ListMessages>, ack: AckSender) {
-    let work = input.map(|input| caller.chat.list_messages(input));
+    let work = input.map(|input| caller.chat.list_messages(caller.name(), input));
     respond::<ListMessages>(ack, work).await;
 }
 

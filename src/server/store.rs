@@ -49,11 +49,56 @@ pub async fn open(url: &str) -> Result<SqlitePool, OpenError> {
     Ok(pool)
 }
 
-pub async fn room(pool: &SqlitePool, slug: &str) -> Result<Option<Room>, sqlx::Error> {
-    sqlx::query_as("SELECT slug, name FROM rooms WHERE slug = ?")
+/// A room with who may see it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct RoomRecord {
+    pub slug: String,
+    pub name: String,
+    /// Set for a private room: only this person sees it.
+    pub owner: Option<String>,
+    /// A conversation with the assistant: every message is a question.
+    pub assistant: bool,
+}
+
+impl RoomRecord {
+    pub fn room(&self) -> Room {
+        Room { slug: self.slug.clone(), name: self.name.clone() }
+    }
+
+    pub fn visible_to(&self, who: Option<&str>) -> bool {
+        self.owner.as_deref().is_none_or(|owner| Some(owner) == who)
+    }
+}
+
+pub async fn room(pool: &SqlitePool, slug: &str) -> Result<Option<RoomRecord>, sqlx::Error> {
+    sqlx::query_as("SELECT slug, name, owner, assistant FROM rooms WHERE slug = ?")
         .bind(slug)
         .fetch_optional(pool)
         .await
+}
+
+/// `owner`'s private conversation with the assistant, created on first use.
+pub async fn assistant_room(
+    pool: &SqlitePool,
+    owner: &str,
+    created_at: i64,
+) -> Result<RoomRecord, sqlx::Error> {
+    let find = "SELECT slug, name, owner, assistant FROM rooms WHERE owner = ? AND assistant = 1";
+    if let Some(room) = sqlx::query_as(find).bind(owner).fetch_optional(pool).await? {
+        return Ok(room);
+    }
+    let slug = format!("assistant-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    sqlx::query(
+        "INSERT INTO rooms (slug, name, created_by, created_at, owner, assistant)
+         VALUES (?1, 'Private assistant', ?2, ?3, ?2, 1) ON CONFLICT DO NOTHING",
+    )
+    .bind(&slug)
+    .bind(owner)
+    .bind(created_at)
+    .execute(pool)
+    .await?;
+    // Two first uses at once: whichever insert won is the room.
+    sqlx::query_as(find).bind(owner).fetch_one(pool).await
 }
 
 /// Every room, by name, with how far `reader` has read it. Rooms the reader never opened (every
@@ -68,7 +113,8 @@ pub async fn room_entries(
          FROM rooms r
          LEFT JOIN (SELECT room, MAX(seq) AS last_seq FROM messages GROUP BY room) m ON m.room = r.slug
          LEFT JOIN read_positions p ON p.room = r.slug AND p.name = ?1
-         ORDER BY r.name COLLATE NOCASE",
+         WHERE r.owner IS NULL OR r.owner = ?1
+         ORDER BY r.owner IS NOT NULL, r.name COLLATE NOCASE",
     )
     .bind(reader)
     .fetch_all(pool)
@@ -275,21 +321,23 @@ pub async fn sent(
     })
 }
 
-/// A room's conversation with the assistant up to message `upto`: the questions put to it and
-/// its answers (not deleted, not empty), the latest `limit`, oldest first.
+/// A room's conversation with the assistant up to message `upto`: the questions put to it (every
+/// message, in a private assistant room) and its answers, not deleted nor empty, the latest
+/// `limit`, oldest first.
 pub async fn assistant_history(
     pool: &SqlitePool,
-    room: &str,
+    room: &RoomRecord,
     upto: i64,
     limit: i64,
 ) -> Result<Vec<Message>, sqlx::Error> {
     let mut messages: Vec<Message> = sqlx::query_as(&format!(
         "{MESSAGE} WHERE room = ? AND seq <= ? AND deleted_at IS NULL AND body <> ''
-           AND (author = ? OR lower(substr(body, 1, 10)) = '@assistant')
+           AND (? OR author = ? OR lower(substr(body, 1, 10)) = '@assistant')
          ORDER BY seq DESC LIMIT ?"
     ))
-    .bind(room)
+    .bind(&room.slug)
     .bind(upto)
+    .bind(room.assistant)
     .bind(crate::server::assistant::ASSISTANT)
     .bind(limit)
     .fetch_all(pool)

@@ -4,6 +4,7 @@
 
 use crate::fake_openai::{FakeOpenAi, Script};
 use crate::helpers::{TestApp, TestClient, PATIENCE};
+use crate::pages::{location, post_form};
 use parley::model::Message;
 use parley::protocol::{
     Ack, AnswerChunk, CreateRoom, ErrorCode, ListMessages, Range, SendMessage, StopAnswer,
@@ -273,4 +274,65 @@ async fn the_context_budget_leaves_the_oldest_turns_out() {
         last[1..],
         ["user: Ada: second", "assistant: Noted: Ada: second", "user: Ada: third"]
     );
+}
+
+/// Opens `name`'s private assistant conversation through the sidebar's form; returns its slug.
+async fn open_private(app: &TestApp, name: &str) -> String {
+    let response = post_form(app, Some(name), "/api/open_assistant", "/r/lobby", &[]).await;
+    assert_eq!(response.status(), reqwest::StatusCode::FOUND);
+    let to = location(&response);
+    let slug = to.trim_end_matches('?').rsplit("/r/").next().unwrap_or_default().to_owned();
+    assert!(slug.starts_with("assistant-"), "{to}");
+    slug
+}
+
+#[tokio::test]
+async fn a_private_conversation_is_its_owners_alone() {
+    let fake = FakeOpenAi::start(Script::Echo).await;
+    let app = TestApp::with_assistant(fake.config()).await;
+    let mine = open_private(&app, "Ada").await;
+    assert_eq!(open_private(&app, "Ada").await, mine, "one per person");
+    let bobs = open_private(&app, "Bob").await;
+    assert_ne!(bobs, mine);
+
+    // Every message there is a question: no need for @assistant.
+    let ada = app.client(Some("Ada")).await;
+    ada.join(&mine).await;
+    let plain =
+        SendMessage { room: mine.clone(), client_id: "p".into(), body: "my secret is 42".into() };
+    ada.ok(&plain).await;
+    assert_eq!(answer(&ada, &mine).await.body, "Noted: Ada: my secret is 42");
+
+    // To anyone else it does not exist.
+    let bob = app.client(Some("Bob")).await;
+    let list = ListMessages { room: mine.clone(), range: Range::Before(i64::MAX) };
+    match bob.request(&list).await {
+        Ack::Error(error) => assert_eq!(error.code, ErrorCode::UnknownRoom),
+        Ack::Ok(backlog) => panic!("Bob read Ada's conversation: {backlog:?}"),
+    }
+    let join = parley::protocol::JoinRoom { room: mine.clone(), after: Some(0) };
+    assert!(matches!(bob.request(&join).await, Ack::Error(e) if e.code == ErrorCode::UnknownRoom));
+    let send = SendMessage { room: mine.clone(), client_id: "b".into(), body: "hi".into() };
+    assert_eq!(refusal(&bob, &send).await, ErrorCode::UnknownRoom);
+    let (status, html) = crate::pages::page(&app, Some("Bob"), &format!("/r/{mine}")).await;
+    assert_eq!(status, reqwest::StatusCode::NOT_FOUND);
+    assert!(!html.contains("secret"));
+    let rooms = bob.ok(&parley::protocol::ListRooms {}).await;
+    let slugs: Vec<&str> = rooms.iter().map(|r| r.slug.as_str()).collect();
+    assert_eq!(slugs, ["lobby", bobs.as_str()], "Bob sees his own, not Ada's");
+    let (_, html) = crate::pages::page(&app, Some("Ada"), "/r/lobby").await;
+    assert!(html.contains(&format!("/r/{mine}")) && !html.contains(&bobs), "{html}");
+
+    // Bob's assistant knows nothing of Ada's conversation.
+    bob.join(&bobs).await;
+    let question = SendMessage {
+        room: bobs.clone(),
+        client_id: "q".into(),
+        body: "what is Ada's secret?".into(),
+    };
+    bob.ok(&question).await;
+    answer(&bob, &bobs).await;
+    let requests = fake.requests();
+    let text = requests.last().expect("asked").transcript().join("\n");
+    assert!(!text.contains("42"), "{text}");
 }

@@ -5,7 +5,7 @@ use crate::helpers::{urlencode, TestApp};
 use parley::protocol::{Event, MemberRead, PresenceUpdated, SendMessage};
 use reqwest::{header, StatusCode};
 
-async fn post_form(
+pub async fn post_form(
     app: &TestApp,
     name: Option<&str>,
     path: &str,
@@ -25,7 +25,7 @@ async fn post_form(
         .expect("post")
 }
 
-fn location(response: &reqwest::Response) -> String {
+pub fn location(response: &reqwest::Response) -> String {
     response
         .headers()
         .get(header::LOCATION)
