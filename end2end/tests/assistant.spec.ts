@@ -66,7 +66,8 @@ test('a private conversation with the assistant, from the sidebar', async ({ peo
   // Someone else does not see it.
   const bob = await people.enter(`Bob${tag()}`, true);
   const sidebar = bob.getByRole('navigation', { name: 'Rooms' });
-  await expect(sidebar.getByRole('link')).toHaveCount(1);
+  await expect(sidebar.getByRole('link', { name: '#Lobby' })).toBeVisible();
+  await expect(sidebar.locator(`a[href="${new URL(ada.url()).pathname}"]`)).toHaveCount(0);
   await expect(sidebar.getByRole('link', { name: /Private assistant/ })).toHaveCount(0);
   const response = await bob.goto(ada.url());
   expect(response?.status()).toBe(404);
