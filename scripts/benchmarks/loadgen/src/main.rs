@@ -1,0 +1,459 @@
+//! Load generator for `scripts/bench`: thousands of Socket.IO v5 clients (Engine.IO v4 over
+//! WebSocket) from one single-threaded process, speaking Parley's events (`room:join`,
+//! `message:send` with acks, `room:changed` broadcasts). Every message carries its send time
+//! (`t<nanoseconds since the epoch>`) so that each delivery's end-to-end latency is known.
+//!
+//! Usage: `loadgen <scenario> --url http://127.0.0.1:3000 [options]`; prints one JSON object.
+//! Scenarios: `idle` (connect, join, hold: handshake latency and server memory per connection),
+//! `fanout` (senders at a fixed total rate, every client receives: latency, loss, throughput),
+//! `ack` (clients send in a closed loop: ack round trip), `seed` (post messages, for pages).
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::json;
+use std::collections::HashMap;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::{client::IntoClientRequest, http::HeaderValue, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+type Error = Box<dyn std::error::Error>;
+
+#[derive(Clone)]
+struct Options {
+    url: String,
+    clients: usize,
+    senders: usize,
+    rate: f64,
+    seconds: f64,
+    server_pid: Option<u32>,
+    room: String,
+    count: usize,
+}
+
+fn options() -> (String, Options) {
+    let mut args = std::env::args().skip(1);
+    let scenario = args.next().unwrap_or_default();
+    let mut o = Options {
+        url: "http://127.0.0.1:3000".into(),
+        clients: 100,
+        senders: 5,
+        rate: 100.0,
+        seconds: 5.0,
+        server_pid: None,
+        room: "lobby".into(),
+        count: 50,
+    };
+    while let (Some(key), Some(value)) = (args.next(), args.next()) {
+        match key.as_str() {
+            "--url" => o.url = value,
+            "--clients" => o.clients = value.parse().expect("--clients"),
+            "--senders" => o.senders = value.parse().expect("--senders"),
+            "--rate" => o.rate = value.parse().expect("--rate"),
+            "--seconds" => o.seconds = value.parse().expect("--seconds"),
+            "--server-pid" => o.server_pid = Some(value.parse().expect("--server-pid")),
+            "--room" => o.room = value,
+            "--count" => o.count = value.parse().expect("--count"),
+            other => panic!("unknown option {other}"),
+        }
+    }
+    // Bounded: this runs on a shared machine.
+    assert!(o.clients <= 20_000 && o.seconds <= 120.0, "too many clients or too long");
+    (scenario, o)
+}
+
+fn now_nanos() -> u128 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default()
+}
+
+/// CPU seconds (user + system) used so far by a process, from `/proc/<pid>/stat`.
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // Fields 14 and 15 of stat (utime, stime), counted after the command name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Resident memory of a process in KiB, from `/proc/<pid>/status`.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[at]
+}
+
+/// One Socket.IO client: connected, with the namespace joined.
+struct Client {
+    ws: Ws,
+    next_ack: u64,
+}
+
+impl Client {
+    /// Opens the WebSocket, completes the Engine.IO and Socket.IO handshakes; returns the client
+    /// and how long that took.
+    async fn connect(url: &str, name: &str) -> Result<(Self, Duration), Error> {
+        let started = Instant::now();
+        let ws_url = url.replacen("http", "ws", 1);
+        let mut request =
+            format!("{ws_url}/socket.io/?EIO=4&transport=websocket").into_client_request()?;
+        request.headers_mut().insert("Cookie", HeaderValue::from_str(&format!("parley_name={name}"))?);
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true).await?;
+        let mut client = Client { ws, next_ack: 0 };
+        let open = client.next_text().await?;
+        if !open.starts_with('0') {
+            return Err(format!("expected the open packet, got {open}").into());
+        }
+        client.ws.send(Message::text("40")).await?;
+        loop {
+            let packet = client.next_text().await?;
+            if packet.starts_with("40") {
+                break;
+            }
+            if packet.starts_with("44") {
+                return Err(format!("connection refused: {packet}").into());
+            }
+        }
+        Ok((client, started.elapsed()))
+    }
+
+    /// The next text frame, answering pings on the way.
+    async fn next_text(&mut self) -> Result<String, Error> {
+        loop {
+            match self.ws.next().await {
+                Some(Ok(Message::Text(text))) => {
+                    if text.as_str() == "2" {
+                        self.ws.send(Message::text("3")).await?;
+                        continue;
+                    }
+                    return Ok(text.to_string());
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(error)) => return Err(error.into()),
+                None => return Err("closed".into()),
+            }
+        }
+    }
+
+    /// Emits an event with an ack id; returns the id.
+    async fn emit(&mut self, event: &str, data: serde_json::Value) -> Result<u64, Error> {
+        let id = self.next_ack;
+        self.next_ack += 1;
+        let packet = format!("42{id}{}", json!([event, data]));
+        self.ws.send(Message::text(packet)).await?;
+        Ok(id)
+    }
+
+    /// Emits and waits for that ack, ignoring other packets.
+    async fn request(&mut self, event: &str, data: serde_json::Value) -> Result<String, Error> {
+        let id = self.emit(event, data).await?;
+        let prefix = format!("43{id}[");
+        loop {
+            let packet = self.next_text().await?;
+            if packet.starts_with(&prefix) {
+                if packet.contains("\"error\"") {
+                    return Err(format!("{event} refused: {packet}").into());
+                }
+                return Ok(packet);
+            }
+        }
+    }
+
+    async fn join(&mut self, room: &str) -> Result<(), Error> {
+        self.request("room:join", json!({"room": room})).await.map(|_| ())
+    }
+}
+
+/// The send time in a broadcast of one of our messages (`"body":"t<nanos>"`).
+fn sent_at(packet: &str) -> Option<u128> {
+    let at = packet.find("\"body\":\"t")? + 9;
+    let digits: &str = &packet[at..at + packet[at..].find('"')?];
+    digits.parse().ok()
+}
+
+/// The ack id of an ack packet (`43<id>[…]`).
+fn ack_id(packet: &str) -> Option<u64> {
+    let rest = packet.strip_prefix("43")?;
+    rest[..rest.find('[')?].parse().ok()
+}
+
+/// Connects `n` clients named `bot<i>` (a bounded number at a time), each joined to `room`.
+async fn connect_all(o: &Options, n: usize) -> Result<(Vec<Client>, Vec<f64>), Error> {
+    let mut clients = Vec::with_capacity(n);
+    let mut handshakes = Vec::with_capacity(n);
+    let mut pending = futures_util::stream::iter(0..n)
+        .map(|i| {
+            let (url, room) = (o.url.clone(), o.room.clone());
+            async move {
+                let (mut client, took) = Client::connect(&url, &format!("bot{i}")).await?;
+                client.join(&room).await?;
+                Ok::<_, Error>((client, took))
+            }
+        })
+        .buffer_unordered(64);
+    while let Some(result) = pending.next().await {
+        let (client, took) = result?;
+        handshakes.push(took.as_secs_f64() * 1000.0);
+        clients.push(client);
+    }
+    handshakes.sort_by(f64::total_cmp);
+    Ok((clients, handshakes))
+}
+
+/// Reads a client's packets (answering pings) until `stop` fires, as an idle browser tab would.
+async fn hold(mut client: Client, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            frame = client.ws.next() => match frame {
+                Some(Ok(Message::Text(text))) if text.as_str() == "2" => {
+                    let _ = client.ws.send(Message::text("3")).await;
+                }
+                Some(Ok(_)) => {}
+                _ => break,
+            },
+        }
+    }
+}
+
+async fn idle(o: &Options) -> Result<serde_json::Value, Error> {
+    let pid = o.server_pid.ok_or("--server-pid is needed")?;
+    let before = rss_kib(pid);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut handshakes = Vec::with_capacity(o.clients);
+    let mut pending = futures_util::stream::iter(0..o.clients)
+        .map(|i| {
+            let (url, room) = (o.url.clone(), o.room.clone());
+            async move {
+                let (mut client, took) = Client::connect(&url, &format!("bot{i}")).await?;
+                client.join(&room).await?;
+                Ok::<_, Error>((client, took))
+            }
+        })
+        .buffer_unordered(64);
+    while let Some(result) = pending.next().await {
+        let (client, took) = result?;
+        handshakes.push(took.as_secs_f64() * 1000.0);
+        // Connected clients keep reading while the others connect.
+        tokio::task::spawn_local(hold(client, stop_rx.clone()));
+    }
+    handshakes.sort_by(f64::total_cmp);
+    // Let the server settle; the clients hold their sockets open meanwhile.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after = rss_kib(pid);
+    let _ = stop_tx.send(true);
+    let per_connection = (after.saturating_sub(before)) as f64 * 1024.0 / o.clients as f64;
+    Ok(json!({
+        "scenario": "idle",
+        "clients": o.clients,
+        "rss_before_kib": before,
+        "rss_after_kib": after,
+        "bytes_per_connection": per_connection,
+        "handshake_p50_ms": percentile(&handshakes, 0.5),
+        "handshake_p99_ms": percentile(&handshakes, 0.99),
+    }))
+}
+
+/// What one client saw during a timed run.
+#[derive(Default)]
+struct Seen {
+    latencies_ms: Vec<f64>,
+    acks_ms: Vec<f64>,
+    sent: u64,
+    refused: u64,
+}
+
+/// Runs one client until `end`: receives broadcasts (recording latencies) and, if it sends,
+/// sends every `interval` (open loop) or right after each ack (closed loop, `interval` = None).
+async fn run_client(
+    mut client: Client,
+    room: String,
+    send: Option<Option<Duration>>,
+    start: tokio::time::Instant,
+    measure_from: u128,
+    stop_sending: tokio::time::Instant,
+    end: tokio::time::Instant,
+) -> Seen {
+    let mut seen = Seen::default();
+    let mut in_flight: HashMap<u64, Instant> = HashMap::new();
+    let mut ticker = match send {
+        Some(Some(interval)) => {
+            let mut t = tokio::time::interval_at(start, interval);
+            t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            Some(t)
+        }
+        _ => None,
+    };
+    let closed_loop = matches!(send, Some(None));
+    let mut counter = 0u64;
+    let message = |counter: &mut u64| {
+        *counter += 1;
+        json!({"room": room, "client_id": format!("c{}-{}", now_nanos(), counter), "body": format!("t{}", now_nanos())})
+    };
+    if closed_loop {
+        if let Ok(id) = client.emit("message:send", message(&mut counter)).await {
+            in_flight.insert(id, Instant::now());
+            seen.sent += 1;
+        }
+    }
+    loop {
+        let tick = async {
+            match ticker.as_mut() {
+                Some(t) => {
+                    t.tick().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = tokio::time::sleep_until(end) => break,
+            () = tick, if tokio::time::Instant::now() < stop_sending => {
+                if let Ok(id) = client.emit("message:send", message(&mut counter)).await {
+                    in_flight.insert(id, Instant::now());
+                    seen.sent += u64::from(now_nanos() >= measure_from);
+                }
+            }
+            frame = client.ws.next() => {
+                let text = match frame {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(_)) => continue,
+                    _ => break,
+                };
+                let packet = text.as_str();
+                if packet == "2" {
+                    let _ = client.ws.send(Message::text("3")).await;
+                } else if packet.starts_with("42[\"room:changed\"") {
+                    if let Some(t) = sent_at(packet).filter(|t| *t >= measure_from) {
+                        seen.latencies_ms.push((now_nanos().saturating_sub(t)) as f64 / 1e6);
+                    }
+                } else if let Some(id) = ack_id(packet) {
+                    if packet.contains("\"error\"") {
+                        seen.refused += 1;
+                    }
+                    if let Some(at) = in_flight.remove(&id) {
+                        if now_nanos() >= measure_from {
+                            seen.acks_ms.push(at.elapsed().as_secs_f64() * 1000.0);
+                        }
+                    }
+                    if closed_loop && tokio::time::Instant::now() < stop_sending {
+                        if let Ok(id) = client.emit("message:send", message(&mut counter)).await {
+                            in_flight.insert(id, Instant::now());
+                            seen.sent += u64::from(now_nanos() >= measure_from);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    seen
+}
+
+/// Every client receives; `senders` of them send: at `rate` messages a second in all (open
+/// loop), or each as fast as its acks come back (closed loop, `rate` = 0).
+async fn timed(o: &Options, scenario: &str) -> Result<serde_json::Value, Error> {
+    let (clients, _) = connect_all(o, o.clients).await?;
+    let server = o.server_pid.map(|pid| pid.to_string());
+    let start = tokio::time::Instant::now() + Duration::from_millis(200);
+    // The first second warms the server up (JIT, caches, buffers) and is not counted.
+    let warmup = Duration::from_secs(1);
+    let measure_from = now_nanos() + (200 + warmup.as_millis()) * 1_000_000;
+    let stop_sending = start + warmup + Duration::from_secs_f64(o.seconds);
+    // Time for the last messages to arrive.
+    let end = stop_sending + Duration::from_secs(2);
+    let interval = (o.rate > 0.0).then(|| Duration::from_secs_f64(o.senders as f64 / o.rate));
+    let mut tasks = Vec::new();
+    for (i, client) in clients.into_iter().enumerate() {
+        let send = (i < o.senders).then_some(interval);
+        tasks.push(tokio::task::spawn_local(run_client(
+            client,
+            o.room.clone(),
+            send,
+            start,
+            measure_from,
+            stop_sending,
+            end,
+        )));
+    }
+    let (server_cpu_0, own_cpu_0) =
+        (server.as_deref().map(cpu_seconds), cpu_seconds("self"));
+    let mut results = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        results.push(task.await.unwrap_or_default());
+    }
+    let wall = (end - start).as_secs_f64();
+    let server_cpu = server.as_deref().map(cpu_seconds).zip(server_cpu_0).map(|(b, a)| (b - a) / wall);
+    let own_cpu = (cpu_seconds("self") - own_cpu_0) / wall;
+    let sent: u64 = results.iter().map(|s| s.sent).sum();
+    let refused: u64 = results.iter().map(|s| s.refused).sum();
+    let mut latencies: Vec<f64> = results.iter().flat_map(|s| s.latencies_ms.iter().copied()).collect();
+    let mut acks: Vec<f64> = results.iter().flat_map(|s| s.acks_ms.iter().copied()).collect();
+    latencies.sort_by(f64::total_cmp);
+    acks.sort_by(f64::total_cmp);
+    let expected = sent * o.clients as u64;
+    let delivered = latencies.len() as u64;
+    Ok(json!({
+        "scenario": scenario,
+        "clients": o.clients,
+        "senders": o.senders,
+        "rate": o.rate,
+        "seconds": o.seconds,
+        "sent": sent,
+        "refused": refused,
+        "acked": acks.len(),
+        "expected_deliveries": expected,
+        "delivered": delivered,
+        "lost": expected.saturating_sub(delivered),
+        "deliveries_per_s": delivered as f64 / o.seconds,
+        "latency_p50_ms": percentile(&latencies, 0.5),
+        "latency_p99_ms": percentile(&latencies, 0.99),
+        "ack_p50_ms": percentile(&acks, 0.5),
+        "ack_p99_ms": percentile(&acks, 0.99),
+        "server_cpu": server_cpu,
+        "loadgen_cpu": own_cpu,
+    }))
+}
+
+async fn seed(o: &Options) -> Result<serde_json::Value, Error> {
+    let (mut client, _) = Client::connect(&o.url, "seeder").await?;
+    client.join(&o.room).await?;
+    for i in 0..o.count {
+        let body = format!("Seed message number {i}, about as long as a chat line usually is.");
+        client
+            .request("message:send", json!({"room": o.room, "client_id": format!("seed-{i}"), "body": body}))
+            .await?;
+    }
+    Ok(json!({"scenario": "seed", "count": o.count}))
+}
+
+fn main() {
+    let (scenario, o) = options();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let local = tokio::task::LocalSet::new();
+    let result = local.block_on(&runtime, async {
+        match scenario.as_str() {
+            "idle" => idle(&o).await,
+            "fanout" => timed(&o, "fanout").await,
+            "ack" => timed(&Options { rate: 0.0, senders: o.clients, ..o.clone() }, "ack").await,
+            "seed" => seed(&o).await,
+            other => Err(format!("unknown scenario {other:?}: idle, fanout, ack or seed").into()),
+        }
+    });
+    match result {
+        Ok(value) => println!("{value}"),
+        Err(error) => {
+            eprintln!("loadgen: {error}");
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+// The Node reference for scripts/bench: the chat Parley replaces, written the way socket.io's own
+// tutorial writes it (Express on one http.createServer, socket.io v4, SQLite through
+// better-sqlite3), speaking exactly Parley's events and payloads for the benchmarked paths:
+// `room:join` and `message:send` with acks, `room:changed` broadcasts to the room, and a
+// server-rendered room page of the latest 50 messages. A yardstick, not a product.
+const express = require('express');
+const { createServer } = require('node:http');
+const { Server } = require('socket.io');
+const Database = require('better-sqlite3');
+
+const port = Number(process.env.PORT ?? 3200);
+const db = new Database(process.env.DB ?? 'reference.db');
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.exec(`CREATE TABLE IF NOT EXISTS messages (
+  id INTEGER PRIMARY KEY, room TEXT NOT NULL, seq INTEGER NOT NULL, author TEXT NOT NULL,
+  body TEXT NOT NULL, client_id TEXT NOT NULL, created_at INTEGER NOT NULL,
+  UNIQUE (room, seq), UNIQUE (author, client_id))`);
+const insert = db.prepare(`INSERT INTO messages (room, seq, author, body, client_id, created_at)
+  SELECT @room, COALESCE(MAX(seq), 0) + 1, @author, @body, @client_id, @created_at
+  FROM messages WHERE room = @room
+  ON CONFLICT (author, client_id) DO NOTHING RETURNING *`);
+const latest = db.prepare('SELECT * FROM messages WHERE room = ? ORDER BY seq DESC LIMIT 50');
+const positions = new Map();
+
+const app = express();
+app.get('/healthz', (req, res) => res.send('ok'));
+const escape = (text) =>
+  text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+app.get('/r/:room', (req, res) => {
+  const rows = latest.all(req.params.room).reverse();
+  const items = rows
+    .map((m) => `<li id="m${m.seq}"><b>${escape(m.author)}</b> <p>${escape(m.body)}</p></li>`)
+    .join('');
+  res.send(`<!doctype html><html><head><title>${escape(req.params.room)}</title></head>` +
+    `<body><h1>#${escape(req.params.room)}</h1><ol>${items}</ol></body></html>`);
+});
+
+const server = createServer(app);
+const io = new Server(server, { maxHttpBufferSize: 64 * 1024 });
+const nameOf = (socket) => {
+  const match = /(?:^|;\s*)parley_name=([^;]*)/.exec(socket.handshake.headers.cookie ?? '');
+  return match ? decodeURIComponent(match[1]) : null;
+};
+const refuse = (code, message) => ({ error: { code, message } });
+
+io.on('connection', (socket) => {
+  const name = nameOf(socket);
+  socket.on('room:join', (input, ack) => {
+    socket.join(`room:${input.room}`);
+    const upto = positions.get(input.room) ?? 0;
+    ack?.({ ok: { room: { slug: input.room, name: input.room }, online: [], changes: { changes: [], upto, complete: true } } });
+  });
+  socket.on('message:send', (input, ack) => {
+    const body = typeof input?.body === 'string' ? input.body.trim() : '';
+    if (!name) return ack?.(refuse('not_identified', 'Choose a display name before chatting.'));
+    if (!body) return ack?.(refuse('empty_message', 'A message cannot be empty.'));
+    if (body.length > 4000) return ack?.(refuse('message_too_long', 'A message can be at most 4000 characters long.'));
+    const row = insert.get({
+      room: String(input.room), author: name, body, client_id: String(input.client_id), created_at: Date.now(),
+    });
+    if (!row) return ack?.({ ok: null });
+    const pos = (positions.get(input.room) ?? 0) + 1;
+    positions.set(input.room, pos);
+    const message = { ...row, rev: pos, edited_at: null, deleted: false, note: null, reactions: [] };
+    ack?.({ ok: message });
+    io.to(`room:${input.room}`).emit('room:changed', { room: input.room, pos, kind: 'posted', message });
+  });
+});
+
+server.listen(port, '127.0.0.1', () => console.log(`reference listening on http://127.0.0.1:${port}`));

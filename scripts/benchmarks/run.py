@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""Runs Parley's benchmarks against Parley and the Node reference, interleaved (Parley, Node,
+Parley, Node, ...), each run on a freshly started server with an empty database, the server
+pinned to CPU 0 and the load generator to CPU 1. Prints medians and the Parley / Node ratio of
+every figure, and writes raw.json and results.md under target/bench/<date>/.
+
+Called by scripts/bench, which builds everything first. Options: --reps N (default 3),
+--quick (smaller and shorter, to try the harness).
+"""
+import argparse, datetime, gzip, http.client, json, os, pathlib, platform, shutil, signal
+import statistics, subprocess, sys, tempfile, time, urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BENCH = ROOT / "scripts" / "benchmarks"
+TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+PARLEY = TARGET / "release" / "parley"
+LOADGEN = TARGET / "release" / "parley-loadgen"
+PORTS = {"parley": 3300, "node": 3301}
+
+
+class Server:
+    """One server under test, started pinned to CPU 0 on a fresh database."""
+
+    def __init__(self, kind):
+        self.kind, self.port = kind, PORTS[kind]
+        self.dir = tempfile.mkdtemp(prefix=f"parley-bench-{kind}-")
+        if kind == "parley":
+            env = dict(os.environ, LEPTOS_SITE_ADDR=f"127.0.0.1:{self.port}",
+                       LEPTOS_SITE_ROOT=str(ROOT / "target" / "site"), LEPTOS_ENV="PROD",
+                       PARLEY_DATABASE_URL=f"sqlite:{self.dir}/parley.db", RUST_LOG="warn")
+            command, cwd = [str(PARLEY)], ROOT
+        else:
+            env = dict(os.environ, PORT=str(self.port), DB=f"{self.dir}/reference.db",
+                       NODE_ENV="production")
+            command, cwd = ["node", "server.js"], BENCH / "node-reference"
+        self.process = subprocess.Popen(["taskset", "-c", "0", *command], cwd=cwd, env=env,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.url = f"http://127.0.0.1:{self.port}"
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"{self.url}/healthz", timeout=1).read()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"{kind} did not start")
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def loadgen(server, scenario, **options):
+    args = ["taskset", "-c", "1", str(LOADGEN), scenario, "--url", server.url,
+            "--server-pid", str(server.process.pid)]
+    for key, value in options.items():
+        args += [f"--{key}", str(value)]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    if out.returncode != 0:
+        raise RuntimeError(f"loadgen {scenario} on {server.kind}: {out.stderr.strip()}")
+    return json.loads(out.stdout)
+
+
+def with_server(kind, work):
+    server = Server(kind)
+    try:
+        return work(server)
+    finally:
+        server.stop()
+
+
+def idle(kind, clients):
+    r = with_server(kind, lambda s: loadgen(s, "idle", clients=clients))
+    return {f"idle {clients}: KiB per connection": r["bytes_per_connection"] / 1024,
+            f"idle {clients}: handshake p50 ms": r["handshake_p50_ms"],
+            f"idle {clients}: handshake p99 ms": r["handshake_p99_ms"]}
+
+
+def fanout(kind, rates, seconds, clients=200, senders=5):
+    """Raises the send rate until p99 passes 50 ms or a delivery is lost; the best step wins."""
+    best, steps = None, []
+    for rate in rates:
+        r = with_server(kind, lambda s: loadgen(s, "fanout", clients=clients, senders=senders,
+                                                rate=rate, seconds=seconds))
+        steps.append(r)
+        if r["lost"] > 0 or r["refused"] > 0 or r["latency_p99_ms"] > 50:
+            break
+        best = r
+    figures = {"fan-out: deliveries/s at p99 < 50 ms": best["deliveries_per_s"] if best else 0}
+    if best:
+        figures.update({"fan-out: p50 ms at that rate": best["latency_p50_ms"],
+                        "fan-out: p99 ms at that rate": best["latency_p99_ms"],
+                        "fan-out: server CPU at that rate": best["server_cpu"],
+                        "fan-out: loadgen CPU at that rate": best["loadgen_cpu"]})
+    return figures, steps
+
+
+def ack(kind, seconds, clients=50):
+    r = with_server(kind, lambda s: loadgen(s, "ack", clients=clients, seconds=seconds))
+    return {"ack: round trip p50 ms": r["ack_p50_ms"], "ack: round trip p99 ms": r["ack_p99_ms"],
+            "ack: messages/s": r["acked"] / seconds}
+
+
+def pages(kind, seconds):
+    def work(server):
+        room = "lobby"
+        loadgen(server, "seed", count=50, room=room)
+        path = f"/r/{room}"
+        ttfb = []
+        for _ in range(30):
+            connection = http.client.HTTPConnection("127.0.0.1", server.port)
+            start = time.perf_counter()
+            connection.request("GET", path, headers={"Cookie": "parley_name=reader"})
+            response = connection.getresponse()
+            response.read(1)
+            ttfb.append((time.perf_counter() - start) * 1000)
+            response.read()
+            connection.close()
+        figures = {"page: time to first byte p50 ms": statistics.median(ttfb)}
+        if shutil.which("wrk"):
+            out = subprocess.run(["taskset", "-c", "1", "wrk", "-t1", "-c32", f"-d{seconds}s",
+                                  "--latency", "-H", "Cookie: parley_name=reader",
+                                  f"{server.url}{path}"], capture_output=True, text=True).stdout
+            for line in out.splitlines():
+                parts = line.split()
+                if line.startswith("Requests/sec:"):
+                    figures["page: requests/s"] = float(parts[1])
+                if parts[:1] == ["99%"]:
+                    figures["page: p99 ms"] = to_ms(parts[1])
+        return figures
+    return with_server(kind, work)
+
+
+def to_ms(text):
+    for unit, factor in (("ms", 1), ("us", 0.001), ("s", 1000)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * factor
+    return float("nan")
+
+
+def bundle():
+    """Parley's first-page transfer: the release WASM, JS and CSS, raw and gzipped."""
+    site = ROOT / "target" / "site"
+    sizes = {}
+    for path in sorted(site.rglob("*")):
+        if path.suffix in {".wasm", ".js", ".css"} and path.is_file():
+            data = path.read_bytes()
+            sizes[str(path.relative_to(site))] = (len(data), len(gzip.compress(data, 6)))
+    return sizes
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    seconds = 2 if args.quick else 5
+    rates = [100, 400, 1600] if args.quick else [100, 200, 400, 800, 1600, 3200, 6400]
+    idle_sizes = [500] if args.quick else [1000, 5000]
+
+    results = {"parley": [], "node": []}
+    raw = {"parley": [], "node": []}
+    for rep in range(args.reps):
+        for kind in ("parley", "node") if rep % 2 == 0 else ("node", "parley"):
+            print(f"repetition {rep + 1}/{args.reps}: {kind}", file=sys.stderr, flush=True)
+            figures = {}
+            for clients in idle_sizes:
+                figures.update(idle(kind, clients))
+            fan, steps = fanout(kind, rates, seconds)
+            figures.update(fan)
+            figures.update(ack(kind, seconds))
+            figures.update(pages(kind, seconds))
+            results[kind].append(figures)
+            raw[kind].append({"figures": figures, "fanout_steps": steps})
+
+    names = list(dict.fromkeys(k for run in results["parley"] + results["node"] for k in run))
+    def median(kind, name):
+        values = [run[name] for run in results[kind] if run.get(name) is not None]
+        return statistics.median(values) if values else float("nan")
+    rows = []
+    for name in names:
+        p, n = median("parley", name), median("node", name)
+        ratio = p / n if n not in (0, float("nan")) and n == n else float("nan")
+        rows.append((name, p, n, ratio))
+
+    cpu = os.cpu_count()
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    stamp = datetime.datetime.now(datetime.timezone.utc)
+    lines = [f"Measured {stamp:%Y-%m-%d %H:%M} UTC on {cpu} cores ({platform.machine()}), "
+             f"{rustc}, Node {node}; medians of {args.reps} interleaved runs"
+             f"{' (quick)' if args.quick else ''}. Ratio = Parley / Node.", "",
+             "| figure | Parley | Node | ratio |", "|---|---:|---:|---:|"]
+    for name, p, n, ratio in rows:
+        lines.append(f"| {name} | {p:,.2f} | {n:,.2f} | {ratio:.2f} |")
+    lines += ["", "Parley's bundle (first page), bytes raw / gzip:", "",
+              "| file | raw | gzip |", "|---|---:|---:|"]
+    sizes = bundle()
+    for name, (size, zipped) in sizes.items():
+        lines.append(f"| {name} | {size:,} | {zipped:,} |")
+    total = sum(z for _, z in sizes.values())
+    lines.append(f"| total | {sum(s for s, _ in sizes.values()):,} | {total:,} ({total / 1024:.0f} KiB) |")
+    table = "\n".join(lines)
+    print(table)
+
+    out = ROOT / "target" / "bench" / stamp.strftime("%Y-%m-%dT%H%M")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "raw.json").write_text(json.dumps({"raw": raw, "bundle": sizes}, indent=1))
+    (out / "results.md").write_text(table + "\n")
+    print(f"\nwritten to {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
