@@ -442,13 +442,27 @@ impl Broadcast for MemberRead {
 }
 
 /// `presence:updated`: a person came online in a room (`here`: their first connection there) or
-/// went away (their last one closed); sent to everyone else in the room, with who is online now.
+/// went away (their last one closed); sent to everyone else in the room. A change, not the list:
+/// `room:join` gives the list, and sending it whole on every arrival would cost each arrival the
+/// size of the room, to everyone in it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PresenceUpdated {
     pub room: String,
     pub name: String,
     pub here: bool,
-    pub online: Vec<String>,
+}
+
+impl PresenceUpdated {
+    /// Applies the change to a sorted list of who is online.
+    pub fn apply(&self, online: &mut Vec<String>) {
+        match (online.binary_search(&self.name), self.here) {
+            (Err(at), true) => online.insert(at, self.name.clone()),
+            (Ok(at), false) => {
+                online.remove(at);
+            }
+            _ => {}
+        }
+    }
 }
 
 impl Broadcast for PresenceUpdated {
@@ -507,6 +521,18 @@ mod tests {
         assert_eq!(json.as_deref(), Some(r#"{"room":"lobby","pos":4,"kind":"left","name":"Ada"}"#));
         let back: Option<Change> = json.and_then(|json| serde_json::from_str(&json).ok());
         assert_eq!(back, Some(change));
+    }
+
+    #[test]
+    fn presence_changes_keep_the_online_list_sorted() {
+        let mut online = vec!["Ada".to_owned(), "Cy".to_owned()];
+        let change =
+            |name: &str, here| PresenceUpdated { room: "lobby".into(), name: name.into(), here };
+        change("Bob", true).apply(&mut online);
+        change("Bob", true).apply(&mut online);
+        change("Ada", false).apply(&mut online);
+        change("Zed", false).apply(&mut online);
+        assert_eq!(online, ["Bob", "Cy"]);
     }
 
     #[test]

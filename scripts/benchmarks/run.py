@@ -58,7 +58,7 @@ def loadgen(server, scenario, **options):
             "--server-pid", str(server.process.pid)]
     for key, value in options.items():
         args += [f"--{key}", str(value)]
-    out = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(args, capture_output=True, text=True, timeout=900)
     if out.returncode != 0:
         raise RuntimeError(f"loadgen {scenario} on {server.kind}: {out.stderr.strip()}")
     return json.loads(out.stdout)

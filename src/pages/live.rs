@@ -124,7 +124,7 @@ impl Live {
         realtime.on::<Change>(move |change| self.take(change));
         realtime.on::<PresenceUpdated>(move |event| {
             if event.room == self.room() {
-                self.online.set(event.online);
+                self.online.update(|online| event.apply(online));
                 if !event.here {
                     self.typing.update(|typing| typing.retain(|t| t.name != event.name));
                 }

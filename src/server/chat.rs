@@ -147,11 +147,9 @@ impl Chat {
             created_at: now_millis(),
             note,
         };
-        let (message, stored_at) = store::insert_message(&self.pool, new).await?;
+        // The author has read their own message: stored in the same transaction.
+        let (message, stored_at) = store::insert_message(&self.pool, new, people).await?;
         let Some(pos) = stored_at else { return Ok((message, false)) };
-        if people {
-            store::mark_read(&self.pool, &room.slug, author, message.seq).await?;
-        }
         self.announce(&room.slug, pos, Event::Posted { message: message.clone() }).await;
         // The room's own connections learn the same from `room:changed`; nobody else hears of a
         // private room.
@@ -332,13 +330,8 @@ impl Chat {
             let first =
                 store::add_presence(&self.pool, &socket.id.to_string(), &room.slug, name).await?;
             if first {
-                let online = store::online(&self.pool, &room.slug).await?;
-                let event = PresenceUpdated {
-                    room: room.slug.clone(),
-                    name: name.to_owned(),
-                    here: true,
-                    online,
-                };
+                let event =
+                    PresenceUpdated { room: room.slug.clone(), name: name.to_owned(), here: true };
                 broadcast(socket.to(channel(&room.slug)), &event).await;
             }
         }
@@ -476,16 +469,8 @@ impl Chat {
 
     async fn announce_departures(&self, departures: Vec<store::Departure>) {
         for departure in departures.into_iter().filter(|d| d.last) {
-            let online = store::online(&self.pool, &departure.room).await.unwrap_or_else(|error| {
-                tracing::error!("online list for {} failed: {error}", departure.room);
-                Vec::new()
-            });
-            let event = PresenceUpdated {
-                room: departure.room.clone(),
-                name: departure.name,
-                here: false,
-                online,
-            };
+            let event =
+                PresenceUpdated { room: departure.room.clone(), name: departure.name, here: false };
             broadcast(self.io.to(channel(&departure.room)), &event).await;
         }
     }
@@ -585,9 +570,12 @@ impl Chat {
         let mut rooms = store::room_entries(pool, me.as_deref()).await?;
         let current = rooms.iter_mut().find(|entry| entry.slug == slug);
         let read_seq = current.as_ref().filter(|e| e.joined).map_or(last, |e| e.read_seq);
-        if let (Some(name), Some(entry), false) = (me.as_deref(), current, has_newer) {
+        // Only a read position that moves is written (and announced): a page view of a room
+        // already read costs no write.
+        let unread = current.as_ref().is_some_and(|e| e.joined && e.read_seq < last);
+        if let (Some(name), Some(entry), false, true) = (me.as_deref(), current, has_newer, unread)
+        {
             entry.read_seq = self.record_read(slug, name, last).await?;
-            entry.joined = true;
         }
         let receipts = store::read_positions(pool, slug).await?;
         let draft_id = uuid::Uuid::new_v4().to_string();

@@ -108,13 +108,16 @@ pub async fn room_entries(
     reader: Option<&str>,
 ) -> Result<Vec<RoomEntry>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT r.slug, r.name, COALESCE(m.last_seq, 0) AS last_seq,
-                COALESCE(p.seq, m.last_seq, 0) AS read_seq, p.seq IS NOT NULL AS joined
-         FROM rooms r
-         LEFT JOIN (SELECT room, MAX(seq) AS last_seq FROM messages GROUP BY room) m ON m.room = r.slug
-         LEFT JOIN read_positions p ON p.room = r.slug AND p.name = ?1
-         WHERE r.owner IS NULL OR r.owner = ?1
-         ORDER BY r.owner IS NOT NULL, r.name COLLATE NOCASE",
+        // The last seq of each room is one lookup in the (room, seq) index, not a scan of every
+        // message.
+        "SELECT slug, name, last_seq, COALESCE(read, last_seq) AS read_seq, read IS NOT NULL AS joined
+         FROM (SELECT r.slug, r.name, r.owner,
+                      (SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room = r.slug) AS last_seq,
+                      p.seq AS read
+               FROM rooms r
+               LEFT JOIN read_positions p ON p.room = r.slug AND p.name = ?1
+               WHERE r.owner IS NULL OR r.owner = ?1)
+         ORDER BY owner IS NOT NULL, name COLLATE NOCASE",
     )
     .bind(reader)
     .fetch_all(pool)
@@ -271,9 +274,12 @@ pub struct NewMessage<'a> {
 
 /// Stores a message at the end of its room's log, or returns the one already stored under the
 /// same author and client id. The second value is the change's position when this call stored it.
+/// With `read_by_author`, the author's read position moves to the message in the same
+/// transaction.
 pub async fn insert_message(
     pool: &SqlitePool,
     new: NewMessage<'_>,
+    read_by_author: bool,
 ) -> Result<(Message, Option<i64>), sqlx::Error> {
     let mut tx = pool.begin().await?;
     let pos = next_pos(&mut tx, new.room).await?;
@@ -295,6 +301,16 @@ pub async fn insert_message(
     .await?;
     if let Some(message) = inserted {
         log(&mut tx, new.room, pos, "posted", Some(message.seq), None).await?;
+        if read_by_author {
+            sqlx::query(
+                "UPDATE read_positions SET seq = MAX(seq, ?3) WHERE room = ?1 AND name = ?2",
+            )
+            .bind(new.room)
+            .bind(new.author)
+            .bind(message.seq)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         return Ok((message, Some(pos)));
     }

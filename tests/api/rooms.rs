@@ -69,7 +69,7 @@ async fn leaving_a_room_stops_its_events_and_tells_the_others() {
 
     bob.ok(&CloseRoom { room: "lobby".into() }).await;
     let left = ada.next::<PresenceUpdated>().await;
-    assert_eq!((left.name.as_str(), left.online), ("Bob", vec!["Ada".to_owned()]));
+    assert_eq!((left.name.as_str(), left.here), ("Bob", false));
 
     ada.ok(&send("lobby", "after-bob-left")).await;
     assert_eq!(ada.next_message().await.client_id, "after-bob-left");
