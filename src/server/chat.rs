@@ -471,7 +471,10 @@ impl Chat {
         for departure in departures.into_iter().filter(|d| d.last) {
             let event =
                 PresenceUpdated { room: departure.room.clone(), name: departure.name, here: false };
-            broadcast(self.io.to(channel(&departure.room)), &event).await;
+            // While the server shuts down, sockets close after the namespace is gone: nobody is
+            // left to tell.
+            let Some(everyone) = self.io.of("/") else { return };
+            broadcast(everyone.to(channel(&departure.room)), &event).await;
         }
     }
 
