@@ -69,8 +69,10 @@ fn now_nanos() -> u128 {
 /// CPU seconds (user + system) used so far by a process, from `/proc/<pid>/stat`.
 fn cpu_seconds(pid: &str) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> =
-        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
     let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
     // Fields 14 and 15 of stat (utime, stime), counted after the command name.
     (ticks(11) + ticks(12)) / 100.0
@@ -108,7 +110,9 @@ impl Client {
         let ws_url = url.replacen("http", "ws", 1);
         let mut request =
             format!("{ws_url}/socket.io/?EIO=4&transport=websocket").into_client_request()?;
-        request.headers_mut().insert("Cookie", HeaderValue::from_str(&format!("parley_name={name}"))?);
+        request
+            .headers_mut()
+            .insert("Cookie", HeaderValue::from_str(&format!("parley_name={name}"))?);
         let (ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true).await?;
         let mut client = Client { ws, next_ack: 0 };
         let open = client.next_text().await?;
@@ -385,18 +389,19 @@ async fn timed(o: &Options, scenario: &str) -> Result<serde_json::Value, Error> 
             end,
         )));
     }
-    let (server_cpu_0, own_cpu_0) =
-        (server.as_deref().map(cpu_seconds), cpu_seconds("self"));
+    let (server_cpu_0, own_cpu_0) = (server.as_deref().map(cpu_seconds), cpu_seconds("self"));
     let mut results = Vec::with_capacity(tasks.len());
     for task in tasks {
         results.push(task.await.unwrap_or_default());
     }
     let wall = (end - start).as_secs_f64();
-    let server_cpu = server.as_deref().map(cpu_seconds).zip(server_cpu_0).map(|(b, a)| (b - a) / wall);
+    let server_cpu =
+        server.as_deref().map(cpu_seconds).zip(server_cpu_0).map(|(b, a)| (b - a) / wall);
     let own_cpu = (cpu_seconds("self") - own_cpu_0) / wall;
     let sent: u64 = results.iter().map(|s| s.sent).sum();
     let refused: u64 = results.iter().map(|s| s.refused).sum();
-    let mut latencies: Vec<f64> = results.iter().flat_map(|s| s.latencies_ms.iter().copied()).collect();
+    let mut latencies: Vec<f64> =
+        results.iter().flat_map(|s| s.latencies_ms.iter().copied()).collect();
     let mut acks: Vec<f64> = results.iter().flat_map(|s| s.acks_ms.iter().copied()).collect();
     latencies.sort_by(f64::total_cmp);
     acks.sort_by(f64::total_cmp);
@@ -430,7 +435,10 @@ async fn seed(o: &Options) -> Result<serde_json::Value, Error> {
     for i in 0..o.count {
         let body = format!("Seed message number {i}, about as long as a chat line usually is.");
         client
-            .request("message:send", json!({"room": o.room, "client_id": format!("seed-{i}"), "body": body}))
+            .request(
+                "message:send",
+                json!({"room": o.room, "client_id": format!("seed-{i}"), "body": body}),
+            )
             .await?;
     }
     Ok(json!({"scenario": "seed", "count": o.count}))
@@ -438,7 +446,8 @@ async fn seed(o: &Options) -> Result<serde_json::Value, Error> {
 
 fn main() {
     let (scenario, o) = options();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let local = tokio::task::LocalSet::new();
     let result = local.block_on(&runtime, async {
         match scenario.as_str() {
