@@ -192,9 +192,13 @@ fn ack_id(packet: &str) -> Option<u64> {
     rest[..rest.find('[')?].parse().ok()
 }
 
-/// Connects `n` clients named `bot<i>` (a bounded number at a time), each joined to `room`.
-async fn connect_all(o: &Options, n: usize) -> Result<(Vec<Client>, Vec<f64>), Error> {
-    let mut clients = Vec::with_capacity(n);
+/// Connects `n` clients named `bot<i>` (a bounded number at a time), each joined to `room`,
+/// handing each to `connected` as soon as it is; returns the handshake times, sorted.
+async fn connect_all(
+    o: &Options,
+    n: usize,
+    mut connected: impl FnMut(Client),
+) -> Result<Vec<f64>, Error> {
     let mut handshakes = Vec::with_capacity(n);
     let mut pending = futures_util::stream::iter(0..n)
         .map(|i| {
@@ -209,10 +213,10 @@ async fn connect_all(o: &Options, n: usize) -> Result<(Vec<Client>, Vec<f64>), E
     while let Some(result) = pending.next().await {
         let (client, took) = result?;
         handshakes.push(took.as_secs_f64() * 1000.0);
-        clients.push(client);
+        connected(client);
     }
     handshakes.sort_by(f64::total_cmp);
-    Ok((clients, handshakes))
+    Ok(handshakes)
 }
 
 /// Reads a client's packets (answering pings) until `stop` fires, as an idle browser tab would.
@@ -235,24 +239,11 @@ async fn idle(o: &Options) -> Result<serde_json::Value, Error> {
     let pid = o.server_pid.ok_or("--server-pid is needed")?;
     let before = rss_kib(pid);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut handshakes = Vec::with_capacity(o.clients);
-    let mut pending = futures_util::stream::iter(0..o.clients)
-        .map(|i| {
-            let (url, room) = (o.url.clone(), o.room.clone());
-            async move {
-                let (mut client, took) = Client::connect(&url, &format!("bot{i}")).await?;
-                client.join(&room).await?;
-                Ok::<_, Error>((client, took))
-            }
-        })
-        .buffer_unordered(64);
-    while let Some(result) = pending.next().await {
-        let (client, took) = result?;
-        handshakes.push(took.as_secs_f64() * 1000.0);
-        // Connected clients keep reading while the others connect.
-        tokio::task::spawn_local(hold(client, stop_rx.clone()));
-    }
-    handshakes.sort_by(f64::total_cmp);
+    // Connected clients keep reading while the others connect.
+    let handshakes = connect_all(o, o.clients, |client| {
+        drop(tokio::task::spawn_local(hold(client, stop_rx.clone())))
+    })
+    .await?;
     // Let the server settle; the clients hold their sockets open meanwhile.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let after = rss_kib(pid);
@@ -366,7 +357,8 @@ async fn run_client(
 /// Every client receives; `senders` of them send: at `rate` messages a second in all (open
 /// loop), or each as fast as its acks come back (closed loop, `rate` = 0).
 async fn timed(o: &Options, scenario: &str) -> Result<serde_json::Value, Error> {
-    let (clients, _) = connect_all(o, o.clients).await?;
+    let mut clients = Vec::with_capacity(o.clients);
+    connect_all(o, o.clients, |client| clients.push(client)).await?;
     let server = o.server_pid.map(|pid| pid.to_string());
     let start = tokio::time::Instant::now() + Duration::from_millis(200);
     // The first second warms the server up (JIT, caches, buffers) and is not counted.
