@@ -104,6 +104,13 @@ def ack(kind, seconds, clients=50):
             "ack: messages/s": r["acked"] / seconds}
 
 
+def catchup(clients, count):
+    """Parley only: readers away while `count` messages are posted catch up by room:sync."""
+    r = with_server("parley", lambda s: loadgen(s, "catchup", clients=clients, count=count))
+    return {f"catch-up: {clients} clients, {count} messages: ms until all hold all":
+            r["all_caught_up_ms"]}
+
+
 def pages(kind, seconds):
     def work(server):
         room = "lobby"
@@ -173,6 +180,8 @@ def main():
             figures.update(fan)
             figures.update(ack(kind, seconds))
             figures.update(pages(kind, seconds))
+            if kind == "parley":
+                figures.update(catchup(100, 300) if args.quick else catchup(500, 1000))
             results[kind].append(figures)
             raw[kind].append({"figures": figures, "fanout_steps": steps})
 
@@ -183,7 +192,7 @@ def main():
     rows = []
     for name in names:
         p, n = median("parley", name), median("node", name)
-        ratio = p / n if n not in (0, float("nan")) and n == n else float("nan")
+        ratio = p / n if n == n and n != 0 else float("nan")
         rows.append((name, p, n, ratio))
 
     cpu = os.cpu_count()

@@ -6,7 +6,8 @@
 //! Usage: `loadgen <scenario> --url http://127.0.0.1:3000 [options]`; prints one JSON object.
 //! Scenarios: `idle` (connect, join, hold: handshake latency and server memory per connection),
 //! `fanout` (senders at a fixed total rate, every client receives: latency, loss, throughput),
-//! `ack` (clients send in a closed loop: ack round trip), `seed` (post messages, for pages).
+//! `ack` (clients send in a closed loop: ack round trip), `seed` (post messages, for pages),
+//! `catchup` (Parley only: readers away while messages are posted catch up by `room:sync`).
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
@@ -436,6 +437,72 @@ async fn seed(o: &Options) -> Result<serde_json::Value, Error> {
     Ok(json!({"scenario": "seed", "count": o.count}))
 }
 
+/// A number that follows `key` in a JSON text (`"upto":41` → 41).
+fn number_after(packet: &str, key: &str) -> Option<i64> {
+    let at = packet.find(key)? + key.len();
+    let digits: String = packet[at..].chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// Parley only (the reference has no change log): `clients` readers note where the room's log
+/// stands and disconnect; `count` messages are posted; the readers reconnect and catch up with
+/// `room:join {after}` and `room:sync` until complete. Measures the time until every reader holds
+/// every message.
+async fn catchup(o: &Options) -> Result<serde_json::Value, Error> {
+    let mut clients = Vec::with_capacity(o.clients);
+    connect_all(o, o.clients, |client| clients.push(client)).await?;
+    let (mut poster, _) = Client::connect(&o.url, "poster").await?;
+    let joined = poster.request("room:join", json!({"room": o.room})).await?;
+    let from = number_after(&joined, "\"upto\":").ok_or("no position in the join reply")?;
+    drop(clients);
+    for i in 0..o.count {
+        let body = format!("Catch-up message {i}, about as long as a chat line usually is.");
+        poster
+            .request(
+                "message:send",
+                json!({"room": o.room, "client_id": format!("cu-{i}"), "body": body}),
+            )
+            .await?;
+    }
+    let started = Instant::now();
+    let mut readers = futures_util::stream::iter(0..o.clients)
+        .map(|i| {
+            let (url, room, count) = (o.url.clone(), o.room.clone(), o.count);
+            async move {
+                let (mut client, _) = Client::connect(&url, &format!("bot{i}")).await?;
+                let mut reply =
+                    client.request("room:join", json!({"room": room, "after": from})).await?;
+                let mut posted = 0;
+                loop {
+                    posted += reply.matches("\"kind\":\"posted\"").count();
+                    let upto = number_after(&reply, "\"upto\":").ok_or("no upto")?;
+                    if reply.contains("\"complete\":true") {
+                        break;
+                    }
+                    reply =
+                        client.request("room:sync", json!({"room": room, "after": upto})).await?;
+                }
+                if posted < count {
+                    return Err(format!("bot{i} caught up {posted} of {count}").into());
+                }
+                Ok::<_, Error>(started.elapsed().as_secs_f64() * 1000.0)
+            }
+        })
+        .buffer_unordered(64);
+    let mut done = Vec::with_capacity(o.clients);
+    while let Some(result) = readers.next().await {
+        done.push(result?);
+    }
+    done.sort_by(f64::total_cmp);
+    Ok(json!({
+        "scenario": "catchup",
+        "clients": o.clients,
+        "messages": o.count,
+        "all_caught_up_ms": done.last().copied().unwrap_or(f64::NAN),
+        "caught_up_p50_ms": percentile(&done, 0.5),
+    }))
+}
+
 fn main() {
     let (scenario, o) = options();
     let runtime =
@@ -447,7 +514,11 @@ fn main() {
             "fanout" => timed(&o, "fanout").await,
             "ack" => timed(&Options { rate: 0.0, senders: o.clients, ..o.clone() }, "ack").await,
             "seed" => seed(&o).await,
-            other => Err(format!("unknown scenario {other:?}: idle, fanout, ack or seed").into()),
+            "catchup" => catchup(&o).await,
+            other => {
+                Err(format!("unknown scenario {other:?}: idle, fanout, ack, seed or catchup")
+                    .into())
+            }
         }
     });
     match result {
