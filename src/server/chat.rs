@@ -41,7 +41,10 @@ fn not_identified() -> ProtocolError {
     ProtocolError::new(ErrorCode::NotIdentified, "Choose a display name before chatting.")
 }
 
-async fn broadcast<B: Broadcast>(to: BroadcastOperators, event: &B) {
+/// Sends an event to the connections `to` selects. `None` (the server is shutting down and its
+/// namespace is gone) sends nothing.
+async fn broadcast<B: Broadcast>(to: Option<BroadcastOperators>, event: &B) {
+    let Some(to) = to else { return };
     match to.emit(B::NAME, event).await {
         Ok(()) => {}
         // Some receivers were closing or had a full queue. Nothing is lost: they notice the gap
@@ -61,6 +64,12 @@ async fn broadcast<B: Broadcast>(to: BroadcastOperators, event: &B) {
 }
 
 impl Chat {
+    /// Every connection, to narrow down. `None` once the server has closed its namespace while
+    /// shutting down (socketioxide's `io.to` panics then): work still finishing tells nobody.
+    fn everyone(&self) -> Option<BroadcastOperators> {
+        self.io.of("/")
+    }
+
     /// The room `slug`, if it exists and `who` may see it (a private room is its owner's only;
     /// to anyone else it does not exist).
     async fn existing_room(&self, slug: &str, who: Option<&str>) -> Result<RoomRecord, AppError> {
@@ -74,7 +83,8 @@ impl Chat {
 
     /// Tells a room's connections about a change in its log.
     async fn announce(&self, room: &str, pos: i64, event: Event) {
-        broadcast(self.io.to(channel(room)), &Change { room: room.to_owned(), pos, event }).await;
+        let change = Change { room: room.to_owned(), pos, event };
+        broadcast(self.everyone().map(|all| all.to(channel(room))), &change).await;
     }
 
     /// Makes a person a member of a room if they were not.
@@ -155,7 +165,7 @@ impl Chat {
         // private room.
         if room.owner.is_none() {
             let activity = RoomActivity { room: room.slug.clone(), last_seq: message.seq };
-            broadcast(self.io.except(channel(&room.slug)), &activity).await;
+            broadcast(self.everyone().map(|all| all.except(channel(&room.slug))), &activity).await;
         }
         Ok((message, true))
     }
@@ -218,7 +228,7 @@ impl Chat {
                 index,
                 text: piece,
             };
-            broadcast(self.io.to(channel(&room.slug)), &chunk).await;
+            broadcast(self.everyone().map(|all| all.to(channel(&room.slug))), &chunk).await;
             index += 1;
             if text.chars().count() >= settings.max_answer_chars {
                 note = Some("The answer reached its length limit.".into());
@@ -332,7 +342,7 @@ impl Chat {
             if first {
                 let event =
                     PresenceUpdated { room: room.slug.clone(), name: name.to_owned(), here: true };
-                broadcast(socket.to(channel(&room.slug)), &event).await;
+                broadcast(Some(socket.to(channel(&room.slug))), &event).await;
             }
         }
         let online = store::online(&self.pool, &room.slug).await?;
@@ -425,7 +435,7 @@ impl Chat {
         }
         let event =
             TypingUpdated { room: room.slug.clone(), name: name.to_owned(), typing: input.typing };
-        broadcast(socket.to(channel(&room.slug)), &event).await;
+        broadcast(Some(socket.to(channel(&room.slug))), &event).await;
         Ok(())
     }
 
@@ -471,10 +481,7 @@ impl Chat {
         for departure in departures.into_iter().filter(|d| d.last) {
             let event =
                 PresenceUpdated { room: departure.room.clone(), name: departure.name, here: false };
-            // While the server shuts down, sockets close after the namespace is gone: nobody is
-            // left to tell.
-            let Some(everyone) = self.io.of("/") else { return };
-            broadcast(everyone.to(channel(&departure.room)), &event).await;
+            broadcast(self.everyone().map(|all| all.to(channel(&departure.room))), &event).await;
         }
     }
 
@@ -492,7 +499,7 @@ impl Chat {
             return Ok(0);
         };
         let event = MemberRead { room: room.to_owned(), name: reader.to_owned(), seq };
-        broadcast(self.io.to(channel(room)), &event).await;
+        broadcast(self.everyone().map(|all| all.to(channel(room))), &event).await;
         Ok(seq)
     }
 
@@ -527,7 +534,7 @@ impl Chat {
                 format!("A room named “{}” exists already.", room.name),
             )
         })?;
-        broadcast(self.io.broadcast(), &RoomCreated { room: room.clone() }).await;
+        broadcast(self.everyone(), &RoomCreated { room: room.clone() }).await;
         Ok(room)
     }
 
