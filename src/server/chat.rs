@@ -114,13 +114,11 @@ impl Chat {
         let body = validate_body(&input.body)?;
         // In a private assistant room every message is a question.
         let ticket = if room.assistant || assistant::question(&body).is_some() {
-            {
-                // A retried question is answered once: give back what was stored.
-                if let Some(sent) = store::sent(&self.pool, author, &input.client_id).await? {
-                    return Ok(sent);
-                }
-                Some(self.assistant.begin(&room.slug, author)?)
+            // A retried question is answered once: give back what was stored.
+            if let Some(sent) = store::sent(&self.pool, author, &input.client_id).await? {
+                return Ok(sent);
             }
+            Some(self.assistant.begin(&room.slug, author)?)
         } else {
             None
         };
