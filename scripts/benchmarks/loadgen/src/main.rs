@@ -422,18 +422,20 @@ async fn timed(o: &Options, scenario: &str) -> Result<serde_json::Value, Error> 
     }))
 }
 
+/// Posts `count` chat-line-sized messages one after the other, each acknowledged.
+async fn post_many(client: &mut Client, o: &Options, tag: &str) -> Result<(), Error> {
+    for i in 0..o.count {
+        let body = format!("Message {i} from {tag}, about as long as a chat line usually is.");
+        let message = json!({"room": o.room, "client_id": format!("{tag}-{i}"), "body": body});
+        client.request("message:send", message).await?;
+    }
+    Ok(())
+}
+
 async fn seed(o: &Options) -> Result<serde_json::Value, Error> {
     let (mut client, _) = Client::connect(&o.url, "seeder").await?;
     client.join(&o.room).await?;
-    for i in 0..o.count {
-        let body = format!("Seed message number {i}, about as long as a chat line usually is.");
-        client
-            .request(
-                "message:send",
-                json!({"room": o.room, "client_id": format!("seed-{i}"), "body": body}),
-            )
-            .await?;
-    }
+    post_many(&mut client, o, "seed").await?;
     Ok(json!({"scenario": "seed", "count": o.count}))
 }
 
@@ -455,15 +457,7 @@ async fn catchup(o: &Options) -> Result<serde_json::Value, Error> {
     let joined = poster.request("room:join", json!({"room": o.room})).await?;
     let from = number_after(&joined, "\"upto\":").ok_or("no position in the join reply")?;
     drop(clients);
-    for i in 0..o.count {
-        let body = format!("Catch-up message {i}, about as long as a chat line usually is.");
-        poster
-            .request(
-                "message:send",
-                json!({"room": o.room, "client_id": format!("cu-{i}"), "body": body}),
-            )
-            .await?;
-    }
+    post_many(&mut poster, o, "catch-up").await?;
     let started = Instant::now();
     let mut readers = futures_util::stream::iter(0..o.clients)
         .map(|i| {
