@@ -143,8 +143,7 @@ impl Chat {
         client_id: &str,
         note: Option<&str>,
     ) -> Result<(Message, bool), AppError> {
-        let people = author != ASSISTANT;
-        if people {
+        if author != ASSISTANT {
             self.ensure_member(&room.slug, author).await?;
         }
         let new = store::NewMessage {
@@ -155,8 +154,7 @@ impl Chat {
             created_at: now_millis(),
             note,
         };
-        // The author has read their own message: stored in the same transaction.
-        let (message, stored_at) = store::insert_message(&self.pool, new, people).await?;
+        let (message, stored_at) = store::insert_message(&self.pool, new).await?;
         let Some(pos) = stored_at else { return Ok((message, false)) };
         self.announce(&room.slug, pos, Event::Posted { message: message.clone() }).await;
         // The room's own connections learn the same from `room:changed`; nobody else hears of a

@@ -272,20 +272,19 @@ pub struct NewMessage<'a> {
     pub note: Option<&'a str>,
 }
 
-/// Stores a message at the end of its room's log, or returns the one already stored under the
-/// same author and client id. The second value is the change's position when this call stored it.
-/// With `read_by_author`, the author's read position moves to the message in the same
-/// transaction.
+/// Stores a new message and logs it as the room's next change, in one statement (the
+/// `message_posted` trigger does the rest: see migration 0007), and moves the author's read
+/// position past it. Returns the message and its position; a known `(author, client_id)` (a
+/// retry) returns the stored message and `None`, changing nothing.
 pub async fn insert_message(
     pool: &SqlitePool,
     new: NewMessage<'_>,
-    read_by_author: bool,
 ) -> Result<(Message, Option<i64>), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let pos = next_pos(&mut tx, new.room).await?;
     let inserted: Option<Message> = sqlx::query_as(
         "INSERT INTO messages (room, seq, rev, author, body, client_id, created_at, note)
-         SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?6, ?2, ?3, ?4, ?5, ?7 FROM messages WHERE room = ?1
+         SELECT ?1, COALESCE(MAX(seq), 0) + 1, (SELECT pos + 1 FROM rooms WHERE slug = ?1),
+                ?2, ?3, ?4, ?5, ?6
+         FROM messages WHERE room = ?1
          ON CONFLICT (author, client_id) DO NOTHING
          RETURNING id, room, seq, rev, author, body, client_id, created_at, edited_at,
                    deleted_at IS NOT NULL AS deleted, note",
@@ -295,26 +294,13 @@ pub async fn insert_message(
     .bind(new.body)
     .bind(new.client_id)
     .bind(new.created_at)
-    .bind(pos)
     .bind(new.note)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(pool)
     .await?;
     if let Some(message) = inserted {
-        log(&mut tx, new.room, pos, "posted", Some(message.seq), None).await?;
-        if read_by_author {
-            sqlx::query(
-                "UPDATE read_positions SET seq = MAX(seq, ?3) WHERE room = ?1 AND name = ?2",
-            )
-            .bind(new.room)
-            .bind(new.author)
-            .bind(message.seq)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
+        let pos = message.rev;
         return Ok((message, Some(pos)));
     }
-    drop(tx);
     let existing = sent(pool, new.author, new.client_id).await?;
     Ok((existing.ok_or(sqlx::Error::RowNotFound)?, None))
 }
