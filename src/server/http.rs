@@ -4,8 +4,9 @@
 use super::{assistant::Assistant, chat::Chat, config::Config, socket, store};
 use crate::app::{shell, App};
 use axum::{
-    extract::{DefaultBodyLimit, FromRef, State},
-    http::StatusCode,
+    extract::{DefaultBodyLimit, FromRef, OriginalUri, Request, State},
+    http::{HeaderMap, HeaderValue, StatusCode, Uri},
+    middleware::map_request,
     routing::get,
     Router,
 };
@@ -23,6 +24,9 @@ pub const MAX_SOCKET_PAYLOAD_BYTES: u64 = 64 * 1024;
 /// Packets queued per client before socketioxide drops broadcasts to it. Clients detect the gap
 /// and fetch what they missed; a larger queue makes that rarer under bursts.
 pub const SOCKET_BUFFER_PACKETS: usize = 1024;
+/// Bytes a WebSocket reads at a time; a larger frame grows that connection's buffer as needed.
+/// Chat frames are small, and every connection keeps this buffer for its whole life.
+pub const SOCKET_READ_BUFFER_BYTES: usize = 1024;
 
 /// Shared by every request; server functions find it in the Leptos context.
 #[derive(Clone)]
@@ -51,8 +55,37 @@ pub fn router(state: AppState, sockets: SocketIoLayer) -> Router {
         // Pages, the WASM bundle and its JS go out gzipped (the bundle shrinks to about 40%).
         .layer(CompressionLayer::new())
         .layer(sockets)
+        .layer(map_request(detach_head))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// socket.io keeps each connection's request head (headers, URI) for the connection's whole
+/// life. hyper parses a head without copying it: the URI and every header value are slices of
+/// the connection's HTTP read buffer (8–16 KiB), which therefore lived as long as the socket. Handing
+/// socket.io a copy lets that buffer go after the handshake (about 16 KiB per connection; see
+/// BENCHMARKS.md).
+async fn detach_head(mut request: Request) -> Request {
+    if !request.uri().path().starts_with("/socket.io/") {
+        return request;
+    }
+    let headers: HeaderMap = request
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            let copy = HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+            (name.clone(), copy)
+        })
+        .collect();
+    *request.headers_mut() = headers;
+    if let Ok(uri) = Uri::try_from(request.uri().to_string()) {
+        // axum's copy of the URI, kept among the extensions, is another slice of that buffer.
+        if let Some(OriginalUri(original)) = request.extensions_mut().get_mut::<OriginalUri>() {
+            *original = uri.clone();
+        }
+        *request.uri_mut() = uri;
+    }
+    request
 }
 
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
@@ -90,6 +123,7 @@ impl Server {
         let (sockets, io) = SocketIo::builder()
             .max_payload(MAX_SOCKET_PAYLOAD_BYTES)
             .max_buffer_size(SOCKET_BUFFER_PACKETS)
+            .ws_read_buffer_size(SOCKET_READ_BUFFER_BYTES)
             .with_state(pool.clone())
             .with_state(assistant.clone())
             .with_state(config.allowed_origins.clone())
