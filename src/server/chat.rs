@@ -28,6 +28,7 @@ pub const PAGE_MESSAGES: i64 = 50;
 #[derive(Clone)]
 pub struct Chat {
     pub pool: SqlitePool,
+    pub rooms: store::Rooms,
     pub io: SocketIo,
     pub assistant: Assistant,
 }
@@ -73,8 +74,11 @@ impl Chat {
     /// The room `slug`, if it exists and `who` may see it (a private room is its owner's only;
     /// to anyone else it does not exist).
     async fn existing_room(&self, slug: &str, who: Option<&str>) -> Result<RoomRecord, AppError> {
-        let found =
-            if slug.len() <= MAX_ROOM_CHARS { store::room(&self.pool, slug).await? } else { None };
+        let found = if slug.len() <= MAX_ROOM_CHARS {
+            self.rooms.get(&self.pool, slug).await?
+        } else {
+            None
+        };
         found.filter(|room| room.visible_to(who)).ok_or_else(|| {
             ProtocolError::new(ErrorCode::UnknownRoom, format!("There is no room called {slug:?}."))
                 .into()
@@ -143,10 +147,7 @@ impl Chat {
         client_id: &str,
         note: Option<&str>,
     ) -> Result<(Message, bool), AppError> {
-        if author != ASSISTANT {
-            self.ensure_member(&room.slug, author).await?;
-        }
-        let new = store::NewMessage {
+        let new = || store::NewMessage {
             room: &room.slug,
             author,
             body,
@@ -154,8 +155,20 @@ impl Chat {
             created_at: now_millis(),
             note,
         };
-        let (message, stored_at) = store::insert_message(&self.pool, new).await?;
-        let Some(pos) = stored_at else { return Ok((message, false)) };
+        // Only people are members; the assistant answers wherever it is asked.
+        let people = author != ASSISTANT;
+        let mut posted = store::insert_message(&self.pool, new(), people).await?;
+        if let store::Posted::NotMember = posted {
+            // Posting in a room makes the author a member (rarely needed: opening the room did).
+            self.ensure_member(&room.slug, author).await?;
+            posted = store::insert_message(&self.pool, new(), people).await?;
+        }
+        let (message, pos) = match posted {
+            store::Posted::Stored(message, pos) => (message, pos),
+            store::Posted::Known(message) => return Ok((message, false)),
+            // They left again between joining and posting: a race not worth a retry loop.
+            store::Posted::NotMember => return Err(sqlx::Error::RowNotFound.into()),
+        };
         self.announce(&room.slug, pos, Event::Posted { message: message.clone() }).await;
         // The room's own connections learn the same from `room:changed`; nobody else hears of a
         // private room.

@@ -117,6 +117,7 @@ impl Server {
     pub async fn start(config: Config) -> Result<Self, StartError> {
         let pool = store::open(&config.database_url).await?;
         let assistant = Assistant::new(config.assistant.clone());
+        let rooms = store::Rooms::default();
         if let Some(settings) = &config.assistant {
             tracing::info!("assistant: model {} at {}", settings.model, settings.url);
         }
@@ -126,10 +127,11 @@ impl Server {
             .ws_read_buffer_size(SOCKET_READ_BUFFER_BYTES)
             .with_state(pool.clone())
             .with_state(assistant.clone())
+            .with_state(rooms.clone())
             .with_state(config.allowed_origins.clone())
             .build_layer();
         io.ns("/", socket::on_connect.with(socket::accept));
-        let chat = Chat { pool, io: io.clone(), assistant };
+        let chat = Chat { pool, rooms, io: io.clone(), assistant };
         let state = AppState { leptos: config.leptos.clone(), chat };
         let addr = config.leptos.site_addr;
         let listener =

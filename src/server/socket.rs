@@ -2,6 +2,7 @@
 //! payload, calls the use case and acknowledges. A payload of the wrong shape gets an
 //! `invalid_payload` error ack instead of silence; the connection stays up.
 
+use super::store::Rooms;
 use super::{assistant::Assistant, chat::Chat, error::AppError, identity, origin::AllowedOrigins};
 use crate::protocol::{
     Ack, CloseRoom, Command, CreateRoom, DeleteMessage, EditMessage, ErrorCode, JoinRoom,
@@ -42,9 +43,11 @@ impl FromMessageParts<LocalAdapter> for Caller {
             .map_err(|_| MissingState("SqlitePool"))?;
         let State(assistant) = State::<Assistant>::from_message_parts(socket, value, ack_id)
             .map_err(|_| MissingState("Assistant"))?;
+        let State(rooms) = State::<Rooms>::from_message_parts(socket, value, ack_id)
+            .map_err(|_| MissingState("Rooms"))?;
         let Ok(io) = SocketIo::from_message_parts(socket, value, ack_id);
         let name = socket.extensions.get::<Speaker>().and_then(|Speaker(name)| name);
-        Ok(Self { chat: Chat { pool, io, assistant }, name })
+        Ok(Self { chat: Chat { pool, rooms, io, assistant }, name })
     }
 }
 
@@ -87,8 +90,9 @@ pub async fn accept(
         |socket: SocketRef,
          io: SocketIo,
          State(pool): State<SqlitePool>,
+         State(rooms): State<Rooms>,
          State(assistant): State<Assistant>| async move {
-            Chat { pool, io, assistant }.disconnect(&socket.id.to_string()).await;
+            Chat { pool, rooms, io, assistant }.disconnect(&socket.id.to_string()).await;
         },
     );
     Ok(())

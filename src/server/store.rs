@@ -6,6 +6,8 @@
 use crate::model::{Message, Reaction, Room, RoomEntry, REACTIONS};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 use std::{str::FromStr, time::Duration};
 
 /// The columns of a [`Message`], but its reactions (see [`with_reactions`]).
@@ -67,6 +69,37 @@ impl RoomRecord {
 
     pub fn visible_to(&self, who: Option<&str>) -> bool {
         self.owner.as_deref().is_none_or(|owner| Some(owner) == who)
+    }
+}
+
+/// Room records this node has read. A record never changes once the room exists (rooms are not
+/// renamed, given away or deleted), so a copy read once stays right: every command starts by
+/// finding its room, and this saves that query. Rooms not found are not remembered.
+#[derive(Clone, Default)]
+pub struct Rooms(Arc<RwLock<HashMap<String, RoomRecord>>>);
+
+impl Rooms {
+    /// Most rooms kept; past this, lookups of rooms not yet kept go to the database.
+    const MAX: usize = 10_000;
+
+    pub async fn get(
+        &self,
+        pool: &SqlitePool,
+        slug: &str,
+    ) -> Result<Option<RoomRecord>, sqlx::Error> {
+        let kept =
+            self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner()).get(slug).cloned();
+        if kept.is_some() {
+            return Ok(kept);
+        }
+        let found = room(pool, slug).await?;
+        if let Some(record) = &found {
+            let mut rooms = self.0.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if rooms.len() < Self::MAX {
+                rooms.insert(slug.to_owned(), record.clone());
+            }
+        }
+        Ok(found)
     }
 }
 
@@ -272,19 +305,33 @@ pub struct NewMessage<'a> {
     pub note: Option<&'a str>,
 }
 
-/// Stores a new message and logs it as the room's next change, in one statement (the
-/// `message_posted` trigger does the rest: see migration 0007), and moves the author's read
-/// position past it. Returns the message and its position; a known `(author, client_id)` (a
-/// retry) returns the stored message and `None`, changing nothing.
+/// What became of a message to store.
+pub enum Posted {
+    /// Stored, at this position of the room's log.
+    Stored(Message, i64),
+    /// Already stored under the same author and client id (a retry): nothing changed.
+    Known(Message),
+    /// The author is not a member of the room: nothing changed.
+    NotMember,
+}
+
+/// Stores a new message as the room's next change, in one statement (the `message_posted`
+/// trigger logs it and moves the author's read position: see migration 0007). With
+/// `members_only`, only a member of the room can post (checked in the same statement, so the
+/// common case costs one round trip).
 pub async fn insert_message(
     pool: &SqlitePool,
     new: NewMessage<'_>,
-) -> Result<(Message, Option<i64>), sqlx::Error> {
+    members_only: bool,
+) -> Result<Posted, sqlx::Error> {
     let inserted: Option<Message> = sqlx::query_as(
         "INSERT INTO messages (room, seq, rev, author, body, client_id, created_at, note)
-         SELECT ?1, COALESCE(MAX(seq), 0) + 1, (SELECT pos + 1 FROM rooms WHERE slug = ?1),
-                ?2, ?3, ?4, ?5, ?6
-         FROM messages WHERE room = ?1
+         SELECT * FROM (
+             SELECT ?1, COALESCE(MAX(seq), 0) + 1, (SELECT pos + 1 FROM rooms WHERE slug = ?1),
+                    ?2, ?3, ?4, ?5, ?6
+             FROM messages WHERE room = ?1
+         )
+         WHERE NOT ?7 OR EXISTS (SELECT 1 FROM read_positions WHERE room = ?1 AND name = ?2)
          ON CONFLICT (author, client_id) DO NOTHING
          RETURNING id, room, seq, rev, author, body, client_id, created_at, edited_at,
                    deleted_at IS NOT NULL AS deleted, note",
@@ -295,14 +342,17 @@ pub async fn insert_message(
     .bind(new.client_id)
     .bind(new.created_at)
     .bind(new.note)
+    .bind(members_only)
     .fetch_optional(pool)
     .await?;
     if let Some(message) = inserted {
         let pos = message.rev;
-        return Ok((message, Some(pos)));
+        return Ok(Posted::Stored(message, pos));
     }
-    let existing = sent(pool, new.author, new.client_id).await?;
-    Ok((existing.ok_or(sqlx::Error::RowNotFound)?, None))
+    Ok(match sent(pool, new.author, new.client_id).await? {
+        Some(message) => Posted::Known(message),
+        None => Posted::NotMember,
+    })
 }
 
 /// The message `author` sent under `client_id`, if any.

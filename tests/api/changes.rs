@@ -243,4 +243,14 @@ async fn leaving_is_a_change_and_the_lobby_cannot_be_left() {
     bob.ok(&send("rust", "b", "while Ada is away")).await;
     let (_, html) = crate::pages::page(&app, Some("Ada"), "/r/lobby").await;
     assert!(!html.contains(" unread\""), "{html}");
+
+    // Posting makes her a member again: her joining is logged first, then her message.
+    let own = bob.next::<Change>().await;
+    assert!(matches!(&own.event, Event::Posted { message } if message.author == "Bob"), "{own:?}");
+    ada.ok(&send("rust", "a", "back again")).await;
+    let joined = bob.next::<Change>().await;
+    assert!(matches!(&joined.event, Event::Joined { name } if name == "Ada"), "{joined:?}");
+    let posted = bob.next::<Change>().await;
+    assert!(matches!(&posted.event, Event::Posted { message } if message.body == "back again"));
+    assert_eq!((joined.pos, posted.pos), (own.pos + 1, own.pos + 2));
 }
