@@ -2,7 +2,8 @@
 // tutorial writes it (Express on one http.createServer, socket.io v4, SQLite through
 // better-sqlite3), speaking exactly Parley's events and payloads for the benchmarked paths:
 // `room:join` and `message:send` with acks, `room:changed` broadcasts to the room, and a
-// server-rendered room page of the latest 50 messages. A yardstick, not a product.
+// server-rendered room page of the latest 50 messages whose script connects and joins the room.
+// A yardstick, not a product.
 const express = require('express');
 const { createServer } = require('node:http');
 const { Server } = require('socket.io');
@@ -32,8 +33,14 @@ app.get('/r/:room', (req, res) => {
   const items = rows
     .map((m) => `<li id="m${m.seq}"><b>${escape(m.author)}</b> <p>${escape(m.body)}</p></li>`)
     .join('');
+  // Like Parley's page: the status says "connected" once the socket has joined the room.
+  const room = JSON.stringify(req.params.room).replace(/</g, '\\u003c');
   res.send(`<!doctype html><html><head><title>${escape(req.params.room)}</title></head>` +
-    `<body><h1>#${escape(req.params.room)}</h1><ol>${items}</ol></body></html>`);
+    `<body><h1>#${escape(req.params.room)}</h1><p role="status" data-state="connecting"></p>` +
+    `<ol>${items}</ol><script src="/socket.io/socket.io.min.js"></script><script>` +
+    `const socket = io({ withCredentials: true }); socket.on('connect', () => ` +
+    `socket.emit('room:join', { room: ${room} }, () => ` +
+    `document.querySelector('[role=status]').dataset.state = 'connected'));</script></body></html>`);
 });
 
 const server = createServer(app);

@@ -7,11 +7,13 @@
 //! Scenarios: `idle` (connect, join, hold: handshake latency and server memory per connection),
 //! `fanout` (senders at a fixed total rate, every client receives: latency, loss, throughput),
 //! `ack` (clients send in a closed loop: ack round trip), `seed` (post messages, for pages),
-//! `catchup` (Parley only: readers away while messages are posted catch up by `room:sync`).
+//! `catchup` (Parley only: readers away while messages are posted catch up by `room:sync`),
+//! `polling` (like `fanout`, every client on HTTP long-polling instead of WebSocket).
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::{client::IntoClientRequest, http::HeaderValue, Message};
@@ -388,8 +390,20 @@ async fn timed(o: &Options, scenario: &str) -> Result<serde_json::Value, Error> 
         results.push(task.await.unwrap_or_default());
     }
     let wall = (end - start).as_secs_f64();
-    let server_cpu =
-        server.as_deref().map(cpu_seconds).zip(server_cpu_0).map(|(b, a)| (b - a) / wall);
+    Ok(summary(scenario, o, results, wall, server.as_deref(), server_cpu_0, own_cpu_0))
+}
+
+/// The figures of a timed run: what was sent, delivered and lost, latencies, CPU use.
+fn summary(
+    scenario: &str,
+    o: &Options,
+    results: Vec<Seen>,
+    wall: f64,
+    server: Option<&str>,
+    server_cpu_0: Option<f64>,
+    own_cpu_0: f64,
+) -> serde_json::Value {
+    let server_cpu = server.map(cpu_seconds).zip(server_cpu_0).map(|(b, a)| (b - a) / wall);
     let own_cpu = (cpu_seconds("self") - own_cpu_0) / wall;
     let sent: u64 = results.iter().map(|s| s.sent).sum();
     let refused: u64 = results.iter().map(|s| s.refused).sum();
@@ -400,7 +414,7 @@ async fn timed(o: &Options, scenario: &str) -> Result<serde_json::Value, Error> 
     acks.sort_by(f64::total_cmp);
     let expected = sent * o.clients as u64;
     let delivered = latencies.len() as u64;
-    Ok(json!({
+    json!({
         "scenario": scenario,
         "clients": o.clients,
         "senders": o.senders,
@@ -419,7 +433,7 @@ async fn timed(o: &Options, scenario: &str) -> Result<serde_json::Value, Error> 
         "ack_p99_ms": percentile(&acks, 0.99),
         "server_cpu": server_cpu,
         "loadgen_cpu": own_cpu,
-    }))
+    })
 }
 
 /// Posts `count` chat-line-sized messages one after the other, each acknowledged.
@@ -497,6 +511,194 @@ async fn catchup(o: &Options) -> Result<serde_json::Value, Error> {
     }))
 }
 
+/// One Socket.IO client over Engine.IO's HTTP long-polling transport: one GET outstanding at a
+/// time brings what the server has for it; what it sends goes out in POSTs, one at a time, each
+/// carrying every packet queued meanwhile (separated by 0x1e), as the official client does.
+struct PollClient {
+    http: reqwest::Client,
+    url: String,
+    cookie: String,
+}
+
+impl PollClient {
+    /// Opens the session and joins the namespace; returns the client and how long that took.
+    async fn connect(
+        http: &reqwest::Client,
+        url: &str,
+        name: &str,
+    ) -> Result<(Self, Duration), Error> {
+        let started = Instant::now();
+        let base = format!("{url}/socket.io/?EIO=4&transport=polling");
+        let cookie = format!("parley_name={name}");
+        let open = http.get(&base).header("Cookie", &cookie).send().await?.text().await?;
+        let handshake: serde_json::Value =
+            serde_json::from_str(open.strip_prefix('0').ok_or("expected the open packet")?)?;
+        let sid = handshake["sid"].as_str().ok_or("no sid in the open packet")?;
+        let client = PollClient { http: http.clone(), url: format!("{base}&sid={sid}"), cookie };
+        client.post("40".into()).await?;
+        loop {
+            for packet in client.poll().await? {
+                if packet.starts_with("40") {
+                    return Ok((client, started.elapsed()));
+                }
+                if packet.starts_with("44") {
+                    return Err(format!("connection refused: {packet}").into());
+                }
+            }
+        }
+    }
+
+    async fn post(&self, body: String) -> Result<(), Error> {
+        let response =
+            self.http.post(&self.url).header("Cookie", &self.cookie).body(body).send().await?;
+        if !response.status().is_success() {
+            return Err(format!("POST answered {}", response.status()).into());
+        }
+        response.bytes().await?;
+        Ok(())
+    }
+
+    /// One long-polling GET: the packets the server had, or held until it had some.
+    async fn poll(&self) -> Result<Vec<String>, Error> {
+        let response = self.http.get(&self.url).header("Cookie", &self.cookie).send().await?;
+        if !response.status().is_success() {
+            return Err(format!("GET answered {}", response.status()).into());
+        }
+        Ok(response.text().await?.split('\x1e').map(str::to_owned).collect())
+    }
+
+    /// Sends and waits for one ack, reading polls meanwhile.
+    async fn request(&self, event: &str, data: serde_json::Value) -> Result<(), Error> {
+        self.post(format!("420{}", json!([event, data]))).await?;
+        loop {
+            for packet in self.poll().await? {
+                if packet.starts_with("430[") {
+                    return if packet.contains("\"error\"") {
+                        Err(format!("{event} refused: {packet}").into())
+                    } else {
+                        Ok(())
+                    };
+                }
+                if packet == "2" {
+                    self.post("3".into()).await?;
+                }
+            }
+        }
+    }
+}
+
+/// Writes a client's queued packets, one POST at a time (Engine.IO refuses overlapping ones).
+async fn poll_writer(
+    client: Rc<PollClient>,
+    mut queue: tokio::sync::mpsc::UnboundedReceiver<String>,
+) {
+    while let Some(first) = queue.recv().await {
+        let mut body = first;
+        while let Ok(next) = queue.try_recv() {
+            body.push('\x1e');
+            body.push_str(&next);
+        }
+        if client.post(body).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Like `fanout`, with every client on long-polling: `senders` of them send at `rate` messages a
+/// second in all; every client receives every message through its GETs.
+async fn polling(o: &Options) -> Result<serde_json::Value, Error> {
+    let http = reqwest::Client::builder().pool_max_idle_per_host(usize::MAX).build()?;
+    let mut clients = Vec::with_capacity(o.clients);
+    let mut connecting = futures_util::stream::iter(0..o.clients)
+        .map(|i| {
+            let (http, url, room) = (http.clone(), o.url.clone(), o.room.clone());
+            async move {
+                let (client, _) = PollClient::connect(&http, &url, &format!("poller{i}")).await?;
+                client.request("room:join", json!({"room": room})).await?;
+                Ok::<_, Error>(client)
+            }
+        })
+        .buffer_unordered(16);
+    while let Some(client) = connecting.next().await {
+        clients.push(Rc::new(client?));
+    }
+    drop(connecting);
+    let server = o.server_pid.map(|pid| pid.to_string());
+    let start = tokio::time::Instant::now() + Duration::from_millis(200);
+    let warmup = Duration::from_secs(1);
+    let measure_from = now_nanos() + (200 + warmup.as_millis()) * 1_000_000;
+    let stop_sending = start + warmup + Duration::from_secs_f64(o.seconds);
+    let end = stop_sending + Duration::from_secs(2);
+    let (senders, interval) = (o.senders, Duration::from_secs_f64(o.senders as f64 / o.rate));
+    let mut tasks = Vec::new();
+    for (i, client) in clients.into_iter().enumerate() {
+        let (queue, outbox) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let writer = tokio::task::spawn_local(poll_writer(client.clone(), outbox));
+        let room = o.room.clone();
+        tasks.push(tokio::task::spawn_local(async move {
+            let mut seen = Seen::default();
+            let mut in_flight: HashMap<u64, Instant> = HashMap::new();
+            let mut next_ack = 1u64;
+            let mut ticker = (i < senders).then(|| {
+                let mut t = tokio::time::interval_at(start, interval);
+                t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+                t
+            });
+            let mut polling = Box::pin(client.poll());
+            loop {
+                let tick = async {
+                    match ticker.as_mut() {
+                        Some(t) => {
+                            t.tick().await;
+                        }
+                        None => std::future::pending::<()>().await,
+                    }
+                };
+                tokio::select! {
+                    () = tokio::time::sleep_until(end) => break,
+                    () = tick, if tokio::time::Instant::now() < stop_sending => {
+                        let message = json!({"room": room, "client_id": format!("p{i}-{next_ack}"),
+                                             "body": format!("t{}", now_nanos())});
+                        let _ = queue.send(format!("42{next_ack}{}", json!(["message:send", message])));
+                        in_flight.insert(next_ack, Instant::now());
+                        seen.sent += u64::from(now_nanos() >= measure_from);
+                        next_ack += 1;
+                    }
+                    packets = &mut polling => {
+                        let Ok(packets) = packets else { break };
+                        for packet in packets {
+                            if packet == "2" {
+                                let _ = queue.send("3".into());
+                            } else if packet.starts_with("42[\"room:changed\"") {
+                                if let Some(t) = sent_at(&packet).filter(|t| *t >= measure_from) {
+                                    seen.latencies_ms.push((now_nanos().saturating_sub(t)) as f64 / 1e6);
+                                }
+                            } else if let Some(id) = ack_id(&packet) {
+                                seen.refused += u64::from(packet.contains("\"error\""));
+                                if let Some(at) = in_flight.remove(&id) {
+                                    if now_nanos() >= measure_from {
+                                        seen.acks_ms.push(at.elapsed().as_secs_f64() * 1000.0);
+                                    }
+                                }
+                            }
+                        }
+                        polling = Box::pin(client.poll());
+                    }
+                }
+            }
+            writer.abort();
+            seen
+        }));
+    }
+    let (server_cpu_0, own_cpu_0) = (server.as_deref().map(cpu_seconds), cpu_seconds("self"));
+    let mut results = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        results.push(task.await.unwrap_or_default());
+    }
+    let wall = (end - start).as_secs_f64();
+    Ok(summary("polling", o, results, wall, server.as_deref(), server_cpu_0, own_cpu_0))
+}
+
 fn main() {
     let (scenario, o) = options();
     let runtime =
@@ -509,10 +711,11 @@ fn main() {
             "ack" => timed(&Options { rate: 0.0, senders: o.clients, ..o.clone() }, "ack").await,
             "seed" => seed(&o).await,
             "catchup" => catchup(&o).await,
-            other => {
-                Err(format!("unknown scenario {other:?}: idle, fanout, ack, seed or catchup")
-                    .into())
-            }
+            "polling" => polling(&o).await,
+            other => Err(format!(
+                "unknown scenario {other:?}: idle, fanout, ack, seed, catchup or polling"
+            )
+            .into()),
         }
     });
     match result {
