@@ -96,10 +96,18 @@ pub(super) fn on(realtime: Realtime, event: &'static str, handler: impl Fn(JsVal
     });
 }
 
+// Values cross between Rust and JavaScript as JSON text. serde_json is in the bundle anyway
+// (server functions and hydration data use it); a second serde format (serde-wasm-bindgen) would
+// compile every event type's (de)serializer twice: about 100 KB of WASM.
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, RequestError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|error| RequestError::Decode(error.to_string()))
+    let json = serde_json::to_string(value).map_err(|error| RequestError::Decode(error.to_string()))?;
+    js_sys::JSON::parse(&json).map_err(|_| RequestError::Decode("JSON.parse failed".to_owned()))
+}
+
+/// A value socket.io handed over (parsed from the wire's JSON), as a Rust type.
+pub(super) fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, String> {
+    let json = js_sys::JSON::stringify(value).map_err(|_| "JSON.stringify failed".to_owned())?;
+    serde_json::from_str(&String::from(json)).map_err(|error| error.to_string())
 }
 
 pub(super) fn emit<T: Serialize>(realtime: Realtime, event: &str, payload: &T) {

@@ -90,7 +90,7 @@ impl Realtime {
     pub fn on<B: Broadcast + 'static>(&self, handler: impl Fn(B) + 'static) {
         #[cfg(feature = "hydrate")]
         browser::on(*self, B::NAME, move |value| {
-            match serde_wasm_bindgen::from_value::<B>(value) {
+            match browser::from_js::<B>(&value) {
                 Ok(event) => handler(event),
                 Err(error) => leptos::logging::warn!("unreadable {} event: {error}", B::NAME),
             }
@@ -127,8 +127,8 @@ impl Realtime {
         #[cfg(feature = "hydrate")]
         {
             let value = browser::emit_with_ack(*self, C::NAME, command).await?;
-            let ack: crate::protocol::Ack<C::Reply> = serde_wasm_bindgen::from_value(value)
-                .map_err(|error| RequestError::Decode(error.to_string()))?;
+            let ack: crate::protocol::Ack<C::Reply> =
+                browser::from_js(&value).map_err(RequestError::Decode)?;
             Result::from(ack).map_err(RequestError::Rejected)
         }
         #[cfg(not(feature = "hydrate"))]
