@@ -100,7 +100,8 @@ pub(super) fn on(realtime: Realtime, event: &'static str, handler: impl Fn(JsVal
 // (server functions and hydration data use it); a second serde format (serde-wasm-bindgen) would
 // compile every event type's (de)serializer twice: about 100 KB of WASM.
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, RequestError> {
-    let json = serde_json::to_string(value).map_err(|error| RequestError::Decode(error.to_string()))?;
+    let json =
+        serde_json::to_string(value).map_err(|error| RequestError::Decode(error.to_string()))?;
     js_sys::JSON::parse(&json).map_err(|_| RequestError::Decode("JSON.parse failed".to_owned()))
 }
 

@@ -89,11 +89,9 @@ impl Realtime {
     /// Calls `handler` with every `B` the server sends, until the calling component is dropped.
     pub fn on<B: Broadcast + 'static>(&self, handler: impl Fn(B) + 'static) {
         #[cfg(feature = "hydrate")]
-        browser::on(*self, B::NAME, move |value| {
-            match browser::from_js::<B>(&value) {
-                Ok(event) => handler(event),
-                Err(error) => leptos::logging::warn!("unreadable {} event: {error}", B::NAME),
-            }
+        browser::on(*self, B::NAME, move |value| match browser::from_js::<B>(&value) {
+            Ok(event) => handler(event),
+            Err(error) => leptos::logging::warn!("unreadable {} event: {error}", B::NAME),
         });
         #[cfg(not(feature = "hydrate"))]
         let _ = handler;

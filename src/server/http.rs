@@ -1,12 +1,13 @@
 //! One axum router on one port: Leptos pages and server functions, the site's static files,
 //! `/healthz`, and socketioxide's layer at `/socket.io/`.
 
-use super::{assistant::Assistant, chat::Chat, config::Config, socket, store};
+use super::{assistant::Assistant, chat::Chat, config::Config, origin::AllowedOrigins};
+use super::{security, socket, store};
 use crate::app::{shell, App};
 use axum::{
     extract::{DefaultBodyLimit, FromRef, OriginalUri, Request, State},
     http::{HeaderMap, HeaderValue, StatusCode, Uri},
-    middleware::map_request,
+    middleware::{from_fn, from_fn_with_state, map_request},
     routing::get,
     Router,
 };
@@ -41,13 +42,18 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-pub fn router(state: AppState, sockets: SocketIoLayer) -> Router {
+pub fn router(state: AppState, sockets: SocketIoLayer, origins: AllowedOrigins) -> Router {
     let routes = generate_route_list(App);
     let leptos = state.leptos.clone();
     Router::new()
         .route("/healthz", get(healthz))
-        .leptos_routes(&state, routes, move || shell(leptos.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(&state, routes, security::provide_page_nonce, move || {
+            shell(leptos.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            security::provide_page_nonce,
+            shell,
+        ))
         // Server functions read their bodies themselves, past axum's DefaultBodyLimit: the
         // limit layer caps every body (413). socket.io sits outside it with its own max_payload.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -56,6 +62,8 @@ pub fn router(state: AppState, sockets: SocketIoLayer) -> Router {
         .layer(CompressionLayer::new())
         .layer(sockets)
         .layer(map_request(detach_head))
+        .layer(from_fn_with_state(origins, security::same_origin_writes))
+        .layer(from_fn(security::headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -89,7 +97,7 @@ async fn detach_head(mut request: Request) -> Request {
 }
 
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match sqlx::query("SELECT 1").execute(&state.chat.pool).await {
+    match sqlx::query("SELECT 1").execute(&state.chat.db.read).await {
         Ok(_) => (StatusCode::OK, "ok"),
         Err(error) => {
             tracing::error!("health check: {error}");
@@ -115,7 +123,7 @@ pub struct Server {
 
 impl Server {
     pub async fn start(config: Config) -> Result<Self, StartError> {
-        let pool = store::open(&config.database_url).await?;
+        let db = store::open(&config.database_url).await?;
         let assistant = Assistant::new(config.assistant.clone());
         let rooms = store::Rooms::default();
         if let Some(settings) = &config.assistant {
@@ -125,18 +133,19 @@ impl Server {
             .max_payload(MAX_SOCKET_PAYLOAD_BYTES)
             .max_buffer_size(SOCKET_BUFFER_PACKETS)
             .ws_read_buffer_size(SOCKET_READ_BUFFER_BYTES)
-            .with_state(pool.clone())
+            .with_state(db.clone())
             .with_state(assistant.clone())
             .with_state(rooms.clone())
             .with_state(config.allowed_origins.clone())
             .build_layer();
         io.ns("/", socket::on_connect.with(socket::accept));
-        let chat = Chat { pool, rooms, io: io.clone(), assistant };
+        let chat = Chat { db, rooms, io: io.clone(), assistant };
         let state = AppState { leptos: config.leptos.clone(), chat };
         let addr = config.leptos.site_addr;
         let listener =
             TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
-        Ok(Self { listener, app: router(state, sockets), io })
+        let app = router(state, sockets, config.allowed_origins.clone());
+        Ok(Self { listener, app, io })
     }
 
     pub fn local_addr(&self) -> SocketAddr {

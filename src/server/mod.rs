@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod identity;
 pub mod origin;
+pub mod security;
 pub mod socket;
 pub mod store;
 

@@ -3,7 +3,7 @@
 //! request was addressed to) or from an origin listed in `PARLEY_ALLOWED_ORIGINS`. Clients that
 //! are not browsers send no `Origin` and are let through; they prove nothing by it either way.
 
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, Uri};
 
 /// Extra origins allowed to open sockets, e.g. `https://chat.example.com` (scheme and host, with
 /// the port when it is not the default one).
@@ -21,10 +21,35 @@ impl AllowedOrigins {
         )
     }
 
+    /// Whether a socket handshake may go ahead: without an `Origin` it is not a browser's.
     pub fn permit(&self, headers: &HeaderMap) -> bool {
         let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
             return true;
         };
+        self.allows(origin, headers)
+    }
+
+    /// Whether a request that changes something (a form post, a server function call) may go
+    /// ahead: its `Origin`, or without one its `Referer`, must be Parley's own or listed. Browsers
+    /// send at least one of them with a cross-site POST; with neither, the sender is not a
+    /// browser page, and cannot be tricked into sending someone else's cookie.
+    pub fn permit_write(&self, headers: &HeaderMap) -> bool {
+        if let Some(origin) = headers.get(header::ORIGIN) {
+            return origin.to_str().is_ok_and(|origin| self.allows(origin, headers));
+        }
+        let Some(referer) = headers.get(header::REFERER) else { return true };
+        let Some(uri) = referer.to_str().ok().and_then(|r| r.parse::<Uri>().ok()) else {
+            return false;
+        };
+        match (uri.scheme_str(), uri.authority()) {
+            (Some(scheme), Some(authority)) => {
+                self.allows(&format!("{scheme}://{authority}"), headers)
+            }
+            _ => false,
+        }
+    }
+
+    fn allows(&self, origin: &str, headers: &HeaderMap) -> bool {
         let origin = origin.to_ascii_lowercase();
         let own = headers.get(header::HOST).and_then(|v| v.to_str().ok()).is_some_and(|host| {
             let host = host.to_ascii_lowercase();
@@ -54,6 +79,30 @@ mod tests {
         assert!(allowed.permit(&headers(Some("http://127.0.0.1:3000"), "127.0.0.1:3000")));
         assert!(allowed.permit(&headers(Some("https://chat.example.com"), "internal:8080")));
         assert!(allowed.permit(&headers(None, "127.0.0.1:3000")));
+    }
+
+    fn post(origin: Option<&'static str>, referer: Option<&'static str>) -> HeaderMap {
+        let mut headers = headers(origin, "127.0.0.1:3000");
+        if let Some(referer) = referer {
+            headers.insert(header::REFERER, HeaderValue::from_static(referer));
+        }
+        headers
+    }
+
+    #[test]
+    fn writes_must_come_from_an_own_or_listed_page() {
+        let allowed = AllowedOrigins::parse("https://chat.example.com");
+        assert!(allowed.permit_write(&post(Some("http://127.0.0.1:3000"), None)));
+        assert!(allowed.permit_write(&post(None, Some("http://127.0.0.1:3000/r/lobby?x=1"))));
+        assert!(allowed.permit_write(&post(None, Some("https://chat.example.com/r/lobby"))));
+        assert!(allowed.permit_write(&post(None, None)), "not a browser");
+        assert!(!allowed.permit_write(&post(Some("http://evil.example"), None)));
+        assert!(!allowed.permit_write(&post(Some("null"), None)));
+        assert!(!allowed.permit_write(&post(None, Some("http://evil.example/r/lobby"))));
+        assert!(!allowed.permit_write(&post(None, Some("/r/lobby"))), "no origin in it");
+        // An own Referer does not excuse a foreign Origin.
+        let both = post(Some("http://evil.example"), Some("http://127.0.0.1:3000/"));
+        assert!(!allowed.permit_write(&both));
     }
 
     #[test]

@@ -12,3 +12,4 @@ mod messages;
 mod pages;
 mod presence;
 mod rooms;
+mod security;
