@@ -18,6 +18,7 @@ use crate::protocol::{
 use socketioxide::{
     extract::SocketRef, operators::BroadcastOperators, BroadcastError, SocketError, SocketIo,
 };
+use sqlx::SqlitePool;
 
 /// How many of the latest messages a room page renders.
 pub const PAGE_MESSAGES: i64 = 50;
@@ -26,7 +27,7 @@ pub const PAGE_MESSAGES: i64 = 50;
 /// assistant.
 #[derive(Clone)]
 pub struct Chat {
-    pub db: store::Database,
+    pub pool: SqlitePool,
     pub rooms: store::Rooms,
     pub io: SocketIo,
     pub assistant: Assistant,
@@ -74,7 +75,7 @@ impl Chat {
     /// to anyone else it does not exist).
     async fn existing_room(&self, slug: &str, who: Option<&str>) -> Result<RoomRecord, AppError> {
         let found = if slug.len() <= MAX_ROOM_CHARS {
-            self.rooms.get(&self.db.read, slug).await?
+            self.rooms.get(&self.pool, slug).await?
         } else {
             None
         };
@@ -93,10 +94,10 @@ impl Chat {
     /// Makes a person a member of a room if they were not.
     async fn ensure_member(&self, room: &str, name: &str) -> Result<(), AppError> {
         // A read first: most calls find a member, and a write transaction costs the write lock.
-        if store::is_member(&self.db.read, room, name).await? {
+        if store::is_member(&self.pool, room, name).await? {
             return Ok(());
         }
-        if let Some(pos) = store::join(&self.db.write, room, name).await? {
+        if let Some(pos) = store::join(&self.pool, room, name).await? {
             self.announce(room, pos, Event::Joined { name: name.to_owned() }).await;
         }
         Ok(())
@@ -118,7 +119,7 @@ impl Chat {
         // In a private assistant room every message is a question.
         let ticket = if room.assistant || assistant::question(&body).is_some() {
             // A retried question is answered once: give back what was stored.
-            if let Some(sent) = store::sent(&self.db.read, author, &input.client_id).await? {
+            if let Some(sent) = store::sent(&self.pool, author, &input.client_id).await? {
                 return Ok(sent);
             }
             Some(self.assistant.begin(&room.slug, author)?)
@@ -156,11 +157,11 @@ impl Chat {
         };
         // Only people are members; the assistant answers wherever it is asked.
         let people = author != ASSISTANT;
-        let mut posted = store::insert_message(&self.db.write, new(), people).await?;
+        let mut posted = store::insert_message(&self.pool, new(), people).await?;
         if let store::Posted::NotMember = posted {
             // Posting in a room makes the author a member (rarely needed: opening the room did).
             self.ensure_member(&room.slug, author).await?;
-            posted = store::insert_message(&self.db.write, new(), people).await?;
+            posted = store::insert_message(&self.pool, new(), people).await?;
         }
         let (message, pos) = match posted {
             store::Posted::Stored(message, pos) => (message, pos),
@@ -193,7 +194,7 @@ impl Chat {
         use futures_util::StreamExt;
         let Some(provider) = self.assistant.provider() else { return };
         let settings = self.assistant.settings().clone();
-        let history = store::assistant_history(&self.db.read, room, question.seq, 200).await;
+        let history = store::assistant_history(&self.pool, room, question.seq, 200).await;
         let history = history.unwrap_or_else(|error| {
             tracing::error!("assistant history of {}: {error}", room.slug);
             vec![question.clone()]
@@ -299,7 +300,7 @@ impl Chat {
         let room = self.existing_room(&input.room, Some(author)).await?;
         let body = validate_body(&input.body)?;
         let outcome =
-            store::edit_message(&self.db.write, &room.slug, input.seq, author, &body, now_millis())
+            store::edit_message(&self.pool, &room.slug, input.seq, author, &body, now_millis())
                 .await?;
         self.settle(&room.slug, outcome, |message| Event::Edited { message }).await
     }
@@ -313,8 +314,7 @@ impl Chat {
         let author = author.ok_or_else(not_identified)?;
         let room = self.existing_room(&input.room, Some(author)).await?;
         let outcome =
-            store::delete_message(&self.db.write, &room.slug, input.seq, author, now_millis())
-                .await?;
+            store::delete_message(&self.pool, &room.slug, input.seq, author, now_millis()).await?;
         self.settle(&room.slug, outcome, |message| Event::Deleted { message }).await
     }
 
@@ -327,7 +327,7 @@ impl Chat {
         let name = name.ok_or_else(not_identified)?;
         let room = self.existing_room(&input.room, Some(name)).await?;
         validate_emoji(&input.emoji)?;
-        let (pool, now) = (&self.db.write, now_millis());
+        let (pool, now) = (&self.pool, now_millis());
         let outcome =
             store::react(pool, &room.slug, input.seq, name, &input.emoji, input.on, now).await?;
         self.settle(&room.slug, outcome, |message| Event::Reacted { message }).await
@@ -347,20 +347,19 @@ impl Chat {
         if let Some(name) = author {
             self.ensure_member(&room.slug, name).await?;
             let first =
-                store::add_presence(&self.db.write, &socket.id.to_string(), &room.slug, name)
-                    .await?;
+                store::add_presence(&self.pool, &socket.id.to_string(), &room.slug, name).await?;
             if first {
                 let event =
                     PresenceUpdated { room: room.slug.clone(), name: name.to_owned(), here: true };
                 broadcast(Some(socket.to(channel(&room.slug))), &event).await;
             }
         }
-        let online = store::online(&self.db.read, &room.slug).await?;
+        let online = store::online(&self.pool, &room.slug).await?;
         let changes = match input.after {
             Some(after) => self.changes(&room.slug, after).await?,
             None => Changes {
                 changes: Vec::new(),
-                upto: store::room_pos(&self.db.read, &room.slug).await?,
+                upto: store::room_pos(&self.pool, &room.slug).await?,
                 complete: true,
             },
         };
@@ -376,9 +375,9 @@ impl Chat {
     async fn changes(&self, room: &str, after: i64) -> Result<Changes, AppError> {
         // Where the log stands is read first: a change committed after it is left for the next
         // call, never skipped.
-        let upto = store::room_pos(&self.db.read, room).await?;
+        let upto = store::room_pos(&self.pool, room).await?;
         let (logged, messages) =
-            store::changes_after(&self.db.read, room, after, upto, Changes::MAX + 1).await?;
+            store::changes_after(&self.pool, room, after, upto, Changes::MAX + 1).await?;
         let complete = logged.len() as i64 <= Changes::MAX;
         let message = |seq: Option<i64>| {
             let seq = seq?;
@@ -416,7 +415,7 @@ impl Chat {
             Range::After(after) => self.backlog(&room.slug, after).await,
             Range::Before(before) => {
                 let messages =
-                    store::messages_before(&self.db.read, &room.slug, before, Backlog::MAX).await?;
+                    store::messages_before(&self.pool, &room.slug, before, Backlog::MAX).await?;
                 let complete = messages.first().is_none_or(|m| m.seq <= 1);
                 Ok(Backlog { messages, complete })
             }
@@ -424,8 +423,7 @@ impl Chat {
     }
 
     async fn backlog(&self, room: &str, after: i64) -> Result<Backlog, AppError> {
-        let mut messages =
-            store::messages_after(&self.db.read, room, after, Backlog::MAX + 1).await?;
+        let mut messages = store::messages_after(&self.pool, room, after, Backlog::MAX + 1).await?;
         let complete = messages.len() as i64 <= Backlog::MAX;
         messages.truncate(Backlog::MAX as usize);
         Ok(Backlog { messages, complete })
@@ -441,7 +439,7 @@ impl Chat {
     ) -> Result<(), AppError> {
         let name = author.ok_or_else(not_identified)?;
         let room = self.existing_room(&input.room, Some(name)).await?;
-        if !store::is_present(&self.db.read, &socket.id.to_string(), &room.slug).await? {
+        if !store::is_present(&self.pool, &socket.id.to_string(), &room.slug).await? {
             return Err(ProtocolError::new(ErrorCode::NotInRoom, "Join the room first.").into());
         }
         let event =
@@ -452,7 +450,7 @@ impl Chat {
 
     /// Forgets a closed socket and tells each room it was in if its person has now left.
     pub async fn disconnect(&self, socket_id: &str) {
-        match store::remove_presence(&self.db.write, socket_id, None).await {
+        match store::remove_presence(&self.pool, socket_id, None).await {
             Ok(departures) => self.announce_departures(departures).await,
             Err(error) => tracing::error!("presence cleanup for {socket_id} failed: {error}"),
         }
@@ -466,7 +464,7 @@ impl Chat {
             let why = "Everyone stays in the Lobby: it cannot be left.";
             return Err(ProtocolError::new(ErrorCode::CannotLeave, why).into());
         }
-        if let Some(pos) = store::leave(&self.db.write, &room.slug, name).await? {
+        if let Some(pos) = store::leave(&self.pool, &room.slug, name).await? {
             self.announce(&room.slug, pos, Event::Left { name: name.to_owned() }).await;
         }
         Ok(())
@@ -483,8 +481,7 @@ impl Chat {
         let room = self.existing_room(&input.room, who).await?;
         socket.leave(channel(&room.slug));
         let departures =
-            store::remove_presence(&self.db.write, &socket.id.to_string(), Some(&room.slug))
-                .await?;
+            store::remove_presence(&self.pool, &socket.id.to_string(), Some(&room.slug)).await?;
         self.announce_departures(departures).await;
         Ok(())
     }
@@ -507,7 +504,7 @@ impl Chat {
     /// Stores a member's read position and tells the room, for its "seen by" line. Someone who
     /// is not a member has no read position: 0.
     async fn record_read(&self, room: &str, reader: &str, seq: i64) -> Result<i64, AppError> {
-        let Some(seq) = store::mark_read(&self.db.write, room, reader, seq).await? else {
+        let Some(seq) = store::mark_read(&self.pool, room, reader, seq).await? else {
             return Ok(0);
         };
         let event = MemberRead { room: room.to_owned(), name: reader.to_owned(), seq };
@@ -522,13 +519,13 @@ impl Chat {
             let why = "The assistant is not configured on this server.";
             return Err(ProtocolError::new(ErrorCode::AssistantUnavailable, why).into());
         }
-        let room = store::assistant_room(&self.db.write, owner, now_millis()).await?;
+        let room = store::assistant_room(&self.pool, owner, now_millis()).await?;
         Ok(room.room())
     }
 
     /// Every room, with how far `reader` has read it.
     pub async fn list_rooms(&self, reader: Option<&str>) -> Result<Vec<RoomEntry>, AppError> {
-        Ok(store::room_entries(&self.db.read, reader).await?)
+        Ok(store::room_entries(&self.pool, reader).await?)
     }
 
     /// Creates a public room and tells every connection about it.
@@ -539,7 +536,7 @@ impl Chat {
     ) -> Result<Room, AppError> {
         let author = author.ok_or_else(not_identified)?;
         let room = validate_room_name(&input.name)?;
-        let created = store::create_room(&self.db.write, &room, author, now_millis()).await?;
+        let created = store::create_room(&self.pool, &room, author, now_millis()).await?;
         let room = created.ok_or_else(|| {
             ProtocolError::new(
                 ErrorCode::RoomExists,
@@ -559,7 +556,7 @@ impl Chat {
         cursor: Cursor,
     ) -> Result<RoomPage, AppError> {
         let room = self.existing_room(slug, me.as_deref()).await?;
-        let (pool, slug) = (&self.db.read, room.slug.as_str());
+        let (pool, slug) = (&self.pool, room.slug.as_str());
         // Opening a room joins it.
         if let Some(name) = me.as_deref() {
             self.ensure_member(slug, name).await?;

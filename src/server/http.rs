@@ -97,7 +97,7 @@ async fn detach_head(mut request: Request) -> Request {
 }
 
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match sqlx::query("SELECT 1").execute(&state.chat.db.read).await {
+    match sqlx::query("SELECT 1").execute(&state.chat.pool).await {
         Ok(_) => (StatusCode::OK, "ok"),
         Err(error) => {
             tracing::error!("health check: {error}");
@@ -123,7 +123,7 @@ pub struct Server {
 
 impl Server {
     pub async fn start(config: Config) -> Result<Self, StartError> {
-        let db = store::open(&config.database_url).await?;
+        let pool = store::open(&config.database_url).await?;
         let assistant = Assistant::new(config.assistant.clone());
         let rooms = store::Rooms::default();
         if let Some(settings) = &config.assistant {
@@ -133,13 +133,13 @@ impl Server {
             .max_payload(MAX_SOCKET_PAYLOAD_BYTES)
             .max_buffer_size(SOCKET_BUFFER_PACKETS)
             .ws_read_buffer_size(SOCKET_READ_BUFFER_BYTES)
-            .with_state(db.clone())
+            .with_state(pool.clone())
             .with_state(assistant.clone())
             .with_state(rooms.clone())
             .with_state(config.allowed_origins.clone())
             .build_layer();
         io.ns("/", socket::on_connect.with(socket::accept));
-        let chat = Chat { db, rooms, io: io.clone(), assistant };
+        let chat = Chat { pool, rooms, io: io.clone(), assistant };
         let state = AppState { leptos: config.leptos.clone(), chat };
         let addr = config.leptos.site_addr;
         let listener =

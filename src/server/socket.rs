@@ -2,7 +2,7 @@
 //! payload, calls the use case and acknowledges. A payload of the wrong shape gets an
 //! `invalid_payload` error ack instead of silence; the connection stays up.
 
-use super::store::{Database, Rooms};
+use super::store::Rooms;
 use super::{assistant::Assistant, chat::Chat, error::AppError, identity, origin::AllowedOrigins};
 use crate::protocol::{
     Ack, CloseRoom, Command, CreateRoom, DeleteMessage, EditMessage, ErrorCode, JoinRoom,
@@ -13,6 +13,7 @@ use socketioxide::adapter::LocalAdapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::handler::{FromMessageParts, Value};
 use socketioxide::{socket::Socket, ParserError, SocketIo};
+use sqlx::SqlitePool;
 use std::{future::Future, sync::Arc};
 
 /// Who a connection speaks for, read once from the handshake's cookie.
@@ -38,15 +39,15 @@ impl FromMessageParts<LocalAdapter> for Caller {
         value: &mut Value,
         ack_id: &Option<i64>,
     ) -> Result<Self, Self::Error> {
-        let State(db) = State::<Database>::from_message_parts(socket, value, ack_id)
-            .map_err(|_| MissingState("Database"))?;
+        let State(pool) = State::<SqlitePool>::from_message_parts(socket, value, ack_id)
+            .map_err(|_| MissingState("SqlitePool"))?;
         let State(assistant) = State::<Assistant>::from_message_parts(socket, value, ack_id)
             .map_err(|_| MissingState("Assistant"))?;
         let State(rooms) = State::<Rooms>::from_message_parts(socket, value, ack_id)
             .map_err(|_| MissingState("Rooms"))?;
         let Ok(io) = SocketIo::from_message_parts(socket, value, ack_id);
         let name = socket.extensions.get::<Speaker>().and_then(|Speaker(name)| name);
-        Ok(Self { chat: Chat { db, rooms, io, assistant }, name })
+        Ok(Self { chat: Chat { pool, rooms, io, assistant }, name })
     }
 }
 
@@ -88,10 +89,10 @@ pub async fn accept(
     socket.on_disconnect(
         |socket: SocketRef,
          io: SocketIo,
-         State(db): State<Database>,
+         State(pool): State<SqlitePool>,
          State(rooms): State<Rooms>,
          State(assistant): State<Assistant>| async move {
-            Chat { db, rooms, io, assistant }.disconnect(&socket.id.to_string()).await;
+            Chat { pool, rooms, io, assistant }.disconnect(&socket.id.to_string()).await;
         },
     );
     Ok(())

@@ -27,20 +27,9 @@ pub enum OpenError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-/// The database, as two pools on one SQLite file. SQLite applies one write at a time; with a
-/// single writing connection, writes wait their turn in the pool's queue (in order, without
-/// delay) instead of in SQLite's busy handler, which sleeps 1, 2, 5, 10… ms between tries and
-/// made 50 concurrent writers' round trips twice as long (BENCHMARKS.md). Reads go to `read`
-/// (WAL: they never wait for the writer); every function that writes takes `write`.
-#[derive(Clone, Debug)]
-pub struct Database {
-    pub read: SqlitePool,
-    pub write: SqlitePool,
-}
-
 /// Opens (creating if needed) the database, applies pending migrations and clears presence left
 /// over from a previous run.
-pub async fn open(url: &str) -> Result<Database, OpenError> {
+pub async fn open(url: &str) -> Result<SqlitePool, OpenError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|source| OpenError::Url { url: url.to_owned(), source })?
         .create_if_missing(true)
@@ -52,19 +41,14 @@ pub async fn open(url: &str) -> Result<Database, OpenError> {
         std::fs::create_dir_all(folder)
             .map_err(|source| OpenError::Folder { path: folder.display().to_string(), source })?;
     }
-    let write = SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(options.clone())
-        .await
-        .map_err(OpenError::Connect)?;
-    sqlx::migrate!("./migrations").run(&write).await?;
-    sqlx::query("DELETE FROM presence").execute(&write).await.map_err(OpenError::Connect)?;
-    let read = SqlitePoolOptions::new()
+    let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .connect_with(options)
         .await
         .map_err(OpenError::Connect)?;
-    Ok(Database { read, write })
+    sqlx::migrate!("./migrations").run(&pool).await?;
+    sqlx::query("DELETE FROM presence").execute(&pool).await.map_err(OpenError::Connect)?;
+    Ok(pool)
 }
 
 /// A room with who may see it.
