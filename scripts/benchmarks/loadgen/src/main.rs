@@ -272,6 +272,42 @@ struct Seen {
     refused: u64,
 }
 
+impl Seen {
+    /// Notes what a received packet tells (a broadcast's latency, an ack's round trip); returns
+    /// the ack id of an ack.
+    fn note(
+        &mut self,
+        packet: &str,
+        in_flight: &mut HashMap<u64, Instant>,
+        measure_from: u128,
+    ) -> Option<u64> {
+        if packet.starts_with("42[\"room:changed\"") {
+            if let Some(t) = sent_at(packet).filter(|t| *t >= measure_from) {
+                self.latencies_ms.push((now_nanos().saturating_sub(t)) as f64 / 1e6);
+            }
+            return None;
+        }
+        let id = ack_id(packet)?;
+        self.refused += u64::from(packet.contains("\"error\""));
+        if let Some(at) = in_flight.remove(&id) {
+            if now_nanos() >= measure_from {
+                self.acks_ms.push(at.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        Some(id)
+    }
+}
+
+/// The next tick of a sender's ticker; never, for a client that does not send.
+async fn next_tick(ticker: Option<&mut tokio::time::Interval>) {
+    match ticker {
+        Some(ticker) => {
+            ticker.tick().await;
+        }
+        None => std::future::pending::<()>().await,
+    }
+}
+
 /// Runs one client until `end`: receives broadcasts (recording latencies) and, if it sends,
 /// sends every `interval` (open loop) or right after each ack (closed loop, `interval` = None).
 async fn run_client(
@@ -306,17 +342,9 @@ async fn run_client(
         }
     }
     loop {
-        let tick = async {
-            match ticker.as_mut() {
-                Some(t) => {
-                    t.tick().await;
-                }
-                None => std::future::pending::<()>().await,
-            }
-        };
         tokio::select! {
             () = tokio::time::sleep_until(end) => break,
-            () = tick, if tokio::time::Instant::now() < stop_sending => {
+            () = next_tick(ticker.as_mut()), if tokio::time::Instant::now() < stop_sending => {
                 if let Ok(id) = client.emit("message:send", message(&mut counter)).await {
                     in_flight.insert(id, Instant::now());
                     seen.sent += u64::from(now_nanos() >= measure_from);
@@ -331,24 +359,14 @@ async fn run_client(
                 let packet = text.as_str();
                 if packet == "2" {
                     let _ = client.ws.send(Message::text("3")).await;
-                } else if packet.starts_with("42[\"room:changed\"") {
-                    if let Some(t) = sent_at(packet).filter(|t| *t >= measure_from) {
-                        seen.latencies_ms.push((now_nanos().saturating_sub(t)) as f64 / 1e6);
-                    }
-                } else if let Some(id) = ack_id(packet) {
-                    if packet.contains("\"error\"") {
-                        seen.refused += 1;
-                    }
-                    if let Some(at) = in_flight.remove(&id) {
-                        if now_nanos() >= measure_from {
-                            seen.acks_ms.push(at.elapsed().as_secs_f64() * 1000.0);
-                        }
-                    }
-                    if closed_loop && tokio::time::Instant::now() < stop_sending {
-                        if let Ok(id) = client.emit("message:send", message(&mut counter)).await {
-                            in_flight.insert(id, Instant::now());
-                            seen.sent += u64::from(now_nanos() >= measure_from);
-                        }
+                } else if seen.note(packet, &mut in_flight, measure_from).is_some()
+                    && closed_loop
+                    && tokio::time::Instant::now() < stop_sending
+                {
+                    // Closed loop: the next message as soon as the previous one is acknowledged.
+                    if let Ok(id) = client.emit("message:send", message(&mut counter)).await {
+                        in_flight.insert(id, Instant::now());
+                        seen.sent += u64::from(now_nanos() >= measure_from);
                     }
                 }
             }
@@ -646,17 +664,9 @@ async fn polling(o: &Options) -> Result<serde_json::Value, Error> {
             });
             let mut polling = Box::pin(client.poll());
             loop {
-                let tick = async {
-                    match ticker.as_mut() {
-                        Some(t) => {
-                            t.tick().await;
-                        }
-                        None => std::future::pending::<()>().await,
-                    }
-                };
                 tokio::select! {
                     () = tokio::time::sleep_until(end) => break,
-                    () = tick, if tokio::time::Instant::now() < stop_sending => {
+                    () = next_tick(ticker.as_mut()), if tokio::time::Instant::now() < stop_sending => {
                         let message = json!({"room": room, "client_id": format!("p{i}-{next_ack}"),
                                              "body": format!("t{}", now_nanos())});
                         let _ = queue.send(format!("42{next_ack}{}", json!(["message:send", message])));
@@ -669,17 +679,8 @@ async fn polling(o: &Options) -> Result<serde_json::Value, Error> {
                         for packet in packets {
                             if packet == "2" {
                                 let _ = queue.send("3".into());
-                            } else if packet.starts_with("42[\"room:changed\"") {
-                                if let Some(t) = sent_at(&packet).filter(|t| *t >= measure_from) {
-                                    seen.latencies_ms.push((now_nanos().saturating_sub(t)) as f64 / 1e6);
-                                }
-                            } else if let Some(id) = ack_id(&packet) {
-                                seen.refused += u64::from(packet.contains("\"error\""));
-                                if let Some(at) = in_flight.remove(&id) {
-                                    if now_nanos() >= measure_from {
-                                        seen.acks_ms.push(at.elapsed().as_secs_f64() * 1000.0);
-                                    }
-                                }
+                            } else {
+                                seen.note(&packet, &mut in_flight, measure_from);
                             }
                         }
                         polling = Box::pin(client.poll());
