@@ -63,6 +63,9 @@ export default defineConfig({
       PARLEY_DATABASE_URL: `sqlite:${join(dataDir, 'parley.db')}`,
       PARLEY_ASSISTANT_URL: `http://127.0.0.1:${providerPort}/v1`,
       PARLEY_ASSISTANT_MODEL: 'fake-model',
+      // One spec posts 205 messages in a row to fall far behind; the limit itself is tested in
+      // tests/api/messages.rs.
+      PARLEY_MESSAGE_BURST: '1000',
       RUST_LOG: 'warn',
     },
     },

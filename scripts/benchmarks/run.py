@@ -27,7 +27,9 @@ class Server:
         if kind == "parley":
             env = dict(os.environ, LEPTOS_SITE_ADDR=f"127.0.0.1:{self.port}",
                        LEPTOS_SITE_ROOT=str(ROOT / "target" / "site"), LEPTOS_ENV="PROD",
-                       PARLEY_DATABASE_URL=f"sqlite:{self.dir}/parley.db", RUST_LOG="warn")
+                       PARLEY_DATABASE_URL=f"sqlite:{self.dir}/parley.db", RUST_LOG="warn",
+                       # The reference has no posting limit; the load is synthetic.
+                       PARLEY_MESSAGES_PER_MINUTE="1000000000", PARLEY_MESSAGE_BURST="1000000000")
             command, cwd = [str(PARLEY)], ROOT
         else:
             env = dict(os.environ, PORT=str(self.port), DB=f"{self.dir}/reference.db",

@@ -3,7 +3,7 @@
 //! exactly like one sent over the socket.
 
 use super::assistant::{self, Assistant, Ticket, ASSISTANT};
-use super::{error::AppError, store, store::RoomRecord};
+use super::{error::AppError, limits::PostingLimit, store, store::RoomRecord};
 use crate::api::{Cursor, RoomPage};
 use crate::model::{
     validate_body, validate_client_id, validate_emoji, validate_room_name, Message, Room,
@@ -29,6 +29,7 @@ pub const PAGE_MESSAGES: i64 = 50;
 pub struct Chat {
     pub pool: SqlitePool,
     pub rooms: store::Rooms,
+    pub posting: PostingLimit,
     pub io: SocketIo,
     pub assistant: Assistant,
 }
@@ -116,6 +117,17 @@ impl Chat {
         let room = self.existing_room(&input.room, Some(author)).await?;
         validate_client_id(&input.client_id)?;
         let body = validate_body(&input.body)?;
+        if let Err(wait) = self.posting.take(author) {
+            // A retry of a message already stored is answered, not refused.
+            if let Some(sent) = store::sent(&self.pool, author, &input.client_id).await? {
+                return Ok(sent);
+            }
+            let why = format!(
+                "You are sending messages too fast: wait {} s and send again.",
+                wait.as_secs().max(1)
+            );
+            return Err(ProtocolError::new(ErrorCode::RateLimited, why).into());
+        }
         // In a private assistant room every message is a question.
         let ticket = if room.assistant || assistant::question(&body).is_some() {
             // A retried question is answered once: give back what was stored.

@@ -3,9 +3,10 @@
 //! variables, which is how `cargo leptos` passes them; Parley's settings are `PARLEY_*`.
 
 use super::assistant::AssistantConfig;
+use super::limits::MessageRate;
 use super::origin::AllowedOrigins;
 use leptos::config::{get_configuration, LeptosOptions};
-use std::path::Path;
+use std::{num::NonZeroU32, path::Path};
 
 /// Where the SQLite database lives unless `PARLEY_DATABASE_URL` says otherwise. The folder is
 /// created on first run and ignored by git.
@@ -23,6 +24,8 @@ pub struct Config {
     pub allowed_origins: AllowedOrigins,
     /// The AI provider, when `PARLEY_ASSISTANT_URL` and `PARLEY_ASSISTANT_MODEL` are set.
     pub assistant: Option<AssistantConfig>,
+    /// How fast one person may post (`PARLEY_MESSAGES_PER_MINUTE`, `PARLEY_MESSAGE_BURST`).
+    pub message_rate: MessageRate,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +47,15 @@ fn number(name: &'static str, default: u64) -> Result<u64, ConfigError> {
             _ => Err(ConfigError::Number { name, value }),
         },
     }
+}
+
+/// A positive number of at most 2^32 - 1 from the environment, or `default`.
+fn positive(name: &'static str, default: u32) -> Result<NonZeroU32, ConfigError> {
+    let value = number(name, u64::from(default))?;
+    u32::try_from(value)
+        .ok()
+        .and_then(NonZeroU32::new)
+        .ok_or(ConfigError::Number { name, value: value.to_string() })
 }
 
 fn assistant_from_env() -> Result<Option<AssistantConfig>, ConfigError> {
@@ -89,6 +101,10 @@ impl Config {
         let allowed_origins =
             AllowedOrigins::parse(&std::env::var("PARLEY_ALLOWED_ORIGINS").unwrap_or_default());
         let assistant = assistant_from_env()?;
-        Ok(Self { leptos, database_url, allowed_origins, assistant })
+        let message_rate = MessageRate {
+            per_minute: positive("PARLEY_MESSAGES_PER_MINUTE", MessageRate::DEFAULT_PER_MINUTE)?,
+            burst: positive("PARLEY_MESSAGE_BURST", MessageRate::DEFAULT_BURST)?,
+        };
+        Ok(Self { leptos, database_url, allowed_origins, assistant, message_rate })
     }
 }

@@ -2,7 +2,7 @@
 //! `/healthz`, and socketioxide's layer at `/socket.io/`.
 
 use super::{assistant::Assistant, chat::Chat, config::Config, origin::AllowedOrigins};
-use super::{security, socket, store};
+use super::{limits::PostingLimit, security, socket, store};
 use crate::app::{shell, App};
 use axum::{
     extract::{DefaultBodyLimit, FromRef, OriginalUri, Request, State},
@@ -126,6 +126,7 @@ impl Server {
         let pool = store::open(&config.database_url).await?;
         let assistant = Assistant::new(config.assistant.clone());
         let rooms = store::Rooms::default();
+        let posting = PostingLimit::new(config.message_rate);
         if let Some(settings) = &config.assistant {
             tracing::info!("assistant: model {} at {}", settings.model, settings.url);
         }
@@ -136,10 +137,11 @@ impl Server {
             .with_state(pool.clone())
             .with_state(assistant.clone())
             .with_state(rooms.clone())
+            .with_state(posting.clone())
             .with_state(config.allowed_origins.clone())
             .build_layer();
         io.ns("/", socket::on_connect.with(socket::accept));
-        let chat = Chat { pool, rooms, io: io.clone(), assistant };
+        let chat = Chat { pool, rooms, posting, io: io.clone(), assistant };
         let state = AppState { leptos: config.leptos.clone(), chat };
         let addr = config.leptos.site_addr;
         let listener =

@@ -6,6 +6,7 @@ pub mod chat;
 pub mod config;
 pub mod error;
 pub mod identity;
+pub mod limits;
 pub mod origin;
 pub mod security;
 pub mod socket;

@@ -2,8 +2,8 @@
 //! payload, calls the use case and acknowledges. A payload of the wrong shape gets an
 //! `invalid_payload` error ack instead of silence; the connection stays up.
 
-use super::store::Rooms;
 use super::{assistant::Assistant, chat::Chat, error::AppError, identity, origin::AllowedOrigins};
+use super::{limits::PostingLimit, store::Rooms};
 use crate::protocol::{
     Ack, CloseRoom, Command, CreateRoom, DeleteMessage, EditMessage, ErrorCode, JoinRoom,
     LeaveRoom, ListMessages, ListRooms, MarkRead, ProtocolError, ReactMessage, SendMessage,
@@ -45,9 +45,11 @@ impl FromMessageParts<LocalAdapter> for Caller {
             .map_err(|_| MissingState("Assistant"))?;
         let State(rooms) = State::<Rooms>::from_message_parts(socket, value, ack_id)
             .map_err(|_| MissingState("Rooms"))?;
+        let State(posting) = State::<PostingLimit>::from_message_parts(socket, value, ack_id)
+            .map_err(|_| MissingState("PostingLimit"))?;
         let Ok(io) = SocketIo::from_message_parts(socket, value, ack_id);
         let name = socket.extensions.get::<Speaker>().and_then(|Speaker(name)| name);
-        Ok(Self { chat: Chat { pool, rooms, io, assistant }, name })
+        Ok(Self { chat: Chat { pool, rooms, posting, io, assistant }, name })
     }
 }
 
@@ -91,8 +93,9 @@ pub async fn accept(
          io: SocketIo,
          State(pool): State<SqlitePool>,
          State(rooms): State<Rooms>,
+         State(posting): State<PostingLimit>,
          State(assistant): State<Assistant>| async move {
-            Chat { pool, rooms, io, assistant }.disconnect(&socket.id.to_string()).await;
+            Chat { pool, rooms, posting, io, assistant }.disconnect(&socket.id.to_string()).await;
         },
     );
     Ok(())

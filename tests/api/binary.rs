@@ -92,3 +92,23 @@ fn half_an_assistant_configuration_stops_the_server_with_a_clear_message() {
     let log = run("PARLEY_ASSISTANT_TIMEOUT_SECS", "soon");
     assert!(log.contains("PARLEY_ASSISTANT_TIMEOUT_SECS must be a positive whole number"), "{log}");
 }
+
+#[test]
+fn a_posting_limit_that_is_not_a_positive_number_stops_the_server() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("parley.db").display());
+    for (name, value) in [
+        ("PARLEY_MESSAGES_PER_MINUTE", "0"),
+        ("PARLEY_MESSAGE_BURST", "many"),
+        ("PARLEY_MESSAGE_BURST", "5000000000"),
+    ] {
+        let output = parley()
+            .env("PARLEY_DATABASE_URL", &database)
+            .env(name, value)
+            .output()
+            .expect("run the binary");
+        assert!(!output.status.success(), "{name}={value} was accepted");
+        let log = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+        assert!(log.contains(&format!("{name} must be a positive whole number")), "{log}");
+    }
+}

@@ -20,6 +20,8 @@ fn start(addr: &str, database: &str) -> Child {
     let mut server = parley()
         .env("LEPTOS_SITE_ADDR", addr)
         .env("PARLEY_DATABASE_URL", database)
+        // A burst faster than people post: the posting limit is not what this test is about.
+        .env("PARLEY_MESSAGE_BURST", "100000")
         .stderr(std::process::Stdio::inherit())
         .spawn()
         .expect("start the server");

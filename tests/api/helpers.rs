@@ -5,10 +5,11 @@ use futures_util::FutureExt;
 use leptos::config::LeptosOptions;
 use parley::model::Message;
 use parley::protocol::{Ack, Broadcast, Change, Command, Event, JoinRoom, Joined, RoomActivity};
+use parley::server::limits::MessageRate;
 use parley::server::{assistant::AssistantConfig, origin::AllowedOrigins, Config, Server};
 use rust_socketio::{asynchronous::ClientBuilder, Payload};
 use serde_json::Value;
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, num::NonZeroU32, sync::Arc, time::Duration};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 /// Generous: a wait this long only ever ends a test that is failing anyway.
@@ -32,7 +33,23 @@ impl TestApp {
         Self::spawn_in(Arc::new(tempfile::tempdir().expect("temp dir")), Some(assistant)).await
     }
 
+    /// A server whose posting limit is `rate` (other servers here allow far more than people
+    /// send, so that tests can post in bursts).
+    pub async fn with_message_rate(rate: MessageRate) -> Self {
+        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        Self::start(dir, None, rate).await
+    }
+
     async fn spawn_in(dir: Arc<tempfile::TempDir>, assistant: Option<AssistantConfig>) -> Self {
+        let generous = NonZeroU32::new(1_000_000).expect("not zero");
+        Self::start(dir, assistant, MessageRate { per_minute: generous, burst: generous }).await
+    }
+
+    async fn start(
+        dir: Arc<tempfile::TempDir>,
+        assistant: Option<AssistantConfig>,
+        message_rate: MessageRate,
+    ) -> Self {
         let leptos = LeptosOptions::builder()
             .output_name("parley")
             .site_root(dir.path().join("site").display().to_string())
@@ -40,7 +57,14 @@ impl TestApp {
             .build();
         let database_url = format!("sqlite:{}", dir.path().join("parley.db").display());
         let allowed_origins = AllowedOrigins::parse("https://friend.example");
-        let config = Config { leptos, database_url, allowed_origins, assistant: assistant.clone() };
+        let assistant_config = assistant.clone();
+        let config = Config {
+            leptos,
+            database_url,
+            allowed_origins,
+            assistant: assistant_config,
+            message_rate,
+        };
         let server = Server::start(config).await.expect("server starts");
         let addr = server.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();

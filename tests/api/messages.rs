@@ -164,3 +164,40 @@ async fn catch_up_comes_in_bounded_batches() {
     assert_eq!(start.messages.iter().map(|m| m.seq).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
     assert!(start.complete);
 }
+
+#[tokio::test]
+async fn posting_faster_than_the_limit_is_refused_and_stores_nothing() {
+    use crate::pages::{location, page, post_form};
+    use parley::server::limits::MessageRate;
+    use std::num::NonZeroU32;
+    let three = NonZeroU32::new(3).expect("not zero");
+    let per_minute = NonZeroU32::new(1).expect("not zero");
+    let app = TestApp::with_message_rate(MessageRate { per_minute, burst: three }).await;
+    let ada = app.member("Ada").await;
+
+    for i in 0..3 {
+        ada.ok(&send(&format!("m{i}"), "within the burst")).await;
+    }
+    match ada.request(&send("m3", "one too many")).await {
+        Ack::Error(error) => {
+            assert_eq!(error.code, ErrorCode::RateLimited);
+            assert!(error.message.contains("too fast"), "{}", error.message);
+        }
+        Ack::Ok(message) => panic!("accepted: {message:?}"),
+    }
+    // A retry of a message already stored is still answered with it.
+    let again = ada.ok(&send("m1", "within the burst")).await;
+    assert_eq!(again.seq, 2);
+    // The form shares the allowance, and says why.
+    let form = [("room", "lobby"), ("client_id", "f1"), ("body", "by form")];
+    let response = post_form(&app, Some("Ada"), "/api/post_message", "/r/lobby", &form).await;
+    let back = location(&response);
+    let (_, html) = page(&app, Some("Ada"), back.trim_start_matches(&app.url(""))).await;
+    assert!(html.contains("You are sending messages too fast"), "{html}");
+    // Nothing refused was stored; someone else still has their own allowance.
+    let bob = app.member("Bob").await;
+    bob.ok(&send("b1", "my turn")).await;
+    let all = bob.ok(&ListMessages { room: "lobby".into(), range: Range::After(0) }).await;
+    let bodies: Vec<&str> = all.messages.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(bodies, ["within the burst", "within the burst", "within the burst", "my turn"]);
+}
