@@ -375,19 +375,34 @@ async fn run_client(
     seen
 }
 
+/// The timeline of a timed run: sending starts shortly after setup; the first second warms the
+/// server up (JIT, caches, buffers) and is not counted; then `seconds` of measured sending, and
+/// two more for the last messages to arrive.
+struct Schedule {
+    start: tokio::time::Instant,
+    /// Messages sent before this (nanoseconds since the epoch) are not counted.
+    measure_from: u128,
+    stop_sending: tokio::time::Instant,
+    end: tokio::time::Instant,
+}
+
+impl Schedule {
+    fn new(seconds: f64) -> Self {
+        let (lead, warmup) = (Duration::from_millis(200), Duration::from_secs(1));
+        let start = tokio::time::Instant::now() + lead;
+        let measure_from = now_nanos() + (lead + warmup).as_nanos();
+        let stop_sending = start + warmup + Duration::from_secs_f64(seconds);
+        Self { start, measure_from, stop_sending, end: stop_sending + Duration::from_secs(2) }
+    }
+}
+
 /// Every client receives; `senders` of them send: at `rate` messages a second in all (open
 /// loop), or each as fast as its acks come back (closed loop, `rate` = 0).
 async fn timed(o: &Options, scenario: &str) -> Result<serde_json::Value, Error> {
     let mut clients = Vec::with_capacity(o.clients);
     connect_all(o, o.clients, |client| clients.push(client)).await?;
     let server = o.server_pid.map(|pid| pid.to_string());
-    let start = tokio::time::Instant::now() + Duration::from_millis(200);
-    // The first second warms the server up (JIT, caches, buffers) and is not counted.
-    let warmup = Duration::from_secs(1);
-    let measure_from = now_nanos() + (200 + warmup.as_millis()) * 1_000_000;
-    let stop_sending = start + warmup + Duration::from_secs_f64(o.seconds);
-    // Time for the last messages to arrive.
-    let end = stop_sending + Duration::from_secs(2);
+    let Schedule { start, measure_from, stop_sending, end } = Schedule::new(o.seconds);
     let interval = (o.rate > 0.0).then(|| Duration::from_secs_f64(o.senders as f64 / o.rate));
     let mut tasks = Vec::new();
     for (i, client) in clients.into_iter().enumerate() {
@@ -642,11 +657,7 @@ async fn polling(o: &Options) -> Result<serde_json::Value, Error> {
     }
     drop(connecting);
     let server = o.server_pid.map(|pid| pid.to_string());
-    let start = tokio::time::Instant::now() + Duration::from_millis(200);
-    let warmup = Duration::from_secs(1);
-    let measure_from = now_nanos() + (200 + warmup.as_millis()) * 1_000_000;
-    let stop_sending = start + warmup + Duration::from_secs_f64(o.seconds);
-    let end = stop_sending + Duration::from_secs(2);
+    let Schedule { start, measure_from, stop_sending, end } = Schedule::new(o.seconds);
     let (senders, interval) = (o.senders, Duration::from_secs_f64(o.senders as f64 / o.rate));
     let mut tasks = Vec::new();
     for (i, client) in clients.into_iter().enumerate() {
