@@ -103,7 +103,7 @@ impl Rooms {
     }
 }
 
-pub async fn room(pool: &SqlitePool, slug: &str) -> Result<Option<RoomRecord>, sqlx::Error> {
+async fn room(pool: &SqlitePool, slug: &str) -> Result<Option<RoomRecord>, sqlx::Error> {
     sqlx::query_as("SELECT slug, name, owner, assistant FROM rooms WHERE slug = ?")
         .bind(slug)
         .fetch_optional(pool)
