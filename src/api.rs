@@ -59,7 +59,7 @@ pub async fn load_room(
     after: Option<i64>,
     around: Option<i64>,
 ) -> Result<RoomPage, ProtocolError> {
-    let (chat, me) = server::context()?;
+    let (chat, me) = server::context().await?;
     Ok(chat.room_page(&slug, me, Cursor { before, after, around }).await?)
 }
 
@@ -69,7 +69,7 @@ pub async fn post_message(
     client_id: String,
     body: String,
 ) -> Result<(), ProtocolError> {
-    let (chat, me) = server::context()?;
+    let (chat, me) = server::context().await?;
     let input = crate::protocol::SendMessage { room, client_id, body };
     chat.post_message(me.as_deref(), input).await?;
     Ok(())
@@ -78,7 +78,7 @@ pub async fn post_message(
 /// Replaces the body of the visitor's own message.
 #[server(endpoint = "edit_message")]
 pub async fn edit_message(room: String, seq: i64, body: String) -> Result<(), ProtocolError> {
-    let (chat, me) = server::context()?;
+    let (chat, me) = server::context().await?;
     let input = crate::protocol::EditMessage { room, seq, body };
     chat.edit_message(me.as_deref(), input).await?;
     Ok(())
@@ -87,7 +87,7 @@ pub async fn edit_message(room: String, seq: i64, body: String) -> Result<(), Pr
 /// Deletes the visitor's own message (a tombstone stays).
 #[server(endpoint = "delete_message")]
 pub async fn delete_message(room: String, seq: i64) -> Result<(), ProtocolError> {
-    let (chat, me) = server::context()?;
+    let (chat, me) = server::context().await?;
     chat.delete_message(me.as_deref(), crate::protocol::DeleteMessage { room, seq }).await?;
     Ok(())
 }
@@ -95,7 +95,7 @@ pub async fn delete_message(room: String, seq: i64) -> Result<(), ProtocolError>
 /// Adds (`on`) or removes the visitor's reaction on a message.
 #[server(endpoint = "react")]
 pub async fn react(room: String, seq: i64, emoji: String, on: bool) -> Result<(), ProtocolError> {
-    let (chat, me) = server::context()?;
+    let (chat, me) = server::context().await?;
     chat.react(me.as_deref(), crate::protocol::ReactMessage { room, seq, emoji, on }).await?;
     Ok(())
 }
@@ -103,7 +103,7 @@ pub async fn react(room: String, seq: i64, emoji: String, on: bool) -> Result<()
 /// Ends the visitor's membership of a room, then sends the browser to the lobby.
 #[server(endpoint = "leave_room")]
 pub async fn leave_room(room: String) -> Result<(), ProtocolError> {
-    let (chat, me) = server::context()?;
+    let (chat, me) = server::context().await?;
     chat.leave_room(me.as_deref(), crate::protocol::LeaveRoom { room }).await?;
     leptos_axum::redirect("/r/lobby");
     Ok(())
@@ -112,7 +112,7 @@ pub async fn leave_room(room: String) -> Result<(), ProtocolError> {
 /// Opens the visitor's private conversation with the assistant (creating it the first time).
 #[server(endpoint = "open_assistant")]
 pub async fn open_assistant() -> Result<(), ProtocolError> {
-    let (chat, me) = server::context()?;
+    let (chat, me) = server::context().await?;
     let room = chat.assistant_room(me.as_deref()).await?;
     leptos_axum::redirect(&format!("/r/{}", room.slug));
     Ok(())
@@ -121,27 +121,66 @@ pub async fn open_assistant() -> Result<(), ProtocolError> {
 /// Creates a room, then sends the browser to it.
 #[server(endpoint = "create_room")]
 pub async fn create_room(name: String) -> Result<(), ProtocolError> {
-    let (chat, me) = server::context()?;
-    let room = chat.create_room(me.as_deref(), crate::protocol::CreateRoom { name }).await?;
+    let (chat, me) = server::context().await?;
+    let address = server::address(&chat);
+    let room =
+        chat.create_room(me.as_deref(), &address, crate::protocol::CreateRoom { name }).await?;
     leptos_axum::redirect(&format!("/r/{}", room.slug));
     Ok(())
 }
 
-/// Remembers the display name in a cookie, then sends the browser to `next` (a local path), or
-/// to the lobby.
-#[server(endpoint = "set_name")]
-pub async fn set_name(name: String, next: Option<String>) -> Result<(), ProtocolError> {
-    let name = crate::model::validate_name(&name)?;
-    server::remember_name(&name)?;
-    let next = next.filter(|path| path.starts_with('/') && !path.starts_with("//"));
-    leptos_axum::redirect(next.as_deref().unwrap_or("/r/lobby"));
+/// A local path to go to after a form, or the lobby: never another site.
+#[cfg(feature = "ssr")]
+fn local(next: Option<String>) -> String {
+    next.filter(|path| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\'))
+        .unwrap_or_else(|| "/r/lobby".to_owned())
+}
+
+/// Creates an account, signs it in (a new session cookie), then sends the browser to `next` (a
+/// local path) or the lobby.
+#[server(endpoint = "sign_up")]
+pub async fn sign_up(
+    name: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), ProtocolError> {
+    let (chat, _) = server::context().await?;
+    let address = server::address(&chat);
+    let (_, token) = chat.sign_up(&name, &password, &address).await?;
+    server::start_session(&chat, &token).await?;
+    leptos_axum::redirect(&local(next));
     Ok(())
 }
 
-/// The visitor's display name, if they have chosen one.
+/// Signs in with a name and password (a new session: any earlier one of this browser ends),
+/// then sends the browser to `next` or the lobby.
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(
+    name: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), ProtocolError> {
+    let (chat, _) = server::context().await?;
+    let address = server::address(&chat);
+    let (_, token) = chat.sign_in(&name, &password, &address).await?;
+    server::start_session(&chat, &token).await?;
+    leptos_axum::redirect(&local(next));
+    Ok(())
+}
+
+/// Ends this browser's session (its live connections are closed at once), then sends it home.
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), ProtocolError> {
+    let (chat, _) = server::context().await?;
+    server::end_session(&chat).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// The signed-in visitor's name, if any.
 #[server(endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<String>, ProtocolError> {
-    Ok(server::context()?.1)
+    Ok(server::context().await?.1)
 }
 
 /// Sets the HTTP status of the page being rendered. Does nothing in the browser.
@@ -160,21 +199,50 @@ pub fn set_status(code: u16) {
 mod server {
     use crate::protocol::ProtocolError;
     use crate::server::{chat::Chat, identity, AppState};
+    use axum::http::{header::SET_COOKIE, request::Parts};
     use leptos::prelude::*;
 
-    /// The use cases and the visitor's name, from the request being handled.
-    pub fn context() -> Result<(Chat, Option<String>), ProtocolError> {
+    /// The use cases and the signed-in visitor's name, from the request being handled.
+    pub async fn context() -> Result<(Chat, Option<String>), ProtocolError> {
         let state = use_context::<AppState>().ok_or_else(ProtocolError::internal)?;
-        let me = use_context::<axum::http::request::Parts>()
-            .and_then(|parts| identity::from_headers(&parts.headers));
+        let me = match use_context::<Parts>() {
+            Some(parts) => state.chat.session(&parts.headers).await.map(|s| s.user.name),
+            None => None,
+        };
         Ok((state.chat, me))
     }
 
-    pub fn remember_name(name: &str) -> Result<(), ProtocolError> {
+    /// The client's address, for the limits kept per address.
+    pub fn address(chat: &Chat) -> String {
+        use_context::<Parts>()
+            .map(|parts| chat.auth.client_address(&parts))
+            .unwrap_or_else(|| "unknown".to_owned())
+    }
+
+    fn set_cookie(value: Option<axum::http::HeaderValue>) -> Result<(), ProtocolError> {
         let response =
             use_context::<leptos_axum::ResponseOptions>().ok_or_else(ProtocolError::internal)?;
-        let cookie = identity::set_cookie(name).ok_or_else(ProtocolError::internal)?;
-        response.append_header(axum::http::header::SET_COOKIE, cookie);
+        response.append_header(SET_COOKIE, value.ok_or_else(ProtocolError::internal)?);
         Ok(())
+    }
+
+    /// Ends the browser's earlier session, if any (a new one replaces it: rotation), and sets
+    /// the new one's cookie.
+    pub async fn start_session(chat: &Chat, token: &str) -> Result<(), ProtocolError> {
+        end_earlier(chat).await?;
+        set_cookie(identity::set_cookie(token, chat.auth.secure_cookies))
+    }
+
+    async fn end_earlier(chat: &Chat) -> Result<(), ProtocolError> {
+        let earlier = use_context::<Parts>().and_then(|parts| identity::token(&parts.headers));
+        if let Some(earlier) = earlier {
+            chat.sign_out(&earlier).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn end_session(chat: &Chat) -> Result<(), ProtocolError> {
+        end_earlier(chat).await?;
+        set_cookie(identity::clear_cookie(chat.auth.secure_cookies))
     }
 }

@@ -11,6 +11,9 @@ pub const LOBBY: &str = "lobby";
 pub const MAX_MESSAGE_CHARS: usize = 4000;
 /// Longest display name, in Unicode scalar values, after trimming.
 pub const MAX_NAME_CHARS: usize = 32;
+/// Shortest and longest password, in characters. The upper bound keeps hashing cheap to refuse.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+pub const MAX_PASSWORD_CHARS: usize = 128;
 /// Longest client id (a UUID is 36 characters).
 pub const MAX_CLIENT_ID_CHARS: usize = 64;
 /// Longest room slug.

@@ -80,8 +80,19 @@ pub enum ErrorCode {
     /// A room with that name (compared without case) or slug exists already.
     RoomExists,
     UnknownRoom,
-    /// The connection carries no display name (no `parley_name` cookie).
-    NotIdentified,
+    /// The request or connection is not signed in (no valid session, or an expired one).
+    NotSignedIn,
+    /// Signed in, but not allowed to do that here (not a moderator, banned, not a member of a
+    /// private room).
+    Forbidden,
+    /// Sign-up: the name belongs to an account already.
+    NameTaken,
+    /// Sign-in: no account with that name and password.
+    WrongCredentials,
+    /// Sign-up: the password is too short or too long.
+    InvalidPassword,
+    /// No account with that name (an invitation, a direct message, an admin grant).
+    UnknownUser,
     /// The command needs the socket to have joined the room first.
     NotInRoom,
     UnknownMessage,

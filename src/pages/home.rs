@@ -1,6 +1,6 @@
-//! `/`: choose a display name, then go to the lobby.
+//! `/`: sign in or create an account, then go to the lobby.
 
-use super::name_form::NameForm;
+use super::account_forms::{AccountForms, SignOutButton};
 use crate::api::whoami;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -15,12 +15,17 @@ pub fn HomePage() -> impl IntoView {
             <p class="lede">"Real-time chat that works from the first byte, with or without JavaScript."</p>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    let me = me.await.ok().flatten();
-                    view! {
-                        {me.clone().map(|name| view! {
-                            <p>"You are " <strong>{name}</strong> ". " <a href="/r/lobby">"Go to the lobby"</a></p>
-                        })}
-                        <NameForm current=me next="/r/lobby" />
+                    match me.await.ok().flatten() {
+                        Some(name) => view! {
+                            <p>"You are signed in as " <strong>{name}</strong> ". "
+                                <a href="/r/lobby">"Go to the lobby"</a> " · " <a href="/account">"API tokens"</a>
+                            </p>
+                            <SignOutButton />
+                        }.into_any(),
+                        None => view! {
+                            <p>"Anyone can read the public rooms, starting with the " <a href="/r/lobby">"Lobby"</a> ". Sign in to take part."</p>
+                            <AccountForms next="/r/lobby" />
+                        }.into_any(),
                     }
                 })}
             </Suspense>

@@ -7,5 +7,5 @@ pub mod room;
 mod composer;
 mod live;
 mod message_list;
-mod name_form;
+mod account_forms;
 mod sidebar;

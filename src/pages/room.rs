@@ -3,7 +3,7 @@
 //! live events. Sends go over the socket when JavaScript runs, through the form otherwise.
 
 use super::live::{Live, Typist};
-use super::{composer::Composer, message_list::MessageList, name_form::NameForm, sidebar::Sidebar};
+use super::{composer::Composer, message_list::MessageList, account_forms::{AccountForms, SignOutButton}, sidebar::Sidebar};
 use crate::api::LeaveRoom;
 use crate::api::{
     load_room, set_status, Cursor, DeleteMessage, EditMessage, PostMessage, React, RoomPage,
@@ -102,6 +102,10 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         answers: RwSignal::new(Vec::new()),
     };
     live.follow();
+    // Guests read the server's pages; only a signed-in page keeps a live connection.
+    if me.is_some() {
+        live.realtime.start();
+    }
 
     let me_named = me.is_some();
     let footer = match me.clone() {
@@ -125,8 +129,8 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         None => view! {
             <section class="choose-name">
                 <PostError />
-                <p>"Choose a display name to take part."</p>
-                <NameForm current=None next=format!("/r/{}", room.slug) />
+                <p>"You are reading as a guest. Sign in to take part."</p>
+                <AccountForms next=format!("/r/{}", room.slug) />
             </section>
         }
         .into_any(),
@@ -149,10 +153,10 @@ fn Conversation(page: RoomPage) -> impl IntoView {
             <header class="room-header">
                 <h1>"#" {room.name}</h1>
                 <OnlineCount online=live.online />
-                <ConnectionBadge realtime=live.realtime />
+                {me.is_some().then(|| view! { <ConnectionBadge realtime=live.realtime /> })}
                 {me.is_some().then(|| view! { <NotificationToggle /> })}
                 {me.map(|name| view! {
-                    <p class="me">"You are " <strong>{name}</strong> " · " <a href="/">"change"</a></p>
+                    <p class="me">"You are " <strong>{name}</strong> " · " <a href="/account">"API tokens"</a> " · " <SignOutButton /></p>
                 })}
                 {(me_named && room.slug != LOBBY && !private_assistant).then(|| view! { <LeaveForm room=room.slug.clone() /> })}
             </header>

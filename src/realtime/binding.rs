@@ -39,6 +39,11 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     pub fn connected(this: &Socket) -> bool;
 
+    /// False once the server refused the namespace (a middleware error): socket.io-client will
+    /// not retry on its own.
+    #[wasm_bindgen(method, getter)]
+    pub fn active(this: &Socket) -> bool;
+
     /// The Manager behind the socket: reconnection events live there.
     #[wasm_bindgen(method, getter, js_name = io)]
     pub fn manager(this: &Socket) -> Manager;

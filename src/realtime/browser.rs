@@ -31,7 +31,7 @@ fn browser_online() -> bool {
 /// is hydrated. Offline, the socket is closed on purpose: socket.io would otherwise wait for a
 /// ping timeout (tens of seconds) before noticing.
 pub(super) fn track_connection(realtime: Realtime) {
-    let Realtime { state, transport, socket } = realtime;
+    let Realtime { state, transport, wanted, socket } = realtime;
     socket.with_value(|s| {
         s.on(
             "connect",
@@ -58,8 +58,30 @@ pub(super) fn track_connection(realtime: Realtime) {
                 ConnectionState::Offline
             });
         };
-        s.on("disconnect", &function(dropped));
-        s.on("connect_error", &function(dropped));
+        // The server ends a signed-out session's sockets ("io server disconnect") and refuses a
+        // handshake without one; socket.io does not retry either, and neither do we.
+        s.on(
+            "disconnect",
+            &function(move |reason| {
+                if reason.as_string().as_deref() == Some("io server disconnect") {
+                    transport.set(None);
+                    state.set(ConnectionState::SignedOut);
+                } else {
+                    dropped(reason);
+                }
+            }),
+        );
+        s.on(
+            "connect_error",
+            &function(move |error| {
+                if socket.with_value(|s| s.active()) {
+                    dropped(error);
+                } else {
+                    transport.set(None);
+                    state.set(ConnectionState::SignedOut);
+                }
+            }),
+        );
         s.manager().on("reconnect_attempt", &function(dropped));
     });
 
@@ -68,8 +90,10 @@ pub(super) fn track_connection(realtime: Realtime) {
         socket.with_value(|s| s.disconnect());
     });
     let online = window_event_listener(leptos::ev::online, move |_| {
-        state.set(ConnectionState::Reconnecting);
-        socket.with_value(|s| s.connect());
+        if wanted.get_untracked() && state.get_untracked() != ConnectionState::SignedOut {
+            state.set(ConnectionState::Reconnecting);
+            socket.with_value(|s| s.connect());
+        }
     });
     on_cleanup(move || {
         offline.remove();
@@ -77,6 +101,9 @@ pub(super) fn track_connection(realtime: Realtime) {
     });
 
     Effect::new(move |_| {
+        if !wanted.get() {
+            return;
+        }
         if browser_online() {
             socket.with_value(|s| s.connect());
         } else {

@@ -24,6 +24,9 @@ pub enum ConnectionState {
     Reconnecting,
     /// The browser reports no network; nothing is tried until it is back.
     Offline,
+    /// The server ended the connection because the session is over (signed out elsewhere,
+    /// expired): nothing is tried again until the page is reloaded.
+    SignedOut,
 }
 
 impl ConnectionState {
@@ -33,6 +36,7 @@ impl ConnectionState {
             Self::Connected => "connected",
             Self::Reconnecting => "reconnecting",
             Self::Offline => "offline",
+            Self::SignedOut => "signed out",
         }
     }
 }
@@ -54,6 +58,8 @@ pub enum RequestError {
 pub struct Realtime {
     state: RwSignal<ConnectionState>,
     transport: RwSignal<Option<String>>,
+    /// A signed-in page asked for the connection (guests read without one).
+    wanted: RwSignal<bool>,
     #[cfg(feature = "hydrate")]
     socket: StoredValue<binding::Socket, LocalStorage>,
 }
@@ -63,6 +69,7 @@ pub fn provide_realtime() -> Realtime {
     let realtime = Realtime {
         state: RwSignal::new(ConnectionState::Connecting),
         transport: RwSignal::new(None),
+        wanted: RwSignal::new(false),
         #[cfg(feature = "hydrate")]
         socket: StoredValue::new_local(browser::create_socket()),
     };
@@ -77,6 +84,12 @@ pub fn use_realtime() -> Realtime {
 }
 
 impl Realtime {
+    /// Connects once the page is hydrated (and the browser online). Only a signed-in page
+    /// calls it: the server refuses a socket without a session.
+    pub fn start(&self) {
+        self.wanted.set(true);
+    }
+
     pub fn state(&self) -> Signal<ConnectionState> {
         self.state.into()
     }

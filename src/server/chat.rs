@@ -3,7 +3,7 @@
 //! exactly like one sent over the socket.
 
 use super::assistant::{self, Assistant, Ticket, ASSISTANT};
-use super::{error::AppError, limits::PostingLimit, store, store::RoomRecord};
+use super::{accounts::AuthSettings, error::AppError, limits::{seconds, Limiters}, store, store::RoomRecord};
 use crate::api::{Cursor, RoomPage};
 use crate::model::{
     validate_body, validate_client_id, validate_emoji, validate_room_name, Message, Room,
@@ -29,9 +29,10 @@ pub const PAGE_MESSAGES: i64 = 50;
 pub struct Chat {
     pub pool: SqlitePool,
     pub rooms: store::Rooms,
-    pub posting: PostingLimit,
+    pub limits: Limiters,
     pub io: SocketIo,
     pub assistant: Assistant,
+    pub auth: AuthSettings,
 }
 
 /// The socket.io room that carries a chat room's broadcasts.
@@ -39,8 +40,8 @@ fn channel(room: &str) -> String {
     format!("room:{room}")
 }
 
-fn not_identified() -> ProtocolError {
-    ProtocolError::new(ErrorCode::NotIdentified, "Choose a display name before chatting.")
+pub fn not_signed_in() -> ProtocolError {
+    ProtocolError::new(ErrorCode::NotSignedIn, "Sign in to take part.")
 }
 
 /// Sends an event to the connections `to` selects. `None` (the server is shutting down and its
@@ -113,18 +114,18 @@ impl Chat {
         author: Option<&str>,
         input: SendMessage,
     ) -> Result<Message, AppError> {
-        let author = author.ok_or_else(not_identified)?;
+        let author = author.ok_or_else(not_signed_in)?;
         let room = self.existing_room(&input.room, Some(author)).await?;
         validate_client_id(&input.client_id)?;
         let body = validate_body(&input.body)?;
-        if let Err(wait) = self.posting.take(author) {
+        if let Err(wait) = self.limits.messages.take(author) {
             // A retry of a message already stored is answered, not refused.
             if let Some(sent) = store::sent(&self.pool, author, &input.client_id).await? {
                 return Ok(sent);
             }
             let why = format!(
                 "You are sending messages too fast: wait {} s and send again.",
-                wait.as_secs().max(1)
+                seconds(wait)
             );
             return Err(ProtocolError::new(ErrorCode::RateLimited, why).into());
         }
@@ -271,7 +272,7 @@ impl Chat {
 
     /// Stops the answer running in a room, at the request of the person who asked.
     pub async fn stop_answer(&self, name: Option<&str>, input: StopAnswer) -> Result<(), AppError> {
-        let name = name.ok_or_else(not_identified)?;
+        let name = name.ok_or_else(not_signed_in)?;
         let room = self.existing_room(&input.room, Some(name)).await?;
         Ok(self.assistant.stop(&room.slug, name)?)
     }
@@ -308,7 +309,7 @@ impl Chat {
         author: Option<&str>,
         input: EditMessage,
     ) -> Result<Message, AppError> {
-        let author = author.ok_or_else(not_identified)?;
+        let author = author.ok_or_else(not_signed_in)?;
         let room = self.existing_room(&input.room, Some(author)).await?;
         let body = validate_body(&input.body)?;
         let outcome =
@@ -323,7 +324,7 @@ impl Chat {
         author: Option<&str>,
         input: DeleteMessage,
     ) -> Result<Message, AppError> {
-        let author = author.ok_or_else(not_identified)?;
+        let author = author.ok_or_else(not_signed_in)?;
         let room = self.existing_room(&input.room, Some(author)).await?;
         let outcome =
             store::delete_message(&self.pool, &room.slug, input.seq, author, now_millis()).await?;
@@ -336,7 +337,7 @@ impl Chat {
         name: Option<&str>,
         input: ReactMessage,
     ) -> Result<Message, AppError> {
-        let name = name.ok_or_else(not_identified)?;
+        let name = name.ok_or_else(not_signed_in)?;
         let room = self.existing_room(&input.room, Some(name)).await?;
         validate_emoji(&input.emoji)?;
         let (pool, now) = (&self.pool, now_millis());
@@ -449,7 +450,7 @@ impl Chat {
         author: Option<&str>,
         input: SetTyping,
     ) -> Result<(), AppError> {
-        let name = author.ok_or_else(not_identified)?;
+        let name = author.ok_or_else(not_signed_in)?;
         let room = self.existing_room(&input.room, Some(name)).await?;
         if !store::is_present(&self.pool, &socket.id.to_string(), &room.slug).await? {
             return Err(ProtocolError::new(ErrorCode::NotInRoom, "Join the room first.").into());
@@ -470,7 +471,7 @@ impl Chat {
 
     /// Ends the caller's membership of a room (not the lobby's).
     pub async fn leave_room(&self, name: Option<&str>, input: LeaveRoom) -> Result<(), AppError> {
-        let name = name.ok_or_else(not_identified)?;
+        let name = name.ok_or_else(not_signed_in)?;
         let room = self.existing_room(&input.room, Some(name)).await?;
         if room.slug == LOBBY {
             let why = "Everyone stays in the Lobby: it cannot be left.";
@@ -508,7 +509,7 @@ impl Chat {
 
     /// Records how far a person has read a room.
     pub async fn mark_read(&self, reader: Option<&str>, input: MarkRead) -> Result<i64, AppError> {
-        let reader = reader.ok_or_else(not_identified)?;
+        let reader = reader.ok_or_else(not_signed_in)?;
         let room = self.existing_room(&input.room, Some(reader)).await?;
         self.record_read(&room.slug, reader, input.seq).await
     }
@@ -526,7 +527,7 @@ impl Chat {
 
     /// The caller's private conversation with the assistant, created on first use.
     pub async fn assistant_room(&self, owner: Option<&str>) -> Result<Room, AppError> {
-        let owner = owner.ok_or_else(not_identified)?;
+        let owner = owner.ok_or_else(not_signed_in)?;
         if !self.assistant.available() {
             let why = "The assistant is not configured on this server.";
             return Err(ProtocolError::new(ErrorCode::AssistantUnavailable, why).into());
@@ -544,10 +545,18 @@ impl Chat {
     pub async fn create_room(
         &self,
         author: Option<&str>,
+        address: &str,
         input: CreateRoom,
     ) -> Result<Room, AppError> {
-        let author = author.ok_or_else(not_identified)?;
+        let author = author.ok_or_else(not_signed_in)?;
         let room = validate_room_name(&input.name)?;
+        if let Err(wait) = self.limits.rooms.take(address) {
+            let why = format!(
+                "Too many rooms created from your address: try again in {} s.",
+                seconds(wait)
+            );
+            return Err(ProtocolError::new(ErrorCode::RateLimited, why).into());
+        }
         let created = store::create_room(&self.pool, &room, author, now_millis()).await?;
         let room = created.ok_or_else(|| {
             ProtocolError::new(

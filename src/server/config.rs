@@ -3,7 +3,8 @@
 //! variables, which is how `cargo leptos` passes them; Parley's settings are `PARLEY_*`.
 
 use super::assistant::AssistantConfig;
-use super::limits::MessageRate;
+use super::accounts::AuthSettings;
+use super::limits::{Limits, Rate};
 use super::origin::AllowedOrigins;
 use leptos::config::{get_configuration, LeptosOptions};
 use std::{num::NonZeroU32, path::Path};
@@ -24,8 +25,10 @@ pub struct Config {
     pub allowed_origins: AllowedOrigins,
     /// The AI provider, when `PARLEY_ASSISTANT_URL` and `PARLEY_ASSISTANT_MODEL` are set.
     pub assistant: Option<AssistantConfig>,
-    /// How fast one person may post (`PARLEY_MESSAGES_PER_MINUTE`, `PARLEY_MESSAGE_BURST`).
-    pub message_rate: MessageRate,
+    /// Every rate limit (`PARLEY_MESSAGES_PER_MINUTE`, `PARLEY_SIGNUPS_PER_HOUR`, …).
+    pub limits: Limits,
+    /// Session lifetime, cookie security and the client-address header.
+    pub auth: AuthSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +39,10 @@ pub enum ConfigError {
     Number { name: &'static str, value: String },
     #[error("PARLEY_ASSISTANT_URL and PARLEY_ASSISTANT_MODEL go together: set both or neither")]
     AssistantHalfSet,
+    #[error("{name} must be 1 or 0 (true or false), not {value:?}")]
+    Flag { name: &'static str, value: String },
+    #[error("PARLEY_CLIENT_IP_HEADER is not a header name: {0:?}")]
+    Header(String),
 }
 
 /// A positive number from the environment, or `default` when unset.
@@ -56,6 +63,54 @@ fn positive(name: &'static str, default: u32) -> Result<NonZeroU32, ConfigError>
         .ok()
         .and_then(NonZeroU32::new)
         .ok_or(ConfigError::Number { name, value: value.to_string() })
+}
+
+fn flag(name: &'static str) -> Result<bool, ConfigError> {
+    match std::env::var(name) {
+        Err(_) => Ok(false),
+        Ok(value) => match value.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "" | "0" | "false" | "no" | "off" => Ok(false),
+            _ => Err(ConfigError::Flag { name, value }),
+        },
+    }
+}
+
+fn limits_from_env() -> Result<Limits, ConfigError> {
+    let d = Limits::default();
+    let rate = |count: &'static str, burst: Option<&'static str>, default: Rate| {
+        let n = positive(count, default.count.get())?.get();
+        let b = match burst {
+            Some(burst) => positive(burst, default.burst.get())?.get(),
+            None => default.burst.get().min(n),
+        };
+        Ok::<_, ConfigError>(Rate::new(n, default.per, b))
+    };
+    Ok(Limits {
+        messages: rate("PARLEY_MESSAGES_PER_MINUTE", Some("PARLEY_MESSAGE_BURST"), d.messages)?,
+        sign_ups: rate("PARLEY_SIGNUPS_PER_HOUR", None, d.sign_ups)?,
+        rooms: rate("PARLEY_ROOMS_PER_HOUR", None, d.rooms)?,
+        api_calls: rate("PARLEY_API_CALLS_PER_MINUTE", None, d.api_calls)?,
+        sign_in_free_failures: positive("PARLEY_SIGNIN_FREE_FAILURES", d.sign_in_free_failures)?
+            .get(),
+    })
+}
+
+fn auth_from_env() -> Result<AuthSettings, ConfigError> {
+    let defaults = AuthSettings::default();
+    let idle_minutes = number("PARLEY_SESSION_IDLE_MINUTES", defaults.idle.as_secs() / 60)?;
+    let client_ip_header = match std::env::var("PARLEY_CLIENT_IP_HEADER") {
+        Ok(value) if !value.trim().is_empty() => Some(
+            axum::http::HeaderName::try_from(value.trim())
+                .map_err(|_| ConfigError::Header(value))?,
+        ),
+        _ => None,
+    };
+    Ok(AuthSettings {
+        idle: std::time::Duration::from_secs(idle_minutes.saturating_mul(60)),
+        secure_cookies: flag("PARLEY_SECURE_COOKIES")?,
+        client_ip_header,
+    })
 }
 
 fn assistant_from_env() -> Result<Option<AssistantConfig>, ConfigError> {
@@ -101,10 +156,8 @@ impl Config {
         let allowed_origins =
             AllowedOrigins::parse(&std::env::var("PARLEY_ALLOWED_ORIGINS").unwrap_or_default());
         let assistant = assistant_from_env()?;
-        let message_rate = MessageRate {
-            per_minute: positive("PARLEY_MESSAGES_PER_MINUTE", MessageRate::DEFAULT_PER_MINUTE)?,
-            burst: positive("PARLEY_MESSAGE_BURST", MessageRate::DEFAULT_BURST)?,
-        };
-        Ok(Self { leptos, database_url, allowed_origins, assistant, message_rate })
+        let limits = limits_from_env()?;
+        let auth = auth_from_env()?;
+        Ok(Self { leptos, database_url, allowed_origins, assistant, limits, auth })
     }
 }

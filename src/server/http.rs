@@ -2,7 +2,7 @@
 //! `/healthz`, and socketioxide's layer at `/socket.io/`.
 
 use super::{assistant::Assistant, chat::Chat, config::Config, origin::AllowedOrigins};
-use super::{limits::PostingLimit, security, socket, store};
+use super::{limits::Limiters, security, socket, store};
 use crate::app::{shell, App};
 use axum::{
     extract::{DefaultBodyLimit, FromRef, OriginalUri, Request, State},
@@ -126,7 +126,7 @@ impl Server {
         let pool = store::open(&config.database_url).await?;
         let assistant = Assistant::new(config.assistant.clone());
         let rooms = store::Rooms::default();
-        let posting = PostingLimit::new(config.message_rate);
+        let limits = Limiters::new(&config.limits);
         if let Some(settings) = &config.assistant {
             tracing::info!("assistant: model {} at {}", settings.model, settings.url);
         }
@@ -137,11 +137,13 @@ impl Server {
             .with_state(pool.clone())
             .with_state(assistant.clone())
             .with_state(rooms.clone())
-            .with_state(posting.clone())
+            .with_state(limits.clone())
+            .with_state(config.auth.clone())
             .with_state(config.allowed_origins.clone())
             .build_layer();
         io.ns("/", socket::on_connect.with(socket::accept));
-        let chat = Chat { pool, rooms, posting, io: io.clone(), assistant };
+        let chat =
+            Chat { pool, rooms, limits, io: io.clone(), assistant, auth: config.auth.clone() };
         let state = AppState { leptos: config.leptos.clone(), chat };
         let addr = config.leptos.site_addr;
         let listener =
@@ -170,7 +172,9 @@ impl Server {
             tracing::info!("shutting down");
             io.close().await;
         };
-        if let Err(error) = axum::serve(listener, self.app).with_graceful_shutdown(shutdown).await {
+        // Limits kept per address read the peer's address from `ConnectInfo`.
+        let app = self.app.into_make_service_with_connect_info::<SocketAddr>();
+        if let Err(error) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
             tracing::error!("server error: {error}");
         }
     }

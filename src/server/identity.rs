@@ -1,17 +1,16 @@
-//! Who is talking. Until accounts exist, a person is the display name kept in the `parley_name`
-//! cookie: unauthenticated, so anyone may claim any name. This module is the one place that knows
-//! it; the accounts issue replaces it with sessions.
+//! The session cookie: reading its token from a request or a socket handshake, and the
+//! `Set-Cookie` values that start and end it. What the token means is `accounts`' business.
 
-use crate::model::validate_name;
 use axum::http::{header, HeaderMap, HeaderValue};
 use cookie::Cookie;
 
-pub const COOKIE: &str = "parley_name";
-/// A year: the name is a preference, not a credential.
-const MAX_AGE_SECONDS: i64 = 365 * 24 * 60 * 60;
+pub const COOKIE: &str = "parley_session";
+/// How long the browser keeps the cookie (400 days, the most browsers allow). The server ends
+/// an idle session long before: the cookie then names nothing.
+const MAX_AGE_SECONDS: i64 = 400 * 24 * 60 * 60;
 
-/// The validated display name carried by a request or a socket handshake, if any.
-pub fn from_headers(headers: &HeaderMap) -> Option<String> {
+/// The session token a request or handshake carries, if any.
+pub fn token(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -19,18 +18,29 @@ pub fn from_headers(headers: &HeaderMap) -> Option<String> {
         .flat_map(Cookie::split_parse_encoded)
         .filter_map(Result::ok)
         .find(|cookie| cookie.name() == COOKIE)
-        .and_then(|cookie| validate_name(cookie.value()).ok())
+        .map(|cookie| cookie.value().to_owned())
+        .filter(|token| token.len() <= 100)
 }
 
-/// The `Set-Cookie` value that remembers `name` (already validated).
-pub fn set_cookie(name: &str) -> Option<HeaderValue> {
-    let cookie = Cookie::build((COOKIE, name))
+fn cookie(value: &str, max_age: i64, secure: bool) -> Option<HeaderValue> {
+    let cookie = Cookie::build((COOKIE, value))
         .path("/")
         .http_only(true)
+        .secure(secure)
         .same_site(cookie::SameSite::Lax)
-        .max_age(cookie::time::Duration::seconds(MAX_AGE_SECONDS))
+        .max_age(cookie::time::Duration::seconds(max_age))
         .build();
     HeaderValue::from_str(&cookie.encoded().to_string()).ok()
+}
+
+/// The `Set-Cookie` value that keeps a new session's token.
+pub fn set_cookie(token: &str, secure: bool) -> Option<HeaderValue> {
+    cookie(token, MAX_AGE_SECONDS, secure)
+}
+
+/// The `Set-Cookie` value that makes the browser forget the session.
+pub fn clear_cookie(secure: bool) -> Option<HeaderValue> {
+    cookie("", 0, secure)
 }
 
 #[cfg(test)]
@@ -38,21 +48,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_round_trip_through_the_cookie() {
-        let set = set_cookie("José O'Neil").expect("header value");
-        let pair = set.to_str().expect("ascii").split(';').next().expect("pair").to_owned();
+    fn the_token_round_trips_through_the_cookie() {
+        let set = set_cookie("ps_abc", true).expect("header value");
+        let text = set.to_str().expect("ascii");
+        for attribute in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+            assert!(text.contains(attribute), "{attribute} in {text}");
+        }
+        let pair = text.split(';').next().expect("pair").to_owned();
         let mut headers = HeaderMap::new();
-        headers.insert(
-            header::COOKIE,
-            HeaderValue::from_str(&format!("a=b; {pair}")).expect("header"),
-        );
-        assert_eq!(from_headers(&headers).as_deref(), Some("José O'Neil"));
+        headers.insert(header::COOKIE, HeaderValue::from_str(&format!("a=b; {pair}")).expect("h"));
+        assert_eq!(token(&headers).as_deref(), Some("ps_abc"));
     }
 
     #[test]
-    fn an_invalid_name_in_a_cookie_is_no_name() {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_static("parley_name=%3Cb%3E"));
-        assert_eq!(from_headers(&headers), None);
+    fn a_plain_http_server_leaves_secure_off() {
+        let set = set_cookie("ps_abc", false).expect("header value");
+        assert!(!set.to_str().expect("ascii").contains("Secure"));
     }
 }

@@ -1,6 +1,7 @@
 //! Everything that runs only on the server: configuration, storage, the use cases, the socket.io
 //! handlers and the HTTP router that puts them on one port.
 
+pub mod accounts;
 pub mod assistant;
 pub mod chat;
 pub mod config;

@@ -2,8 +2,9 @@
 //! payload, calls the use case and acknowledges. A payload of the wrong shape gets an
 //! `invalid_payload` error ack instead of silence; the connection stays up.
 
-use super::{assistant::Assistant, chat::Chat, error::AppError, identity, origin::AllowedOrigins};
-use super::{limits::PostingLimit, store::Rooms};
+use super::accounts::{self, AuthSettings, Session};
+use super::{assistant::Assistant, chat::Chat, error::AppError, origin::AllowedOrigins};
+use super::{limits::Limiters, store::Rooms};
 use crate::protocol::{
     Ack, CloseRoom, Command, CreateRoom, DeleteMessage, EditMessage, ErrorCode, JoinRoom,
     LeaveRoom, ListMessages, ListRooms, MarkRead, ProtocolError, ReactMessage, SendMessage,
@@ -11,45 +12,79 @@ use crate::protocol::{
 };
 use socketioxide::adapter::LocalAdapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
-use socketioxide::handler::{FromMessageParts, Value};
+use socketioxide::handler::{FromConnectParts, FromDisconnectParts, FromMessageParts, Value};
+use socketioxide::socket::DisconnectReason;
 use socketioxide::{socket::Socket, ParserError, SocketIo};
 use sqlx::SqlitePool;
 use std::{future::Future, sync::Arc};
 
-/// Who a connection speaks for, read once from the handshake's cookie.
+/// Who a connection speaks for, read once from the handshake's session cookie, and the address
+/// it came from.
 #[derive(Clone, Debug)]
-struct Speaker(Option<String>);
-
-/// What every command handler needs: the use cases, and the name the connection speaks for.
-struct Caller {
-    chat: Chat,
-    name: Option<String>,
+struct Speaker {
+    session: Session,
+    address: String,
 }
 
 /// A state the server did not register: a programming error, reported instead of panicking.
 #[derive(Debug, thiserror::Error)]
 #[error("socket.io state {0} is missing")]
-struct MissingState(&'static str);
+pub struct MissingState(&'static str);
+
+/// The use cases, from the states the server registered on socket.io.
+fn chat(socket: &Arc<Socket>) -> Result<Chat, MissingState> {
+    fn state<T: Clone + Send + Sync + 'static>(
+        socket: &Arc<Socket>,
+        name: &'static str,
+    ) -> Result<T, MissingState> {
+        State::<T>::from_connect_parts(socket, &None).map(|State(t)| t).map_err(|_| MissingState(name))
+    }
+    Ok(Chat {
+        pool: state::<SqlitePool>(socket, "SqlitePool")?,
+        rooms: state::<Rooms>(socket, "Rooms")?,
+        limits: state::<Limiters>(socket, "Limiters")?,
+        assistant: state::<Assistant>(socket, "Assistant")?,
+        auth: state::<AuthSettings>(socket, "AuthSettings")?,
+        io: SocketIo::from_connect_parts(socket, &None).unwrap_or_else(|never| match never {}),
+    })
+}
+
+/// The use cases, for the connect middleware and the disconnect handler.
+pub struct Services(Chat);
+
+impl FromConnectParts<LocalAdapter> for Services {
+    type Error = MissingState;
+    fn from_connect_parts(socket: &Arc<Socket>, _: &Option<Value>) -> Result<Self, Self::Error> {
+        chat(socket).map(Self)
+    }
+}
+
+impl FromDisconnectParts<LocalAdapter> for Services {
+    type Error = MissingState;
+    fn from_disconnect_parts(socket: &Arc<Socket>, _: DisconnectReason) -> Result<Self, Self::Error> {
+        chat(socket).map(Self)
+    }
+}
+
+/// What every command handler needs: the use cases, and who the connection speaks for.
+struct Caller {
+    chat: Chat,
+    name: Option<String>,
+    address: String,
+}
 
 impl FromMessageParts<LocalAdapter> for Caller {
     type Error = MissingState;
 
     fn from_message_parts(
         socket: &Arc<Socket>,
-        value: &mut Value,
-        ack_id: &Option<i64>,
+        _: &mut Value,
+        _: &Option<i64>,
     ) -> Result<Self, Self::Error> {
-        let State(pool) = State::<SqlitePool>::from_message_parts(socket, value, ack_id)
-            .map_err(|_| MissingState("SqlitePool"))?;
-        let State(assistant) = State::<Assistant>::from_message_parts(socket, value, ack_id)
-            .map_err(|_| MissingState("Assistant"))?;
-        let State(rooms) = State::<Rooms>::from_message_parts(socket, value, ack_id)
-            .map_err(|_| MissingState("Rooms"))?;
-        let State(posting) = State::<PostingLimit>::from_message_parts(socket, value, ack_id)
-            .map_err(|_| MissingState("PostingLimit"))?;
-        let Ok(io) = SocketIo::from_message_parts(socket, value, ack_id);
-        let name = socket.extensions.get::<Speaker>().and_then(|Speaker(name)| name);
-        Ok(Self { chat: Chat { pool, rooms, posting, io, assistant }, name })
+        let speaker = socket.extensions.get::<Speaker>();
+        let (name, address) =
+            speaker.map_or((None, String::new()), |s| (Some(s.session.user.name), s.address));
+        Ok(Self { chat: chat(socket)?, name, address })
     }
 }
 
@@ -61,18 +96,29 @@ impl Caller {
 
 /// Runs before socket.io confirms the connection to the client, so every handler is in place
 /// before the first event can arrive. (socketioxide spawns the connect handler itself as a task;
-/// handlers registered there could miss a client's first emit.)
+/// handlers registered there could miss a client's first emit.) A handshake from another origin,
+/// or without a live session, is refused: every socket speaks for a signed-in person.
 pub async fn accept(
     socket: SocketRef,
     State(origins): State<AllowedOrigins>,
+    Services(chat): Services,
 ) -> Result<(), &'static str> {
-    if !origins.permit(&socket.req_parts().headers) {
+    let parts = socket.req_parts();
+    if !origins.permit(&parts.headers) {
         tracing::warn!(socket = %socket.id, "refused a handshake from another origin");
         return Err("This origin may not connect to Parley.");
     }
-    let name = identity::from_headers(&socket.req_parts().headers);
-    tracing::debug!(socket = %socket.id, ?name, "connected");
-    socket.extensions.insert(Speaker(name));
+    let Some(session) = chat.session(&parts.headers).await else {
+        tracing::debug!(socket = %socket.id, "refused a handshake without a session");
+        return Err("Sign in to connect.");
+    };
+    let address = chat.auth.client_address(parts);
+    tracing::debug!(socket = %socket.id, user = %session.user.name, "connected");
+    socket.join([
+        accounts::session_channel(&session.id),
+        accounts::user_channel(&session.user.name),
+    ]);
+    socket.extensions.insert(Speaker { session, address });
 
     socket.on(SendMessage::NAME, send_message);
     socket.on(JoinRoom::NAME, join_room);
@@ -88,16 +134,9 @@ pub async fn accept(
     socket.on(MarkRead::NAME, mark_read);
     socket.on(ListMessages::NAME, list_messages);
     socket.on(SetTyping::NAME, set_typing);
-    socket.on_disconnect(
-        |socket: SocketRef,
-         io: SocketIo,
-         State(pool): State<SqlitePool>,
-         State(rooms): State<Rooms>,
-         State(posting): State<PostingLimit>,
-         State(assistant): State<Assistant>| async move {
-            Chat { pool, rooms, posting, io, assistant }.disconnect(&socket.id.to_string()).await;
-        },
-    );
+    socket.on_disconnect(|socket: SocketRef, Services(chat): Services| async move {
+        chat.disconnect(&socket.id.to_string()).await;
+    });
     Ok(())
 }
 
@@ -165,7 +204,7 @@ async fn react(caller: Caller, TryData(input): TryData<ReactMessage>, ack: AckSe
 }
 
 async fn create_room(caller: Caller, TryData(input): TryData<CreateRoom>, ack: AckSender) {
-    let work = input.map(|input| caller.chat.create_room(caller.name(), input));
+    let work = input.map(|input| caller.chat.create_room(caller.name(), &caller.address, input));
     respond::<CreateRoom>(ack, work).await;
 }
 

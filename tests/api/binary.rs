@@ -52,8 +52,9 @@ async fn sigterm_stops_the_server_gracefully_and_keeps_the_data() {
     let mut server = parley().env("PARLEY_DATABASE_URL", &database).spawn().expect("start");
     let addr = started(&mut server);
 
+    let token = sign_up(&addr, "Ada").await;
     let mut ada =
-        crate::helpers::TestClient::connect(&format!("http://{addr}/"), Some("Ada")).await;
+        crate::helpers::TestClient::connect(&format!("http://{addr}/"), Some(&token)).await;
     ada.join("lobby").await;
     let sent = ada
         .ok(&SendMessage { room: "lobby".into(), client_id: "c".into(), body: "kept".into() })
@@ -111,4 +112,18 @@ fn a_posting_limit_that_is_not_a_positive_number_stops_the_server() {
         let log = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
         assert!(log.contains(&format!("{name} must be a positive whole number")), "{log}");
     }
+}
+
+/// Signs `name` up on the server at `addr` and returns the session's cookie token.
+pub async fn sign_up(addr: &str, name: &str) -> String {
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(format!("http://{addr}/api/sign_up"))
+        .form(&[("name", name), ("password", crate::helpers::PASSWORD)])
+        .send()
+        .await
+        .expect("sign up");
+    crate::helpers::session_cookie(&response).expect("a session cookie")
 }

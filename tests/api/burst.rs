@@ -30,21 +30,26 @@ fn start(addr: &str, database: &str) -> Child {
 }
 
 /// Connects, retrying while the server is down.
-async fn reconnect(url: &str, name: &str) -> TestClient {
-    let cookie = vec![("Cookie", format!("parley_name={name}"))];
+async fn reconnect(url: &str, token: &str) -> TestClient {
+    let cookie = vec![("Cookie", format!("parley_session={token}"))];
     for _ in 0..100 {
         if let Ok(client) = TestClient::try_connect(url, &cookie).await {
             return client;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("{name} could not reconnect");
+    panic!("{token} could not reconnect");
 }
 
 /// Sends every message in order; a send without an ack is retried on a new connection with the
 /// same client id. Reports each acknowledgement on `acked`.
-async fn sender(url: String, name: String, acked: watch::Sender<usize>) -> Vec<Message> {
-    let mut client = reconnect(&url, &name).await;
+async fn sender(
+    url: String,
+    name: String,
+    token: String,
+    acked: watch::Sender<usize>,
+) -> Vec<Message> {
+    let mut client = reconnect(&url, &token).await;
     let mut stored = Vec::new();
     for i in 0..MESSAGES_EACH {
         let send = SendMessage {
@@ -66,7 +71,7 @@ async fn sender(url: String, name: String, acked: watch::Sender<usize>) -> Vec<M
                         Ack::Error(error) => panic!("{name} {i} refused: {error:?}"),
                     }
                 }
-                None => client = reconnect(&url, &name).await,
+                None => client = reconnect(&url, &token).await,
             }
         }
     }
@@ -99,9 +104,16 @@ async fn a_killed_server_loses_no_acknowledged_message_and_stores_none_twice() {
     let url = format!("http://{addr}/");
     let mut server = start(&addr, &database);
 
+    let mut tokens = Vec::new();
+    for n in 0..CLIENTS {
+        tokens.push(crate::binary::sign_up(&addr, &format!("Client{n}")).await);
+    }
     let (acked, mut progress) = watch::channel(0);
     let senders: Vec<_> = (0..CLIENTS)
-        .map(|n| tokio::spawn(sender(url.clone(), format!("Client{n}"), acked.clone())))
+        .map(|n| {
+            let (name, token) = (format!("Client{n}"), tokens[n].clone());
+            tokio::spawn(sender(url.clone(), name, token, acked.clone()))
+        })
         .collect();
 
     tokio::time::timeout(PATIENCE, progress.wait_for(|n| *n >= KILL_AFTER))
@@ -134,7 +146,7 @@ async fn a_killed_server_loses_no_acknowledged_message_and_stores_none_twice() {
     }
 
     for n in 0..CLIENTS {
-        let client = reconnect(&url, &format!("Client{n}")).await;
+        let client = reconnect(&url, &tokens[n]).await;
         assert_eq!(history(&client).await, stored, "client {n} reads what the database holds");
     }
     server.kill().expect("stop");

@@ -5,84 +5,82 @@ use futures_util::FutureExt;
 use leptos::config::LeptosOptions;
 use parley::model::Message;
 use parley::protocol::{Ack, Broadcast, Change, Command, Event, JoinRoom, Joined, RoomActivity};
-use parley::server::limits::MessageRate;
-use parley::server::{assistant::AssistantConfig, origin::AllowedOrigins, Config, Server};
+use parley::server::limits::{Limits, Rate};
+use parley::server::{accounts::AuthSettings, assistant::AssistantConfig};
+use parley::server::{origin::AllowedOrigins, Config, Server};
 use rust_socketio::{asynchronous::ClientBuilder, Payload};
 use serde_json::Value;
-use std::{net::SocketAddr, num::NonZeroU32, sync::Arc, time::Duration};
+use std::collections::HashMap;
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 /// Generous: a wait this long only ever ends a test that is failing anyway.
 pub const PATIENCE: Duration = Duration::from_secs(10);
+/// Every test account's password.
+pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct TestApp {
     pub addr: SocketAddr,
     dir: Arc<tempfile::TempDir>,
     assistant: Option<AssistantConfig>,
+    limits: Limits,
+    auth: AuthSettings,
+    /// Session cookie tokens of the accounts this test signed up, by name.
+    sessions: std::sync::Mutex<HashMap<String, String>>,
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
 }
 
+/// Limits far above what tests send, so that they can post and sign up in bursts; the tests of
+/// each limit set their own.
+pub fn generous_limits() -> Limits {
+    let lots = |per| Rate::new(1_000_000, per, 1_000_000);
+    Limits {
+        messages: lots(Rate::MINUTE),
+        sign_ups: lots(Rate::HOUR),
+        rooms: lots(Rate::HOUR),
+        api_calls: lots(Rate::MINUTE),
+        sign_in_free_failures: 1_000,
+    }
+}
+
 impl TestApp {
     pub async fn spawn() -> Self {
-        Self::spawn_in(Arc::new(tempfile::tempdir().expect("temp dir")), None).await
+        Self::builder().start().await
+    }
+
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder {
+            dir: Arc::new(tempfile::tempdir().expect("temp dir")),
+            assistant: None,
+            limits: generous_limits(),
+            auth: AuthSettings::default(),
+        }
     }
 
     /// A server whose assistant talks to the provider `assistant` describes.
     pub async fn with_assistant(assistant: AssistantConfig) -> Self {
-        Self::spawn_in(Arc::new(tempfile::tempdir().expect("temp dir")), Some(assistant)).await
-    }
-
-    /// A server whose posting limit is `rate` (other servers here allow far more than people
-    /// send, so that tests can post in bursts).
-    pub async fn with_message_rate(rate: MessageRate) -> Self {
-        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
-        Self::start(dir, None, rate).await
-    }
-
-    async fn spawn_in(dir: Arc<tempfile::TempDir>, assistant: Option<AssistantConfig>) -> Self {
-        let generous = NonZeroU32::new(1_000_000).expect("not zero");
-        Self::start(dir, assistant, MessageRate { per_minute: generous, burst: generous }).await
-    }
-
-    async fn start(
-        dir: Arc<tempfile::TempDir>,
-        assistant: Option<AssistantConfig>,
-        message_rate: MessageRate,
-    ) -> Self {
-        let leptos = LeptosOptions::builder()
-            .output_name("parley")
-            .site_root(dir.path().join("site").display().to_string())
-            .site_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
-            .build();
-        let database_url = format!("sqlite:{}", dir.path().join("parley.db").display());
-        let allowed_origins = AllowedOrigins::parse("https://friend.example");
-        let assistant_config = assistant.clone();
-        let config = Config {
-            leptos,
-            database_url,
-            allowed_origins,
-            assistant: assistant_config,
-            message_rate,
-        };
-        let server = Server::start(config).await.expect("server starts");
-        let addr = server.local_addr();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(server.run_until(async {
-            let _ = stopped.await;
-        }));
-        Self { addr, dir, assistant, stop, task }
+        Self::builder().assistant(assistant).start().await
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 
-    /// Stops the server gracefully and starts a new one on the same database.
+    /// Stops the server gracefully and starts a new one on the same database (sessions
+    /// included).
     pub async fn restart(self) -> Self {
-        let (dir, assistant) = (self.dir.clone(), self.assistant.clone());
+        let builder = TestAppBuilder {
+            dir: self.dir.clone(),
+            assistant: self.assistant.clone(),
+            limits: self.limits,
+            auth: self.auth.clone(),
+        };
+        let sessions = std::mem::take(&mut *self.sessions.lock().expect("sessions"));
         self.stop().await;
-        Self::spawn_in(dir, assistant).await
+        let app = builder.start().await;
+        *app.sessions.lock().expect("sessions") = sessions;
+        app
     }
 
     pub async fn stop(self) {
@@ -93,30 +91,153 @@ impl TestApp {
             .expect("server task");
     }
 
-    /// A socket.io client; `name` is sent as the `parley_name` cookie, as a browser would.
-    pub async fn client(&self, name: Option<&str>) -> TestClient {
-        TestClient::connect(&self.url("/"), name).await
+    /// Signs `name` up (password [`PASSWORD`]) the first time, and returns its session's cookie
+    /// token.
+    pub async fn session(&self, name: &str) -> String {
+        if let Some(token) = self.sessions.lock().expect("sessions").get(name) {
+            return token.clone();
+        }
+        let token = match self.try_account("sign_up", name, PASSWORD).await {
+            Ok(token) => token,
+            Err(_) => self.try_account("sign_in", name, PASSWORD).await.expect("signed in"),
+        };
+        self.sessions.lock().expect("sessions").insert(name.to_owned(), token.clone());
+        token
     }
 
-    /// A named client that has joined the lobby.
+    /// Posts the sign-up or sign-in form (`action`); `Ok` with the new session's cookie token,
+    /// or `Err` with the status and body.
+    pub async fn try_account(
+        &self,
+        action: &str,
+        name: &str,
+        password: &str,
+    ) -> Result<String, (reqwest::StatusCode, String)> {
+        let response = anonymous_http()
+            .post(self.url(&format!("/api/{action}")))
+            .form(&[("name", name), ("password", password)])
+            .send()
+            .await
+            .expect("post");
+        let token = session_cookie(&response);
+        match token {
+            Some(token) if !token.is_empty() => Ok(token),
+            _ => Err((response.status(), response.text().await.unwrap_or_default())),
+        }
+    }
+
+    /// A socket.io client signed in as `name` (its session cookie on the handshake, as a
+    /// browser sends it). `None`: a guest, whose handshake the server refuses.
+    pub async fn client(&self, name: Option<&str>) -> TestClient {
+        let name = name.expect("only signed-in people connect: see TestApp::guest_handshake");
+        let token = self.session(name).await;
+        TestClient::connect(&self.url("/"), Some(&token)).await
+    }
+
+    /// A handshake with `cookie` (none: a guest); `Err` carries the server's refusal.
+    pub async fn handshake(&self, cookie: Option<&str>) -> Result<TestClient, String> {
+        let headers: Vec<(&str, String)> =
+            cookie.map(|token| ("Cookie", format!("parley_session={token}"))).into_iter().collect();
+        TestClient::try_connect(&self.url("/"), &headers).await
+    }
+
+    /// A signed-in client that has joined the lobby.
     pub async fn member(&self, name: &str) -> TestClient {
         let client = self.client(Some(name)).await;
         client.join("lobby").await;
         client
     }
 
-    /// An HTTP client that does not follow redirects, optionally carrying a name cookie.
-    pub fn http(&self, name: Option<&str>) -> reqwest::Client {
+    /// An HTTP client that does not follow redirects, signed in as `name` if given.
+    pub async fn http(&self, name: Option<&str>) -> reqwest::Client {
+        let Some(name) = name else { return anonymous_http() };
         let mut headers = reqwest::header::HeaderMap::new();
-        if let Some(name) = name {
-            let cookie = format!("parley_name={}", urlencode(name));
-            headers.insert(reqwest::header::COOKIE, cookie.parse().expect("cookie header"));
-        }
+        let cookie = format!("parley_session={}", self.session(name).await);
+        headers.insert(reqwest::header::COOKIE, cookie.parse().expect("cookie header"));
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .default_headers(headers)
             .build()
             .expect("http client")
+    }
+}
+
+/// An HTTP client without a session that does not follow redirects.
+pub fn anonymous_http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client")
+}
+
+/// The session token a response's `Set-Cookie` gives (empty when it ends the session).
+pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(|value| value.strip_prefix("parley_session="))
+        .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+}
+
+/// How a [`TestApp`] is set up before it starts.
+pub struct TestAppBuilder {
+    dir: Arc<tempfile::TempDir>,
+    assistant: Option<AssistantConfig>,
+    limits: Limits,
+    auth: AuthSettings,
+}
+
+impl TestAppBuilder {
+    pub fn assistant(mut self, assistant: AssistantConfig) -> Self {
+        self.assistant = Some(assistant);
+        self
+    }
+
+    pub fn limits(mut self, change: impl FnOnce(&mut Limits)) -> Self {
+        change(&mut self.limits);
+        self
+    }
+
+    pub fn auth(mut self, change: impl FnOnce(&mut AuthSettings)) -> Self {
+        change(&mut self.auth);
+        self
+    }
+
+    pub async fn start(self) -> TestApp {
+        let TestAppBuilder { dir, assistant, limits, auth } = self;
+        let leptos = LeptosOptions::builder()
+            .output_name("parley")
+            .site_root(dir.path().join("site").display().to_string())
+            .site_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .build();
+        let database_url = format!("sqlite:{}", dir.path().join("parley.db").display());
+        let allowed_origins = AllowedOrigins::parse("https://friend.example");
+        let config = Config {
+            leptos,
+            database_url,
+            allowed_origins,
+            assistant: assistant.clone(),
+            limits,
+            auth: auth.clone(),
+        };
+        let server = Server::start(config).await.expect("server starts");
+        let addr = server.local_addr();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(server.run_until(async {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            addr,
+            dir,
+            assistant,
+            limits,
+            auth,
+            sessions: std::sync::Mutex::default(),
+            stop,
+            task,
+        }
     }
 }
 
@@ -135,8 +256,9 @@ pub struct TestClient {
 }
 
 impl TestClient {
-    pub async fn connect(url: &str, name: Option<&str>) -> Self {
-        let cookie = name.map(|name| format!("parley_name={}", urlencode(name)));
+    /// Connects with the session cookie `token`.
+    pub async fn connect(url: &str, token: Option<&str>) -> Self {
+        let cookie = token.map(|token| format!("parley_session={token}"));
         let headers: Vec<(&str, String)> = cookie.into_iter().map(|c| ("Cookie", c)).collect();
         Self::try_connect(url, &headers).await.unwrap_or_else(|refused| panic!("{refused}"))
     }
@@ -168,6 +290,13 @@ impl TestClient {
                     }
                 }
                 .boxed()
+            })
+            .on(rust_socketio::Event::Close, {
+                let sender = sender.clone();
+                move |_, _| {
+                    let _ = sender.send(("close".to_owned(), Value::Null));
+                    async {}.boxed()
+                }
             })
             .on_any(move |event, payload, _| {
                 let data = match payload {
@@ -290,6 +419,19 @@ impl TestClient {
             Event::Posted { message } => message,
             other => panic!("expected a posted message, got {other:?}"),
         }
+    }
+
+    /// Waits until the server closes this connection; false if it stays open.
+    pub async fn wait_closed(&mut self) -> bool {
+        let closed = async {
+            while let Some((event, _)) = self.events.recv().await {
+                if event == "close" {
+                    return true;
+                }
+            }
+            true
+        };
+        tokio::time::timeout(PATIENCE, closed).await.unwrap_or(false)
     }
 
     pub async fn disconnect(self) {

@@ -1,6 +1,7 @@
 //! Integration tests: each starts the real server on port 0 with a fresh database and talks to it
 //! over HTTP and through a real socket.io client (rust_socketio), as a browser or a bot would.
 
+mod accounts;
 mod assistant;
 mod binary;
 mod burst;

@@ -99,16 +99,16 @@ async fn bad_input_gets_an_error_ack_and_changes_nothing() {
 }
 
 #[tokio::test]
-async fn a_connection_without_a_name_cannot_post() {
+async fn a_handshake_without_a_live_session_is_refused() {
     let app = TestApp::spawn().await;
-    let anonymous = app.client(None).await;
-    match anonymous.request(&send("x", "hello")).await {
-        Ack::Error(error) => assert_eq!(error.code, ErrorCode::NotIdentified),
-        Ack::Ok(message) => panic!("stored {message:?}"),
+    for cookie in [None, Some("ps_forged"), Some("")] {
+        let refused = app.handshake(cookie).await.err().expect("refused");
+        assert!(refused.contains("Sign in to connect."), "{refused}");
     }
-    // It may still read the room.
-    let joined = anonymous.join("lobby").await;
-    assert!(joined.online.is_empty(), "a reader is not listed as online");
+    let ada = app.member("Ada").await;
+    let everything =
+        parley::protocol::ListMessages { room: "lobby".into(), range: parley::protocol::Range::After(0) };
+    assert!(ada.ok(&everything).await.messages.is_empty(), "nothing was posted");
 }
 
 #[tokio::test]
@@ -168,11 +168,9 @@ async fn catch_up_comes_in_bounded_batches() {
 #[tokio::test]
 async fn posting_faster_than_the_limit_is_refused_and_stores_nothing() {
     use crate::pages::{location, page, post_form};
-    use parley::server::limits::MessageRate;
-    use std::num::NonZeroU32;
-    let three = NonZeroU32::new(3).expect("not zero");
-    let per_minute = NonZeroU32::new(1).expect("not zero");
-    let app = TestApp::with_message_rate(MessageRate { per_minute, burst: three }).await;
+    use parley::server::limits::Rate;
+    let app =
+        TestApp::builder().limits(|l| l.messages = Rate::new(1, Rate::MINUTE, 3)).start().await;
     let ada = app.member("Ada").await;
 
     for i in 0..3 {

@@ -79,14 +79,15 @@ async fn typing_outside_a_joined_room_is_refused() {
 async fn a_page_from_another_origin_cannot_open_a_socket() {
     let app = TestApp::spawn().await;
     let url = app.url("/");
-    let origin = |o: &str| vec![("Origin", o.to_owned())];
+    let cookie = format!("parley_session={}", app.session("Ada").await);
+    let origin = |o: &str| vec![("Origin", o.to_owned()), ("Cookie", cookie.clone())];
     let refused =
         crate::helpers::TestClient::try_connect(&url, &origin("http://evil.example")).await;
     assert!(refused.is_err_and(|why| why.contains("This origin may not connect")));
 
     // Parley's own pages, configured origins and clients without an Origin header connect.
     let own = format!("http://{}", app.addr);
-    for headers in [origin(&own), origin("https://friend.example"), vec![]] {
+    for headers in [origin(&own), origin("https://friend.example"), vec![("Cookie", cookie.clone())]] {
         let client = crate::helpers::TestClient::try_connect(&url, &headers).await;
         assert!(client.is_ok(), "{headers:?} refused");
     }

@@ -11,7 +11,7 @@ fn header_of(response: &reqwest::Response, name: header::HeaderName) -> String {
 #[tokio::test]
 async fn a_page_allows_only_its_own_scripts_and_cannot_be_framed() {
     let app = TestApp::spawn().await;
-    let response = app.http(Some("Ada")).get(app.url("/r/lobby")).send().await.expect("get");
+    let response = app.http(Some("Ada")).await.get(app.url("/r/lobby")).send().await.expect("get");
     let policy = header_of(&response, header::CONTENT_SECURITY_POLICY);
     assert_eq!(header_of(&response, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
     assert_eq!(header_of(&response, header::REFERRER_POLICY), "same-origin");
@@ -31,11 +31,11 @@ async fn a_page_allows_only_its_own_scripts_and_cannot_be_framed() {
         assert!(policy.contains(directive), "{directive} missing from {policy}");
     }
     assert!(!policy.contains("unsafe-inline") && !policy.contains("*"), "{policy}");
-    let again = app.http(Some("Ada")).get(app.url("/r/lobby")).send().await.expect("get");
+    let again = app.http(Some("Ada")).await.get(app.url("/r/lobby")).send().await.expect("get");
     assert!(!header_of(&again, header::CONTENT_SECURITY_POLICY).contains(&nonce));
 
     // Responses that are not pages run no script at all.
-    let health = app.http(None).get(app.url("/healthz")).send().await.expect("get");
+    let health = app.http(None).await.get(app.url("/healthz")).send().await.expect("get");
     let policy = header_of(&health, header::CONTENT_SECURITY_POLICY);
     assert!(policy.contains("script-src 'none'") && policy.contains("frame-ancestors 'none'"));
     assert_eq!(header_of(&health, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
@@ -45,9 +45,9 @@ async fn a_page_allows_only_its_own_scripts_and_cannot_be_framed() {
 async fn a_form_posted_from_another_site_is_refused_and_changes_nothing() {
     let app = TestApp::spawn().await;
     let form = "room=lobby&client_id=forged-1&body=sent+from+evil";
+    let ada_http = app.http(Some("Ada")).await;
     let post = |origin: Option<String>, referer: Option<&'static str>| {
-        let mut request = app
-            .http(Some("Ada"))
+        let mut request = ada_http
             .post(app.url("/api/post_message"))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "text/html")

@@ -1,0 +1,206 @@
+//! Accounts and sessions, through the forms a browser posts and the socket it opens: sign up,
+//! sign in, sign out, rotation, idle expiry, and the limits on each.
+
+use crate::helpers::{session_cookie, TestApp, PASSWORD};
+use crate::pages::{location, page, post_form};
+use parley::server::limits::Rate;
+use reqwest::{header, StatusCode};
+
+/// Posts a sign-up or sign-in form as a browser without JavaScript would.
+async fn form(app: &TestApp, action: &str, name: &str, password: &str) -> reqwest::Response {
+    let fields = [("name", name), ("password", password), ("next", "/r/lobby")];
+    post_form(app, None, &format!("/api/{action}"), "/", &fields).await
+}
+
+/// The page a refused form sends the browser back to.
+async fn refusal_page(app: &TestApp, response: &reqwest::Response) -> String {
+    let back = location(response);
+    assert!(back.contains("__err="), "{back}");
+    page(app, None, back.trim_start_matches(&app.url(""))).await.1
+}
+
+#[tokio::test]
+async fn signing_up_sets_a_secure_session_cookie_and_goes_on() {
+    let app = TestApp::spawn().await;
+    let response = form(&app, "sign_up", "  Ada  Lovelace ", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(location(&response), "/r/lobby");
+    let cookie = response
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(cookie.starts_with("parley_session=ps_"), "{cookie}");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(attribute), "{attribute}: {cookie}");
+    }
+    assert!(!cookie.contains("Ada"), "the cookie names no one: {cookie}");
+
+    // The session is the person: the page greets them, a socket speaks for them.
+    let token = session_cookie(&response).expect("token");
+    let html = app
+        .http(None)
+        .await
+        .get(app.url("/"))
+        .header(header::COOKIE, format!("parley_session={token}"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    assert!(html.contains("signed in as <strong>Ada Lovelace</strong>"), "{html}");
+    let ada = app.handshake(Some(&token)).await.expect("connects");
+    let sent = ada
+        .ok(&parley::protocol::SendMessage {
+            room: "lobby".into(),
+            client_id: "c1".into(),
+            body: "hello".into(),
+        })
+        .await;
+    assert_eq!(sent.author, "Ada Lovelace");
+
+    // Only local paths are followed afterwards.
+    let fields = [("name", "Bob"), ("password", PASSWORD), ("next", "//evil.example")];
+    let response = post_form(&app, None, "/api/sign_up", "/", &fields).await;
+    assert_eq!(location(&response), "/r/lobby");
+}
+
+#[tokio::test]
+async fn bad_sign_ups_are_refused_with_a_message_and_create_nothing() {
+    let app = TestApp::spawn().await;
+    app.session("Ada").await;
+    for (name, password, why) in [
+        ("ada", PASSWORD, "The name ada is taken."),
+        ("<b>Eve</b>", PASSWORD, "letters, digits, spaces"),
+        ("Eve", "short", "at least 8 characters"),
+        ("Eve", &"x".repeat(129), "at most 128 characters"),
+        ("Assistant", PASSWORD, "belongs to the assistant"),
+    ] {
+        let response = form(&app, "sign_up", name, password).await;
+        assert!(session_cookie(&response).is_none(), "{name}: no session");
+        let html = refusal_page(&app, &response).await;
+        assert!(html.contains(why), "{why}: {html}");
+    }
+    // Eve never got an account: her name and password do not sign in.
+    assert!(app.try_account("sign_in", "Eve", "short").await.is_err());
+}
+
+#[tokio::test]
+async fn signing_in_rotates_the_session_and_checks_the_password() {
+    let app = TestApp::spawn().await;
+    let first = app.session("Ada").await;
+    let wrong = form(&app, "sign_in", "Ada", "not the password").await;
+    assert!(session_cookie(&wrong).is_none());
+    assert!(refusal_page(&app, &wrong).await.contains("Wrong name or password."));
+    let unknown = form(&app, "sign_in", "Nobody", PASSWORD).await;
+    assert!(refusal_page(&app, &unknown).await.contains("Wrong name or password."), "same words");
+
+    // Signing in again from the browser that holds `first` replaces it.
+    let response = app
+        .http(Some("Ada"))
+        .await
+        .post(app.url("/api/sign_in"))
+        .form(&[("name", "ADA"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("post");
+    let second = session_cookie(&response).expect("a new session");
+    assert_ne!(second, first);
+    assert!(app.handshake(Some(&first)).await.is_err(), "the old session is over");
+    let ada = app.handshake(Some(&second)).await.expect("the new one works");
+    let joined = ada.join("lobby").await;
+    assert_eq!(joined.online, ["Ada"], "the name as it was signed up, whatever the case typed");
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session_and_disconnects_its_sockets_at_once() {
+    let app = TestApp::spawn().await;
+    let token = app.session("Ada").await;
+    let mut tab = app.client(Some("Ada")).await;
+    tab.join("lobby").await;
+    let mut bob = app.member("Bob").await;
+
+    let response = app.http(Some("Ada")).await.post(app.url("/api/sign_out")).send().await;
+    let response = response.expect("post");
+    assert_eq!(session_cookie(&response).as_deref(), Some(""), "the cookie is cleared");
+    // Ada's open tab is disconnected (her presence ends), and the session is gone.
+    let gone = bob.next::<parley::protocol::PresenceUpdated>().await;
+    assert!(!gone.here && gone.name == "Ada", "{gone:?}");
+    assert!(tab.wait_closed().await, "the server closed Ada's socket");
+    assert!(app.handshake(Some(&token)).await.is_err());
+    let (_, html) = page(&app, None, "/").await;
+    assert!(html.contains("Create account"), "{html}");
+}
+
+#[tokio::test]
+async fn an_idle_session_expires() {
+    let app = TestApp::builder()
+        .auth(|auth| auth.idle = std::time::Duration::from_millis(300))
+        .start()
+        .await;
+    let token = app.session("Ada").await;
+    assert!(app.handshake(Some(&token)).await.is_ok());
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let refused = app.handshake(Some(&token)).await.err().expect("expired");
+    assert!(refused.contains("Sign in to connect."), "{refused}");
+    // A fresh sign-in works.
+    assert!(app.try_account("sign_in", "Ada", PASSWORD).await.is_ok());
+}
+
+#[tokio::test]
+async fn wrong_passwords_back_off_per_account_and_per_address() {
+    let app = TestApp::builder().limits(|l| l.sign_in_free_failures = 2).start().await;
+    app.session("Ada").await;
+    app.session("Bob").await;
+    for _ in 0..3 {
+        let response = form(&app, "sign_in", "Ada", "wrong password").await;
+        assert!(refusal_page(&app, &response).await.contains("Wrong name or password."));
+    }
+    // Past two free failures, Ada's account must wait, even with the right password.
+    let response = form(&app, "sign_in", "Ada", PASSWORD).await;
+    assert!(session_cookie(&response).is_none());
+    let html = refusal_page(&app, &response).await;
+    assert!(html.contains("Too many failed sign-ins: try again in 1 s."), "{html}");
+    // After the wait, the right password gets in and the failures are forgotten.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert!(app.try_account("sign_in", "Ada", PASSWORD).await.is_ok());
+
+    // The address has four times as many free failures (8), and a success does not reset them:
+    // spread over several names, they slow down every account tried from it.
+    for name in ["Carol", "Dan", "Erin", "Frank", "Gina", "Hal"] {
+        let _ = form(&app, "sign_in", name, "guess").await;
+    }
+    let response = form(&app, "sign_in", "Bob", PASSWORD).await;
+    let html = refusal_page(&app, &response).await;
+    assert!(html.contains("Too many failed sign-ins"), "{html}");
+}
+
+#[tokio::test]
+async fn sign_ups_per_address_are_limited() {
+    let app = TestApp::builder().limits(|l| l.sign_ups = Rate::new(1, Rate::HOUR, 2)).start().await;
+    assert!(app.try_account("sign_up", "Ada", PASSWORD).await.is_ok());
+    assert!(app.try_account("sign_up", "Bob", PASSWORD).await.is_ok());
+    let (_, body) = app.try_account("sign_up", "Carol", PASSWORD).await.err().expect("refused");
+    assert!(body.contains("Too many accounts created from your address"), "{body}");
+    assert!(app.try_account("sign_in", "Carol", PASSWORD).await.is_err(), "no account made");
+}
+
+#[tokio::test]
+async fn pages_read_the_session_not_a_name_cookie() {
+    let app = TestApp::spawn().await;
+    app.session("Ada").await;
+    // The display-name cookie of old names nobody now.
+    let response = app
+        .http(None)
+        .await
+        .get(app.url("/r/lobby"))
+        .header(header::COOKIE, "parley_name=Ada")
+        .send()
+        .await
+        .expect("get");
+    let html = response.text().await.expect("body");
+    assert!(html.contains("You are reading as a guest."), "{html}");
+    assert!(!html.contains("post_message"), "no message form for a guest");
+}
