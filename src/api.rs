@@ -2,7 +2,7 @@
 //! here directly and the browser is redirected back (with the error in the URL if there was one);
 //! each function calls the same use case as the matching socket event.
 
-use crate::model::{Message, Room, RoomEntry};
+use crate::model::{Member, Message, Role, Room, RoomEntry};
 
 use crate::protocol::ProtocolError;
 use leptos::prelude::*;
@@ -38,6 +38,16 @@ pub struct RoomPage {
     pub assistant: bool,
     /// The visitor's private conversation with the assistant: every message asks it.
     pub private_assistant: bool,
+    /// Only members see the room (a private room, or a direct conversation).
+    pub private: bool,
+    /// A direct conversation between two people.
+    pub direct: bool,
+    /// The room's members, owners and moderators first.
+    pub members: Vec<Member>,
+    /// What the visitor may do here (a server admin counts as an owner); `None` for a guest.
+    pub role: Option<Role>,
+    /// Who is banned; empty unless the visitor moderates the room.
+    pub banned: Vec<String>,
 }
 
 /// Which page of a room's history to show; all `None` means the latest messages.
@@ -118,14 +128,46 @@ pub async fn open_assistant() -> Result<(), ProtocolError> {
     Ok(())
 }
 
-/// Creates a room, then sends the browser to it.
+/// Creates a room (private when the form's `private` box is ticked), then sends the browser to
+/// it.
 #[server(endpoint = "create_room")]
-pub async fn create_room(name: String) -> Result<(), ProtocolError> {
+pub async fn create_room(name: String, private: Option<String>) -> Result<(), ProtocolError> {
     let (chat, me) = server::context().await?;
     let address = server::address(&chat);
-    let room =
-        chat.create_room(me.as_deref(), &address, crate::protocol::CreateRoom { name }).await?;
+    let input = crate::protocol::CreateRoom { name, private: private.is_some() };
+    let room = chat.create_room(me.as_deref(), &address, input).await?;
     leptos_axum::redirect(&format!("/r/{}", room.slug));
+    Ok(())
+}
+
+/// Opens the direct conversation with `name`, then sends the browser to it.
+#[server(endpoint = "open_direct")]
+pub async fn open_direct(name: String) -> Result<(), ProtocolError> {
+    let (chat, me) = server::context().await?;
+    let room = chat.open_direct(me.as_deref(), &name).await?;
+    leptos_axum::redirect(&format!("/r/{}", room.slug));
+    Ok(())
+}
+
+/// A moderation form: `action` is invite, kick, ban, unban, moderator (make one) or member
+/// (make a moderator a member again).
+#[server(endpoint = "moderate")]
+pub async fn moderate(room: String, name: String, action: String) -> Result<(), ProtocolError> {
+    use crate::model::Role;
+    let (chat, me) = server::context().await?;
+    let (me, target) = (me.as_deref(), crate::protocol::MemberRef { room, name });
+    match action.as_str() {
+        "invite" => chat.invite(me, target).await?,
+        "kick" => chat.kick(me, target).await?,
+        "ban" => chat.ban(me, target).await?,
+        "unban" => chat.unban(me, target).await?,
+        "moderator" => chat.set_role(me, target, Role::Moderator).await?,
+        "member" => chat.set_role(me, target, Role::Member).await?,
+        other => {
+            let why = format!("Unknown moderation action {other:?}.");
+            return Err(ProtocolError::new(crate::protocol::ErrorCode::InvalidPayload, why));
+        }
+    }
     Ok(())
 }
 

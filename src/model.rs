@@ -92,6 +92,47 @@ pub struct Room {
     pub name: String,
 }
 
+/// What a member may do in a room. Owners (a room's creator) and moderators may delete others'
+/// messages, kick and ban; owners also name moderators. A server admin may do all of it
+/// everywhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Member,
+    Moderator,
+    Owner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Member => "member",
+            Self::Moderator => "moderator",
+            Self::Owner => "owner",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "member" => Some(Self::Member),
+            "moderator" => Some(Self::Moderator),
+            "owner" => Some(Self::Owner),
+            _ => None,
+        }
+    }
+
+    pub fn moderates(self) -> bool {
+        self >= Self::Moderator
+    }
+}
+
+/// A room's member, as the member list shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub name: String,
+    pub role: Role,
+}
+
 /// Checks that an emoji is one of [`REACTIONS`].
 pub fn validate_emoji(raw: &str) -> Result<(), ProtocolError> {
     if REACTIONS.contains(&raw) {

@@ -6,7 +6,7 @@
 //! Commands (client to server) are `noun:verb` and are acknowledged with an [`Ack`]; broadcasts
 //! (server to clients) are `noun:verbed`.
 
-use crate::model::{Message, Room, RoomEntry};
+use crate::model::{Member, Message, Role, Room, RoomEntry};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 /// A client-to-server event, answered through the socket.io acknowledgement with `Ack<Reply>`.
@@ -268,10 +268,14 @@ impl Broadcast for Change {
     const NAME: &'static str = "room:changed";
 }
 
-/// `room:create`: create a public room. Everyone connected receives `room:created`.
+/// `room:create`: create a room, with the caller as its owner. A public room is announced to
+/// every connection (`room:created`); a private one (`private: true`) only to its creator, and
+/// others join it by invitation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CreateRoom {
     pub name: String,
+    #[serde(default)]
+    pub private: bool,
 }
 
 impl Command for CreateRoom {
@@ -417,7 +421,8 @@ impl Command for SetTyping {
     type Reply = ();
 }
 
-/// `room:created`: a new room exists; sent to every connection.
+/// `room:created`: a new room exists; sent to every connection (a private room or a direct
+/// conversation: to its members' connections, when they are added).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RoomCreated {
     pub room: Room,
@@ -556,4 +561,101 @@ mod tests {
             Some(r#"{"error":{"code":"unknown_room","message":"No such room."}}"#)
         );
     }
+}
+
+/// `direct:open`: the direct conversation with `name` (another account), created on first use.
+/// Both people's connections receive `room:created`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OpenDirect {
+    pub name: String,
+}
+
+impl Command for OpenDirect {
+    const NAME: &'static str = "direct:open";
+    type Reply = Room;
+}
+
+/// Names a member of a room, for the moderation commands.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemberRef {
+    pub room: String,
+    pub name: String,
+}
+
+/// `member:invite`: add someone to a private room (owners and moderators). Their connections
+/// receive `room:created`; the room's, a `joined` change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InviteMember(pub MemberRef);
+
+/// `member:kick`: end someone's membership (owners and moderators, of people below them). Their
+/// sockets leave the room at once and receive `room:removed`; in a public room they may come
+/// back, in a private one only by a new invitation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KickMember(pub MemberRef);
+
+/// `member:ban`: kick, and refuse them the room (reading included) until `member:unban`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BanMember(pub MemberRef);
+
+/// `member:unban`: lift a ban.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UnbanMember(pub MemberRef);
+
+macro_rules! member_command {
+    ($($command:ident => $name:literal),* $(,)?) => {$(
+        impl Command for $command {
+            const NAME: &'static str = $name;
+            type Reply = ();
+        }
+    )*};
+}
+member_command!(
+    InviteMember => "member:invite",
+    KickMember => "member:kick",
+    BanMember => "member:ban",
+    UnbanMember => "member:unban",
+);
+
+/// `member:role`: the room's owner makes a member a moderator, or a moderator a member again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SetRole {
+    pub room: String,
+    pub name: String,
+    pub role: Role,
+}
+
+impl Command for SetRole {
+    const NAME: &'static str = "member:role";
+    type Reply = ();
+}
+
+/// `member:list`: a room's members and their roles; moderators also see who is banned.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ListMembers {
+    pub room: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Members {
+    pub members: Vec<Member>,
+    /// Empty unless the caller moderates the room.
+    pub banned: Vec<String>,
+}
+
+impl Command for ListMembers {
+    const NAME: &'static str = "member:list";
+    type Reply = Members;
+}
+
+/// `room:removed`: this person was kicked or banned from `room`; their connections no longer
+/// receive its events.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoomRemoved {
+    pub room: String,
+    pub banned: bool,
+    pub by: String,
+}
+
+impl Broadcast for RoomRemoved {
+    const NAME: &'static str = "room:removed";
 }

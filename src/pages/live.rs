@@ -6,8 +6,8 @@ use crate::api::load_room;
 use crate::model::{mention_parts, Message, RoomEntry};
 use crate::protocol::{
     AnswerChunk, Change, Changes, CloseRoom, Command, DeleteMessage, EditMessage, Event, JoinRoom,
-    ListMessages, MarkRead, MemberRead, PresenceUpdated, Range, ReactMessage, SetTyping,
-    StopAnswer, SyncRoom, TypingUpdated,
+    ListMessages, MarkRead, MemberRead, PresenceUpdated, Range, ReactMessage, RoomRemoved,
+    SetTyping, StopAnswer, SyncRoom, TypingUpdated,
 };
 use crate::realtime::{new_client_id, now_millis, ConnectionState, Realtime, RequestError};
 use crate::{notify, outbox, timeline::Timeline};
@@ -58,6 +58,8 @@ pub(super) struct Live {
     pub(super) refusal: RwSignal<Option<String>>,
     /// Answers the assistant is writing in this room, as their pieces arrive.
     pub(super) answers: RwSignal<Vec<Answering>>,
+    /// The reader moderates this room: they may delete anyone's message.
+    pub(super) moderates: bool,
 }
 
 /// An answer being written: the pieces received so far.
@@ -122,6 +124,13 @@ impl Live {
         let room = self.room();
         on_cleanup(move || realtime.emit(&CloseRoom { room }));
         realtime.on::<Change>(move |change| self.take(change));
+        // Kicked or banned from this room: its events stop; the page is rendered again, and
+        // says why.
+        realtime.on::<RoomRemoved>(move |event| {
+            if event.room == self.room() {
+                let _ = window().location().reload();
+            }
+        });
         realtime.on::<PresenceUpdated>(move |event| {
             if event.room == self.room() {
                 self.online.update(|online| event.apply(online));

@@ -139,6 +139,7 @@ fn row(line: Line, live: Live, utc_offset: RwSignal<i32>) -> AnyView {
                 view! {
                     <Reactions live message=message.clone() />
                     {mine.then(|| view! { <OwnMessageTools live message=message.clone() /> })}
+                    {(!mine && live.moderates).then(|| view! { <ModeratorTools live message=message.clone() /> })}
                 }
             });
             view! {
@@ -290,6 +291,25 @@ fn OwnMessageTools(live: Live, message: Message) -> impl IntoView {
                 <input type="hidden" name="room" value=room />
                 <input type="hidden" name="seq" value=seq />
                 <button type="submit">"Delete"</button>
+            </form>
+        </div>
+    }
+}
+
+/// What a room's moderator may do to someone else's message: delete it.
+#[component]
+fn ModeratorTools(live: Live, message: Message) -> impl IntoView {
+    let seq = message.seq;
+    let delete = move |event: ev::SubmitEvent| {
+        event.prevent_default();
+        live.delete(seq);
+    };
+    view! {
+        <div class="own-tools">
+            <form class="delete" method="post" action=DeleteMessage::url() on:submit=delete>
+                <input type="hidden" name="room" value=message.room.clone() />
+                <input type="hidden" name="seq" value=seq />
+                <button type="submit" aria-label=format!("Delete {}'s message", message.author)>"Delete"</button>
             </form>
         </div>
     }

@@ -4,8 +4,9 @@ pub mod home;
 pub mod not_found;
 pub mod room;
 
+mod account_forms;
 mod composer;
 mod live;
+mod members;
 mod message_list;
-mod account_forms;
 mod sidebar;

@@ -3,7 +3,13 @@
 //! live events. Sends go over the socket when JavaScript runs, through the form otherwise.
 
 use super::live::{Live, Typist};
-use super::{composer::Composer, message_list::MessageList, account_forms::{AccountForms, SignOutButton}, sidebar::Sidebar};
+use super::{
+    account_forms::{AccountForms, SignOutButton},
+    composer::Composer,
+    members::MembersPanel,
+    message_list::MessageList,
+    sidebar::Sidebar,
+};
 use crate::api::LeaveRoom;
 use crate::api::{
     load_room, set_status, Cursor, DeleteMessage, EditMessage, PostMessage, React, RoomPage,
@@ -48,9 +54,12 @@ pub fn RoomPage() -> impl IntoView {
 
 #[component]
 fn Unavailable(error: ProtocolError) -> impl IntoView {
-    let not_found = error.code == ErrorCode::UnknownRoom;
-    set_status(if not_found { 404 } else { 500 });
-    let title = if not_found { "No such room" } else { "Something went wrong" };
+    let (status, title) = match error.code {
+        ErrorCode::UnknownRoom => (404, "No such room"),
+        ErrorCode::Forbidden => (403, "Not allowed"),
+        _ => (500, "Something went wrong"),
+    };
+    set_status(status);
     view! {
         <Title text=title />
         <main class="page narrow">
@@ -78,6 +87,11 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         draft_id,
         assistant,
         private_assistant,
+        private,
+        direct,
+        members,
+        role,
+        banned,
     } = page;
     let mut timeline = Timeline::new(room.slug.clone(), me.clone(), messages, pos);
     if has_newer {
@@ -100,6 +114,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         syncing: StoredValue::new(false),
         refusal: RwSignal::new(None),
         answers: RwSignal::new(Vec::new()),
+        moderates: role.is_some_and(crate::model::Role::moderates),
     };
     live.follow();
     // Guests read the server's pages; only a signed-in page keeps a live connection.
@@ -158,8 +173,11 @@ fn Conversation(page: RoomPage) -> impl IntoView {
                 {me.map(|name| view! {
                     <p class="me">"You are " <strong>{name}</strong> " · " <a href="/account">"API tokens"</a> " · " <SignOutButton /></p>
                 })}
-                {(me_named && room.slug != LOBBY && !private_assistant).then(|| view! { <LeaveForm room=room.slug.clone() /> })}
+                {(me_named && room.slug != LOBBY && !private_assistant && !direct).then(|| view! { <LeaveForm room=room.slug.clone() /> })}
             </header>
+            {(!private_assistant).then(|| view! {
+                <MembersPanel room=room.slug.clone() members role banned private direct />
+            })}
             <ChangeError live />
             <MessageList live />
             <TypingIndicator typing=live.typing />

@@ -1,8 +1,8 @@
 //! The rooms with their unread counts, the current one marked, and a form to create one.
 //! Rendered by the server; new rooms and new messages elsewhere update it live.
 
-use crate::api::{CreateRoom, OpenAssistant};
-use crate::model::{RoomEntry, MAX_ROOM_NAME_CHARS, MIN_ROOM_NAME_CHARS};
+use crate::api::{CreateRoom, OpenAssistant, OpenDirect};
+use crate::model::{RoomEntry, MAX_NAME_CHARS, MAX_ROOM_NAME_CHARS, MIN_ROOM_NAME_CHARS};
 use crate::protocol::{Change, Event, ListRooms, RoomActivity, RoomCreated};
 use crate::realtime::use_realtime;
 use leptos::{prelude::*, server_fn::ServerFn};
@@ -61,6 +61,8 @@ pub(super) fn Sidebar(
     // A refused name comes back in the URL after the form post.
     let action = ServerAction::<CreateRoom>::new();
     let error = move || action.value().get().and_then(Result::err).map(|e| e.message);
+    let direct = ServerAction::<OpenDirect>::new();
+    let direct_error = move || direct.value().get().and_then(Result::err).map(|e| e.message);
     view! {
         <nav class="sidebar" aria-label="Rooms">
             <h2>"Rooms"</h2>
@@ -110,8 +112,15 @@ pub(super) fn Sidebar(
                         maxlength=MAX_ROOM_NAME_CHARS
                         placeholder="rust-users"
                     />
+                    <label class="check"><input type="checkbox" name="private" value="on" />" Private (by invitation)"</label>
                     <button type="submit">"Create room"</button>
                     {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                </form>
+                <form method="post" action=OpenDirect::url() class="new-room">
+                    <label for="direct-name">"Direct message"</label>
+                    <input id="direct-name" name="name" required maxlength=MAX_NAME_CHARS placeholder="name" />
+                    <button type="submit">"Open conversation"</button>
+                    {move || direct_error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 </form>
             })}
         </nav>

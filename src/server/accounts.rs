@@ -179,10 +179,16 @@ pub async fn is_admin(pool: &SqlitePool, name: &str) -> Result<bool, sqlx::Error
     Ok(admin.unwrap_or(false))
 }
 
-/// Makes `name` a server admin (`parley admin grant NAME`). `Ok(None)`: no such account.
-pub async fn grant_admin(pool: &SqlitePool, name: &str) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("UPDATE users SET admin = 1 WHERE name = ? COLLATE NOCASE RETURNING name")
-        .bind(name)
+/// Makes `name` a server admin or takes it back (`parley admin grant|revoke NAME`).
+/// `Ok(None)`: no such account.
+pub async fn set_admin(
+    pool: &SqlitePool,
+    name: &str,
+    admin: bool,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("UPDATE users SET admin = ? WHERE name = ? COLLATE NOCASE RETURNING name")
+        .bind(admin)
+        .bind(name.trim())
         .fetch_optional(pool)
         .await
 }
@@ -235,10 +241,8 @@ pub async fn session(
 /// Ends the session a cookie token names; returns its id if it existed.
 async fn end_session(pool: &SqlitePool, token: &str) -> Result<Option<String>, sqlx::Error> {
     let hash = token_hash(token);
-    let ended = sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
-        .bind(&hash)
-        .execute(pool)
-        .await?;
+    let ended =
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(&hash).execute(pool).await?;
     Ok((ended.rows_affected() > 0).then(|| hex::encode(hash)))
 }
 
@@ -289,12 +293,13 @@ impl Chat {
             return Err(refuse(ErrorCode::NameTaken, format!("The name {name} is taken.")));
         }
         let hash = hash_password(password.to_owned()).await?;
-        let created = sqlx::query("INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?)")
-            .bind(&name)
-            .bind(hash)
-            .bind(now_millis())
-            .execute(&self.pool)
-            .await;
+        let created =
+            sqlx::query("INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?)")
+                .bind(&name)
+                .bind(hash)
+                .bind(now_millis())
+                .execute(&self.pool)
+                .await;
         match created {
             Ok(_) => {}
             Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {

@@ -3,10 +3,16 @@
 //! exactly like one sent over the socket.
 
 use super::assistant::{self, Assistant, Ticket, ASSISTANT};
-use super::{accounts::AuthSettings, error::AppError, limits::{seconds, Limiters}, store, store::RoomRecord};
+use super::{
+    accounts::AuthSettings,
+    error::AppError,
+    limits::{seconds, Limiters},
+    store,
+    store::RoomRecord,
+};
 use crate::api::{Cursor, RoomPage};
 use crate::model::{
-    validate_body, validate_client_id, validate_emoji, validate_room_name, Message, Room,
+    validate_body, validate_client_id, validate_emoji, validate_room_name, Message, Role, Room,
     RoomEntry, LOBBY, MAX_ROOM_CHARS,
 };
 use crate::protocol::{
@@ -36,8 +42,17 @@ pub struct Chat {
 }
 
 /// The socket.io room that carries a chat room's broadcasts.
-fn channel(room: &str) -> String {
+pub(super) fn channel(room: &str) -> String {
     format!("room:{room}")
+}
+
+pub(super) fn unknown_room(slug: &str) -> AppError {
+    ProtocolError::new(ErrorCode::UnknownRoom, format!("There is no room called {slug:?}.")).into()
+}
+
+fn banned_from(room: &RoomRecord) -> AppError {
+    let why = format!("You are banned from {}.", room.name);
+    ProtocolError::new(ErrorCode::Forbidden, why).into()
 }
 
 pub fn not_signed_in() -> ProtocolError {
@@ -46,7 +61,7 @@ pub fn not_signed_in() -> ProtocolError {
 
 /// Sends an event to the connections `to` selects. `None` (the server is shutting down and its
 /// namespace is gone) sends nothing.
-async fn broadcast<B: Broadcast>(to: Option<BroadcastOperators>, event: &B) {
+pub(super) async fn broadcast<B: Broadcast>(to: Option<BroadcastOperators>, event: &B) {
     let Some(to) = to else { return };
     match to.emit(B::NAME, event).await {
         Ok(()) => {}
@@ -69,38 +84,64 @@ async fn broadcast<B: Broadcast>(to: Option<BroadcastOperators>, event: &B) {
 impl Chat {
     /// Every connection, to narrow down. `None` once the server has closed its namespace while
     /// shutting down (socketioxide's `io.to` panics then): work still finishing tells nobody.
-    fn everyone(&self) -> Option<BroadcastOperators> {
+    pub(super) fn everyone(&self) -> Option<BroadcastOperators> {
         self.io.of("/")
     }
 
-    /// The room `slug`, if it exists and `who` may see it (a private room is its owner's only;
-    /// to anyone else it does not exist).
-    async fn existing_room(&self, slug: &str, who: Option<&str>) -> Result<RoomRecord, AppError> {
+    /// The room `slug` as far as its record tells `who` may see it (a conversation with the
+    /// assistant is its owner's only; to anyone else it does not exist). Enough before posting,
+    /// whose statement checks membership itself; everything else uses [`Chat::existing_room`].
+    async fn room_record(&self, slug: &str, who: Option<&str>) -> Result<RoomRecord, AppError> {
         let found = if slug.len() <= MAX_ROOM_CHARS {
             self.rooms.get(&self.pool, slug).await?
         } else {
             None
         };
-        found.filter(|room| room.visible_to(who)).ok_or_else(|| {
-            ProtocolError::new(ErrorCode::UnknownRoom, format!("There is no room called {slug:?}."))
-                .into()
-        })
+        found.filter(|room| room.visible_to(who)).ok_or_else(|| unknown_room(slug))
+    }
+
+    /// The room `slug`, if it exists and `who` may see it: a private room only its members
+    /// (to anyone else it does not exist), no room someone banned from it.
+    pub(super) async fn existing_room(
+        &self,
+        slug: &str,
+        who: Option<&str>,
+    ) -> Result<RoomRecord, AppError> {
+        let room = self.room_record(slug, who).await?;
+        if let (Some(name), false) = (who, room.assistant) {
+            let (role, banned) = store::access(&self.pool, &room.slug, name).await?;
+            if room.private && role.is_none() {
+                return Err(unknown_room(slug));
+            }
+            if banned {
+                return Err(banned_from(&room));
+            }
+        }
+        Ok(room)
     }
 
     /// Tells a room's connections about a change in its log.
-    async fn announce(&self, room: &str, pos: i64, event: Event) {
+    pub(super) async fn announce(&self, room: &str, pos: i64, event: Event) {
         let change = Change { room: room.to_owned(), pos, event };
         broadcast(self.everyone().map(|all| all.to(channel(room))), &change).await;
     }
 
-    /// Makes a person a member of a room if they were not.
-    async fn ensure_member(&self, room: &str, name: &str) -> Result<(), AppError> {
+    /// Makes a person a member of a public room if they were not (and are not banned from it).
+    /// Private rooms are joined by invitation only.
+    async fn ensure_member(&self, room: &RoomRecord, name: &str) -> Result<(), AppError> {
         // A read first: most calls find a member, and a write transaction costs the write lock.
-        if store::is_member(&self.pool, room, name).await? {
+        let (role, banned) = store::access(&self.pool, &room.slug, name).await?;
+        if role.is_some() {
             return Ok(());
         }
-        if let Some(pos) = store::join(&self.pool, room, name).await? {
-            self.announce(room, pos, Event::Joined { name: name.to_owned() }).await;
+        if room.private {
+            return Err(unknown_room(&room.slug));
+        }
+        if banned {
+            return Err(banned_from(room));
+        }
+        if let Some(pos) = store::join(&self.pool, &room.slug, name).await? {
+            self.announce(&room.slug, pos, Event::Joined { name: name.to_owned() }).await;
         }
         Ok(())
     }
@@ -115,7 +156,7 @@ impl Chat {
         input: SendMessage,
     ) -> Result<Message, AppError> {
         let author = author.ok_or_else(not_signed_in)?;
-        let room = self.existing_room(&input.room, Some(author)).await?;
+        let room = self.room_record(&input.room, Some(author)).await?;
         validate_client_id(&input.client_id)?;
         let body = validate_body(&input.body)?;
         if let Err(wait) = self.limits.messages.take(author) {
@@ -173,7 +214,7 @@ impl Chat {
         let mut posted = store::insert_message(&self.pool, new(), people).await?;
         if let store::Posted::NotMember = posted {
             // Posting in a room makes the author a member (rarely needed: opening the room did).
-            self.ensure_member(&room.slug, author).await?;
+            self.ensure_member(room, author).await?;
             posted = store::insert_message(&self.pool, new(), people).await?;
         }
         let (message, pos) = match posted {
@@ -185,7 +226,7 @@ impl Chat {
         self.announce(&room.slug, pos, Event::Posted { message: message.clone() }).await;
         // The room's own connections learn the same from `room:changed`; nobody else hears of a
         // private room.
-        if room.owner.is_none() {
+        if room.public() {
             let activity = RoomActivity { room: room.slug.clone(), last_seq: message.seq };
             broadcast(self.everyone().map(|all| all.except(channel(&room.slug))), &activity).await;
         }
@@ -326,8 +367,14 @@ impl Chat {
     ) -> Result<Message, AppError> {
         let author = author.ok_or_else(not_signed_in)?;
         let room = self.existing_room(&input.room, Some(author)).await?;
-        let outcome =
-            store::delete_message(&self.pool, &room.slug, input.seq, author, now_millis()).await?;
+        let (pool, seq, now) = (&self.pool, input.seq, now_millis());
+        let mut outcome = store::delete_message(pool, &room.slug, seq, Some(author), now).await?;
+        // Someone else's message: a moderator may delete it all the same.
+        if matches!(outcome, store::Outcome::NotAuthor)
+            && self.authority(&room, author).await?.is_some_and(Role::moderates)
+        {
+            outcome = store::delete_message(pool, &room.slug, seq, None, now).await?;
+        }
         self.settle(&room.slug, outcome, |message| Event::Deleted { message }).await
     }
 
@@ -358,7 +405,7 @@ impl Chat {
         let room = self.existing_room(&input.room, author).await?;
         socket.join(channel(&room.slug));
         if let Some(name) = author {
-            self.ensure_member(&room.slug, name).await?;
+            self.ensure_member(&room, name).await?;
             let first =
                 store::add_presence(&self.pool, &socket.id.to_string(), &room.slug, name).await?;
             if first {
@@ -499,7 +546,7 @@ impl Chat {
         Ok(())
     }
 
-    async fn announce_departures(&self, departures: Vec<store::Departure>) {
+    pub(super) async fn announce_departures(&self, departures: Vec<store::Departure>) {
         for departure in departures.into_iter().filter(|d| d.last) {
             let event =
                 PresenceUpdated { room: departure.room.clone(), name: departure.name, here: false };
@@ -557,14 +604,20 @@ impl Chat {
             );
             return Err(ProtocolError::new(ErrorCode::RateLimited, why).into());
         }
-        let created = store::create_room(&self.pool, &room, author, now_millis()).await?;
+        let created =
+            store::create_room(&self.pool, &room, author, now_millis(), input.private).await?;
         let room = created.ok_or_else(|| {
             ProtocolError::new(
                 ErrorCode::RoomExists,
                 format!("A room named “{}” exists already.", room.name),
             )
         })?;
-        broadcast(self.everyone(), &RoomCreated { room: room.clone() }).await;
+        let to = if input.private {
+            self.everyone().map(|all| all.to(super::accounts::user_channel(author)))
+        } else {
+            self.everyone()
+        };
+        broadcast(to, &RoomCreated { room: room.clone() }).await;
         Ok(room)
     }
 
@@ -580,7 +633,7 @@ impl Chat {
         let (pool, slug) = (&self.pool, room.slug.as_str());
         // Opening a room joins it.
         if let Some(name) = me.as_deref() {
-            self.ensure_member(slug, name).await?;
+            self.ensure_member(&room, name).await?;
         }
         // Read before the messages: the page then holds at least everything up to `pos`, and a
         // catch-up from `pos` brings the rest (applying a change twice is harmless).
@@ -619,6 +672,12 @@ impl Chat {
         }
         let receipts = store::read_positions(pool, slug).await?;
         let draft_id = uuid::Uuid::new_v4().to_string();
+        let role = match me.as_deref() {
+            Some(name) => self.authority(&room, name).await?,
+            None => None,
+        };
+        let crate::protocol::Members { members, banned } =
+            self.list_members(me.as_deref(), &room.slug).await?;
         Ok(RoomPage {
             room: room.room(),
             private_assistant: room.assistant,
@@ -634,11 +693,16 @@ impl Chat {
             online,
             draft_id,
             assistant: self.assistant.available(),
+            private: room.private,
+            direct: room.direct,
+            members,
+            role,
+            banned,
         })
     }
 }
 
-fn now_millis() -> i64 {
+pub(super) fn now_millis() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)

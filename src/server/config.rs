@@ -2,8 +2,8 @@
 //! address, site folder) come from `Leptos.toml` when it exists, overridden by `LEPTOS_*`
 //! variables, which is how `cargo leptos` passes them; Parley's settings are `PARLEY_*`.
 
-use super::assistant::AssistantConfig;
 use super::accounts::AuthSettings;
+use super::assistant::AssistantConfig;
 use super::limits::{Limits, Rate};
 use super::origin::AllowedOrigins;
 use leptos::config::{get_configuration, LeptosOptions};

@@ -28,7 +28,9 @@ impl Rate {
 
     fn quota(&self) -> Quota {
         let every = (self.per / self.count.get()).max(Duration::from_nanos(1));
-        Quota::with_period(every).unwrap_or(Quota::per_second(NonZeroU32::MAX)).allow_burst(self.burst)
+        Quota::with_period(every)
+            .unwrap_or(Quota::per_second(NonZeroU32::MAX))
+            .allow_burst(self.burst)
     }
 }
 

@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 pub mod identity;
 pub mod limits;
+pub mod moderation;
 pub mod origin;
 pub mod security;
 pub mod socket;
@@ -35,6 +36,10 @@ pub async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.is_empty() {
+        return command(&config, &args).await;
+    }
     let server = match Server::start(config).await {
         Ok(server) => server,
         Err(error) => {
@@ -45,4 +50,47 @@ pub async fn main() -> std::process::ExitCode {
     tracing::info!("Parley listening on http://{}", server.local_addr());
     server.run_until(http::shutdown_signal()).await;
     std::process::ExitCode::SUCCESS
+}
+
+const USAGE: &str = "usage: parley                      serve (configuration from the environment)
+       parley admin grant NAME     make the account NAME a server admin
+       parley admin revoke NAME    take admin rights away from NAME";
+
+/// The binary's commands besides serving: `parley admin grant|revoke NAME`, on the configured
+/// database.
+async fn command(config: &Config, args: &[String]) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let (grant, name) = match args {
+        [admin, verb, name] if admin == "admin" && verb == "grant" => (true, name),
+        [admin, verb, name] if admin == "admin" && verb == "revoke" => (false, name),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let pool = match store::open(&config.database_url).await {
+        Ok(pool) => pool,
+        Err(error) => {
+            eprintln!("cannot open the database: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match accounts::set_admin(&pool, name, grant).await {
+        Ok(Some(name)) if grant => {
+            println!("{name} is now a server admin.");
+            ExitCode::SUCCESS
+        }
+        Ok(Some(name)) => {
+            println!("{name} is no longer a server admin.");
+            ExitCode::SUCCESS
+        }
+        Ok(None) => {
+            eprintln!("There is no account called {name:?}.");
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("database: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -6,9 +6,10 @@ use super::accounts::{self, AuthSettings, Session};
 use super::{assistant::Assistant, chat::Chat, error::AppError, origin::AllowedOrigins};
 use super::{limits::Limiters, store::Rooms};
 use crate::protocol::{
-    Ack, CloseRoom, Command, CreateRoom, DeleteMessage, EditMessage, ErrorCode, JoinRoom,
-    LeaveRoom, ListMessages, ListRooms, MarkRead, ProtocolError, ReactMessage, SendMessage,
-    SetTyping, StopAnswer, SyncRoom,
+    Ack, BanMember, CloseRoom, Command, CreateRoom, DeleteMessage, EditMessage, ErrorCode,
+    InviteMember, JoinRoom, KickMember, LeaveRoom, ListMembers, ListMessages, ListRooms, MarkRead,
+    OpenDirect, ProtocolError, ReactMessage, SendMessage, SetRole, SetTyping, StopAnswer, SyncRoom,
+    UnbanMember,
 };
 use socketioxide::adapter::LocalAdapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
@@ -37,7 +38,9 @@ fn chat(socket: &Arc<Socket>) -> Result<Chat, MissingState> {
         socket: &Arc<Socket>,
         name: &'static str,
     ) -> Result<T, MissingState> {
-        State::<T>::from_connect_parts(socket, &None).map(|State(t)| t).map_err(|_| MissingState(name))
+        State::<T>::from_connect_parts(socket, &None)
+            .map(|State(t)| t)
+            .map_err(|_| MissingState(name))
     }
     Ok(Chat {
         pool: state::<SqlitePool>(socket, "SqlitePool")?,
@@ -61,7 +64,10 @@ impl FromConnectParts<LocalAdapter> for Services {
 
 impl FromDisconnectParts<LocalAdapter> for Services {
     type Error = MissingState;
-    fn from_disconnect_parts(socket: &Arc<Socket>, _: DisconnectReason) -> Result<Self, Self::Error> {
+    fn from_disconnect_parts(
+        socket: &Arc<Socket>,
+        _: DisconnectReason,
+    ) -> Result<Self, Self::Error> {
         chat(socket).map(Self)
     }
 }
@@ -114,10 +120,8 @@ pub async fn accept(
     };
     let address = chat.auth.client_address(parts);
     tracing::debug!(socket = %socket.id, user = %session.user.name, "connected");
-    socket.join([
-        accounts::session_channel(&session.id),
-        accounts::user_channel(&session.user.name),
-    ]);
+    socket
+        .join([accounts::session_channel(&session.id), accounts::user_channel(&session.user.name)]);
     socket.extensions.insert(Speaker { session, address });
 
     socket.on(SendMessage::NAME, send_message);
@@ -134,6 +138,13 @@ pub async fn accept(
     socket.on(MarkRead::NAME, mark_read);
     socket.on(ListMessages::NAME, list_messages);
     socket.on(SetTyping::NAME, set_typing);
+    socket.on(OpenDirect::NAME, open_direct);
+    socket.on(InviteMember::NAME, invite);
+    socket.on(KickMember::NAME, kick);
+    socket.on(BanMember::NAME, ban);
+    socket.on(UnbanMember::NAME, unban);
+    socket.on(SetRole::NAME, set_role);
+    socket.on(ListMembers::NAME, list_members);
     socket.on_disconnect(|socket: SocketRef, Services(chat): Services| async move {
         chat.disconnect(&socket.id.to_string()).await;
     });
@@ -226,6 +237,45 @@ async fn set_typing(
 ) {
     let work = input.map(|input| caller.chat.set_typing(&socket, caller.name(), input));
     respond::<SetTyping>(ack, work).await;
+}
+
+async fn open_direct(caller: Caller, TryData(input): TryData<OpenDirect>, ack: AckSender) {
+    let work =
+        input.map(|input| async move { caller.chat.open_direct(caller.name(), &input.name).await });
+    respond::<OpenDirect>(ack, work).await;
+}
+
+async fn invite(caller: Caller, TryData(input): TryData<InviteMember>, ack: AckSender) {
+    let work = input.map(|InviteMember(target)| caller.chat.invite(caller.name(), target));
+    respond::<InviteMember>(ack, work).await;
+}
+
+async fn kick(caller: Caller, TryData(input): TryData<KickMember>, ack: AckSender) {
+    let work = input.map(|KickMember(target)| caller.chat.kick(caller.name(), target));
+    respond::<KickMember>(ack, work).await;
+}
+
+async fn ban(caller: Caller, TryData(input): TryData<BanMember>, ack: AckSender) {
+    let work = input.map(|BanMember(target)| caller.chat.ban(caller.name(), target));
+    respond::<BanMember>(ack, work).await;
+}
+
+async fn unban(caller: Caller, TryData(input): TryData<UnbanMember>, ack: AckSender) {
+    let work = input.map(|UnbanMember(target)| caller.chat.unban(caller.name(), target));
+    respond::<UnbanMember>(ack, work).await;
+}
+
+async fn set_role(caller: Caller, TryData(input): TryData<SetRole>, ack: AckSender) {
+    let work = input.map(|SetRole { room, name, role }| {
+        caller.chat.set_role(caller.name(), crate::protocol::MemberRef { room, name }, role)
+    });
+    respond::<SetRole>(ack, work).await;
+}
+
+async fn list_members(caller: Caller, TryData(input): TryData<ListMembers>, ack: AckSender) {
+    let work = input
+        .map(|input| async move { caller.chat.list_members(caller.name(), &input.room).await });
+    respond::<ListMembers>(ack, work).await;
 }
 
 /// Runs a command's use case, or refuses a payload that did not decode, and acknowledges either

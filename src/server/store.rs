@@ -3,7 +3,7 @@
 //! statement, inside the transaction that makes the change: the database's write lock orders the
 //! changes, positions have no holes, and no application lock is needed.
 
-use crate::model::{Message, Reaction, Room, RoomEntry, REACTIONS};
+use crate::model::{Member, Message, Reaction, Role, Room, RoomEntry, REACTIONS};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::collections::HashMap;
@@ -60,6 +60,10 @@ pub struct RoomRecord {
     pub owner: Option<String>,
     /// A conversation with the assistant: every message is a question.
     pub assistant: bool,
+    /// Only members see it; people join by invitation.
+    pub private: bool,
+    /// A direct conversation between two people (private too).
+    pub direct: bool,
 }
 
 impl RoomRecord {
@@ -67,8 +71,16 @@ impl RoomRecord {
         Room { slug: self.slug.clone(), name: self.name.clone() }
     }
 
+    /// Whether `who` may see the room, as far as the record tells: a private room also needs
+    /// membership (see [`access`]).
     pub fn visible_to(&self, who: Option<&str>) -> bool {
         self.owner.as_deref().is_none_or(|owner| Some(owner) == who)
+            && (!self.private || who.is_some())
+    }
+
+    /// Public: listed to everyone, readable by guests.
+    pub fn public(&self) -> bool {
+        self.owner.is_none() && !self.private
     }
 }
 
@@ -104,7 +116,7 @@ impl Rooms {
 }
 
 async fn room(pool: &SqlitePool, slug: &str) -> Result<Option<RoomRecord>, sqlx::Error> {
-    sqlx::query_as("SELECT slug, name, owner, assistant FROM rooms WHERE slug = ?")
+    sqlx::query_as("SELECT slug, name, owner, assistant, private, direct FROM rooms WHERE slug = ?")
         .bind(slug)
         .fetch_optional(pool)
         .await
@@ -116,7 +128,7 @@ pub async fn assistant_room(
     owner: &str,
     created_at: i64,
 ) -> Result<RoomRecord, sqlx::Error> {
-    let find = "SELECT slug, name, owner, assistant FROM rooms WHERE owner = ? AND assistant = 1";
+    let find = "SELECT slug, name, owner, assistant, private, direct FROM rooms WHERE owner = ? AND assistant = 1";
     if let Some(room) = sqlx::query_as(find).bind(owner).fetch_optional(pool).await? {
         return Ok(room);
     }
@@ -149,7 +161,7 @@ pub async fn room_entries(
                       p.seq AS read
                FROM rooms r
                LEFT JOIN read_positions p ON p.room = r.slug AND p.name = ?1
-               WHERE r.owner IS NULL OR r.owner = ?1)
+               WHERE (r.owner IS NULL OR r.owner = ?1) AND (r.private = 0 OR p.name IS NOT NULL))
          ORDER BY owner IS NOT NULL, name COLLATE NOCASE",
     )
     .bind(reader)
@@ -272,26 +284,176 @@ pub async fn is_member(pool: &SqlitePool, room: &str, name: &str) -> Result<bool
         .await
 }
 
-/// Creates a room; `Ok(None)` when its slug or name (without case) is taken.
+/// Creates a room with its creator as owner; `Ok(None)` when its slug or name (without case)
+/// is taken.
 pub async fn create_room(
     pool: &SqlitePool,
     room: &Room,
     created_by: &str,
     created_at: i64,
+    private: bool,
 ) -> Result<Option<Room>, sqlx::Error> {
-    let created =
-        sqlx::query("INSERT INTO rooms (slug, name, created_by, created_at) VALUES (?, ?, ?, ?)")
-            .bind(&room.slug)
-            .bind(&room.name)
-            .bind(created_by)
-            .bind(created_at)
-            .execute(pool)
-            .await;
+    let mut tx = pool.begin().await?;
+    let created = sqlx::query(
+        "INSERT INTO rooms (slug, name, created_by, created_at, private, pos) VALUES (?, ?, ?, ?, ?, 1)",
+    )
+    .bind(&room.slug)
+    .bind(&room.name)
+    .bind(created_by)
+    .bind(created_at)
+    .bind(private)
+    .execute(&mut *tx)
+    .await;
     match created {
-        Ok(_) => Ok(Some(room.clone())),
-        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Ok(None),
-        Err(error) => Err(error),
+        Ok(_) => {}
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => return Ok(None),
+        Err(error) => return Err(error),
     }
+    sqlx::query("INSERT INTO read_positions (room, name, seq, role) VALUES (?, ?, 0, 'owner')")
+        .bind(&room.slug)
+        .bind(created_by)
+        .execute(&mut *tx)
+        .await?;
+    log(&mut tx, &room.slug, 1, "joined", None, Some(created_by)).await?;
+    tx.commit().await?;
+    Ok(Some(room.clone()))
+}
+
+/// The direct conversation between two people (named in either order), created on first use
+/// with both as members.
+pub async fn direct_room(
+    pool: &SqlitePool,
+    a: &str,
+    b: &str,
+    created_at: i64,
+) -> Result<RoomRecord, sqlx::Error> {
+    let (first, second) = if a.to_lowercase() <= b.to_lowercase() { (a, b) } else { (b, a) };
+    // The slug is derived from the pair, so two first uses at once make one room.
+    let pair = format!("{}\n{}", first.to_lowercase(), second.to_lowercase());
+    let digest = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(pair));
+    let slug = format!("dm-{}", &hex::encode(digest)[..16]);
+    let mut tx = pool.begin().await?;
+    let created = sqlx::query(
+        "INSERT INTO rooms (slug, name, created_by, created_at, private, direct, pos)
+         VALUES (?, ?, ?, ?, 1, 1, 2) ON CONFLICT DO NOTHING",
+    )
+    .bind(&slug)
+    .bind(format!("{first} & {second}"))
+    .bind(a)
+    .bind(created_at)
+    .execute(&mut *tx)
+    .await?;
+    if created.rows_affected() == 1 {
+        for (pos, name) in [(1, first), (2, second)] {
+            sqlx::query("INSERT INTO read_positions (room, name, seq) VALUES (?, ?, 0)")
+                .bind(&slug)
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
+            log(&mut tx, &slug, pos, "joined", None, Some(name)).await?;
+        }
+    }
+    tx.commit().await?;
+    room(pool, &slug).await?.ok_or(sqlx::Error::RowNotFound)
+}
+
+/// What `name` is in `room`: their role if a member, and whether they are banned.
+pub async fn access(
+    pool: &SqlitePool,
+    room: &str,
+    name: &str,
+) -> Result<(Option<Role>, bool), sqlx::Error> {
+    let (role, banned): (Option<String>, bool) = sqlx::query_as(
+        "SELECT (SELECT role FROM read_positions WHERE room = ?1 AND name = ?2),
+                EXISTS (SELECT 1 FROM bans WHERE room = ?1 AND name = ?2)",
+    )
+    .bind(room)
+    .bind(name)
+    .fetch_one(pool)
+    .await?;
+    Ok((role.as_deref().and_then(Role::parse), banned))
+}
+
+/// A room's members with their roles: owners, then moderators, then the rest, by name.
+pub async fn members(pool: &SqlitePool, room: &str) -> Result<Vec<Member>, sqlx::Error> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, role FROM read_positions WHERE room = ?
+         ORDER BY CASE role WHEN 'owner' THEN 0 WHEN 'moderator' THEN 1 ELSE 2 END,
+                  name COLLATE NOCASE",
+    )
+    .bind(room)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, role)| Member { name, role: Role::parse(&role).unwrap_or(Role::Member) })
+        .collect())
+}
+
+/// Gives a member another role; false when `name` is not a member.
+pub async fn set_role(
+    pool: &SqlitePool,
+    room: &str,
+    name: &str,
+    role: Role,
+) -> Result<bool, sqlx::Error> {
+    let changed = sqlx::query("UPDATE read_positions SET role = ? WHERE room = ? AND name = ?")
+        .bind(role.as_str())
+        .bind(room)
+        .bind(name)
+        .execute(pool)
+        .await?;
+    Ok(changed.rows_affected() > 0)
+}
+
+/// Bans `name` from `room` (kept until lifted); their membership ends with [`leave`].
+pub async fn ban(
+    pool: &SqlitePool,
+    room: &str,
+    name: &str,
+    by: &str,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO bans (room, name, by, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+        .bind(room)
+        .bind(name)
+        .bind(by)
+        .bind(at)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Lifts a ban; false when there was none.
+pub async fn unban(pool: &SqlitePool, room: &str, name: &str) -> Result<bool, sqlx::Error> {
+    let lifted = sqlx::query("DELETE FROM bans WHERE room = ? AND name = ?")
+        .bind(room)
+        .bind(name)
+        .execute(pool)
+        .await?;
+    Ok(lifted.rows_affected() > 0)
+}
+
+/// Who is banned from a room, by name.
+pub async fn bans(pool: &SqlitePool, room: &str) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT name FROM bans WHERE room = ? ORDER BY name COLLATE NOCASE")
+        .bind(room)
+        .fetch_all(pool)
+        .await
+}
+
+/// Forgets every socket of `name` in `room`: the departure to announce, if they were there.
+pub async fn remove_presence_of(
+    pool: &SqlitePool,
+    room: &str,
+    name: &str,
+) -> Result<bool, sqlx::Error> {
+    let removed = sqlx::query("DELETE FROM presence WHERE room = ? AND name = ?")
+        .bind(room)
+        .bind(name)
+        .execute(pool)
+        .await?;
+    Ok(removed.rows_affected() > 0)
 }
 
 /// What a send carries once validated.
@@ -490,17 +652,17 @@ pub async fn edit_message(
     commit_change(pool, tx, room, seq, pos, "edited").await
 }
 
-/// Deletes `author`'s message: its text and reactions go, the row stays as a tombstone.
+/// Deletes `author`'s message (any message with `None`: a moderator's deletion): its text and reactions go, the row stays as a tombstone.
 pub async fn delete_message(
     pool: &SqlitePool,
     room: &str,
     seq: i64,
-    author: &str,
+    author: Option<&str>,
     at: i64,
 ) -> Result<Outcome, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let pos = next_pos(&mut tx, room).await?;
-    let message = match existing_message(&mut tx, room, seq, Some(author)).await? {
+    let message = match existing_message(&mut tx, room, seq, author).await? {
         Ok(message) if message.deleted => {
             drop(tx);
             return Ok(Outcome::Unchanged(self::message(pool, room, seq).await?));

@@ -88,8 +88,8 @@ async fn each_conversation_remembers_itself_only_even_across_a_restart() {
     let app = TestApp::with_assistant(fake.config()).await;
     let ada = app.client(Some("Ada")).await;
     let bob = app.client(Some("Bob")).await;
-    ada.ok(&CreateRoom { name: "Cats".into() }).await;
-    bob.ok(&CreateRoom { name: "Dogs".into() }).await;
+    ada.ok(&CreateRoom { name: "Cats".into(), private: false }).await;
+    bob.ok(&CreateRoom { name: "Dogs".into(), private: false }).await;
 
     // Two people ask in two conversations at the same time.
     let (cat, dog) = (ask("cats", "c1", "my cat is Tom"), ask("dogs", "d1", "my dog is Rex"));

@@ -134,7 +134,7 @@ async fn a_client_that_was_away_catches_up_to_exactly_the_servers_state() {
     let app = TestApp::spawn().await;
     let ada = app.client(Some("Ada")).await;
     let bob = app.client(Some("Bob")).await;
-    bob.ok(&CreateRoom { name: "Rust".into() }).await;
+    bob.ok(&CreateRoom { name: "Rust".into(), private: false }).await;
     bob.join("rust").await;
     for i in 1..=3 {
         bob.ok(&send("rust", &format!("e{i}"), &format!("early {i}"))).await;
@@ -216,7 +216,7 @@ async fn catch_up_comes_in_bounded_batches_that_say_where_they_stopped() {
 async fn leaving_is_a_change_and_the_lobby_cannot_be_left() {
     let app = TestApp::spawn().await;
     let ada = app.client(Some("Ada")).await;
-    ada.ok(&CreateRoom { name: "Rust".into() }).await;
+    ada.ok(&CreateRoom { name: "Rust".into(), private: false }).await;
     ada.join("rust").await;
     let mut bob = app.client(Some("Bob")).await;
     bob.join("rust").await;

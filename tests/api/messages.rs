@@ -106,8 +106,10 @@ async fn a_handshake_without_a_live_session_is_refused() {
         assert!(refused.contains("Sign in to connect."), "{refused}");
     }
     let ada = app.member("Ada").await;
-    let everything =
-        parley::protocol::ListMessages { room: "lobby".into(), range: parley::protocol::Range::After(0) };
+    let everything = parley::protocol::ListMessages {
+        room: "lobby".into(),
+        range: parley::protocol::Range::After(0),
+    };
     assert!(ada.ok(&everything).await.messages.is_empty(), "nothing was posted");
 }
 

@@ -69,9 +69,7 @@ async fn the_room_page_renders_history_as_text() {
     let (status, html) = page(&app, None, "/r/lobby").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        html.contains("alert(1)")
-            && html.contains("Sign in")
-            && !html.contains("post_message")
+        html.contains("alert(1)") && html.contains("Sign in") && !html.contains("post_message")
     );
 }
 
@@ -79,7 +77,8 @@ async fn the_room_page_renders_history_as_text() {
 async fn pages_are_compressed_for_browsers_that_accept_it() {
     let app = TestApp::spawn().await;
     let response = app
-        .http(None).await
+        .http(None)
+        .await
         .get(app.url("/r/lobby"))
         .header(header::ACCEPT_ENCODING, "gzip")
         .send()

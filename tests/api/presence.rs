@@ -87,7 +87,9 @@ async fn a_page_from_another_origin_cannot_open_a_socket() {
 
     // Parley's own pages, configured origins and clients without an Origin header connect.
     let own = format!("http://{}", app.addr);
-    for headers in [origin(&own), origin("https://friend.example"), vec![("Cookie", cookie.clone())]] {
+    for headers in
+        [origin(&own), origin("https://friend.example"), vec![("Cookie", cookie.clone())]]
+    {
         let client = crate::helpers::TestClient::try_connect(&url, &headers).await;
         assert!(client.is_ok(), "{headers:?} refused");
     }

@@ -14,7 +14,7 @@ fn send(room: &str, client_id: &str) -> SendMessage {
 }
 
 async fn refused(client: &crate::helpers::TestClient, name: &str) -> ErrorCode {
-    match client.request(&CreateRoom { name: name.into() }).await {
+    match client.request(&CreateRoom { name: name.into(), private: false }).await {
         Ack::Error(error) => error.code,
         Ack::Ok(room) => panic!("{name:?} created {room:?}"),
     }
@@ -26,7 +26,7 @@ async fn a_new_room_is_announced_to_every_connection() {
     let ada = app.client(Some("Ada")).await;
     let mut bystander = app.client(Some("Bystander")).await;
 
-    let room = ada.ok(&CreateRoom { name: "  Rust   Users ".into() }).await;
+    let room = ada.ok(&CreateRoom { name: "  Rust   Users ".into(), private: false }).await;
     assert_eq!(room, Room { slug: "rust-users".into(), name: "Rust Users".into() });
     assert_eq!(bystander.next::<RoomCreated>().await.room, room);
 
@@ -38,7 +38,7 @@ async fn a_new_room_is_announced_to_every_connection() {
     assert_eq!(ack["error"]["code"], "invalid_payload");
 
     // Nothing else was created: the next announcement is the next room.
-    let next = ada.ok(&CreateRoom { name: "Second".into() }).await;
+    let next = ada.ok(&CreateRoom { name: "Second".into(), private: false }).await;
     assert_eq!(bystander.next::<RoomCreated>().await.room, next);
 }
 
@@ -46,7 +46,7 @@ async fn a_new_room_is_announced_to_every_connection() {
 async fn events_stay_in_their_room() {
     let app = TestApp::spawn().await;
     let ada = app.member("Ada").await;
-    ada.ok(&CreateRoom { name: "Rust".into() }).await;
+    ada.ok(&CreateRoom { name: "Rust".into(), private: false }).await;
     let mut ada = ada;
     let _ = ada.next::<RoomCreated>().await;
     let bob = app.client(Some("Bob")).await;
@@ -73,7 +73,7 @@ async fn leaving_a_room_stops_its_events_and_tells_the_others() {
     ada.ok(&send("lobby", "after-bob-left")).await;
     assert_eq!(ada.next_message().await.client_id, "after-bob-left");
     // Bob hears nothing of the lobby any more; his next event is his own new room.
-    bob.ok(&CreateRoom { name: "Elsewhere".into() }).await;
+    bob.ok(&CreateRoom { name: "Elsewhere".into(), private: false }).await;
     assert_eq!(bob.next::<RoomCreated>().await.room.slug, "elsewhere");
 }
 
@@ -103,8 +103,16 @@ async fn the_room_form_creates_and_redirects_and_the_sidebar_lists_rooms() {
     let response = post("book club").await.expect("post");
     let back = response.headers()[header::LOCATION].to_str().expect("ascii").to_owned();
     assert!(back.contains("__err="), "{back}");
-    let html =
-        app.http(Some("Ada")).await.get(back).send().await.expect("get").text().await.expect("body");
+    let html = app
+        .http(Some("Ada"))
+        .await
+        .get(back)
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
     assert!(html.contains("A room named “book club” exists already."), "{html}");
 }
 
@@ -112,7 +120,7 @@ async fn the_room_form_creates_and_redirects_and_the_sidebar_lists_rooms() {
 async fn read_positions_give_unread_counts_that_follow_the_reader() {
     let app = TestApp::spawn().await;
     let ada = app.member("Ada").await;
-    ada.ok(&CreateRoom { name: "Quiet".into() }).await;
+    ada.ok(&CreateRoom { name: "Quiet".into(), private: false }).await;
     let mut bystander = app.client(Some("Bystander")).await;
     // Bob opens the lobby once: from then on it counts what he has not read.
     page(&app, Some("Bob"), "/r/lobby").await;
@@ -204,7 +212,7 @@ async fn reading_is_announced_to_the_room_and_shown_as_seen_by() {
 async fn the_room_list_counts_what_each_member_has_not_read() {
     let app = TestApp::spawn().await;
     let ada = app.member("Ada").await;
-    ada.ok(&CreateRoom { name: "Rust".into() }).await;
+    ada.ok(&CreateRoom { name: "Rust".into(), private: false }).await;
     let bob = app.member("Bob").await;
     ada.ok(&send("lobby", "one")).await;
     ada.ok(&send("lobby", "two")).await;
