@@ -225,6 +225,68 @@ pub async fn whoami() -> Result<Option<String>, ProtocolError> {
     Ok(server::context().await?.1)
 }
 
+/// A personal API token as its owner's page lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TokenView {
+    pub id: i64,
+    pub label: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked: bool,
+}
+
+/// What `/account` renders.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountPage {
+    pub name: String,
+    pub tokens: Vec<TokenView>,
+    /// A token created just now, shown this once.
+    pub new_token: Option<String>,
+}
+
+/// The signed-in visitor's account page: their API tokens, and a token just created (shown
+/// once: it travels in a short-lived cookie that this read clears).
+#[server(endpoint = "load_account")]
+pub async fn load_account() -> Result<AccountPage, ProtocolError> {
+    let (chat, me) = server::context().await?;
+    let name = me.ok_or_else(|| {
+        ProtocolError::new(crate::protocol::ErrorCode::NotSignedIn, "Sign in to see your account.")
+    })?;
+    let tokens = chat
+        .api_tokens(Some(&name))
+        .await?
+        .into_iter()
+        .map(|t| TokenView {
+            id: t.id,
+            label: t.label,
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+            revoked: t.revoked_at.is_some(),
+        })
+        .collect();
+    let new_token = server::take_new_token(&chat);
+    Ok(AccountPage { name, tokens, new_token })
+}
+
+/// Creates a personal API token labelled `label`, then shows it once on `/account`.
+#[server(endpoint = "create_token")]
+pub async fn create_token(label: String) -> Result<(), ProtocolError> {
+    let (chat, me) = server::context().await?;
+    let (_, token) = chat.create_api_token(me.as_deref(), &label).await?;
+    server::give_new_token(&chat, &token)?;
+    leptos_axum::redirect("/account");
+    Ok(())
+}
+
+/// Revokes one of the visitor's API tokens: calls with it are refused from now on.
+#[server(endpoint = "revoke_token")]
+pub async fn revoke_token(id: i64) -> Result<(), ProtocolError> {
+    let (chat, me) = server::context().await?;
+    chat.revoke_api_token(me.as_deref(), id).await?;
+    leptos_axum::redirect("/account");
+    Ok(())
+}
+
 /// Sets the HTTP status of the page being rendered. Does nothing in the browser.
 pub fn set_status(code: u16) {
     #[cfg(feature = "ssr")]
@@ -281,6 +343,19 @@ mod server {
             chat.sign_out(&earlier).await?;
         }
         Ok(())
+    }
+
+    /// Hands a new API token to the browser for one page view, in a cookie only `/account`
+    /// receives. Never stored in plain text on the server.
+    pub fn give_new_token(chat: &Chat, token: &str) -> Result<(), ProtocolError> {
+        set_cookie(identity::new_token_cookie(Some(token), chat.auth.secure_cookies))
+    }
+
+    /// The token [`give_new_token`] handed over, if any; the cookie is cleared.
+    pub fn take_new_token(chat: &Chat) -> Option<String> {
+        let token = use_context::<Parts>().and_then(|parts| identity::new_token(&parts.headers))?;
+        set_cookie(identity::new_token_cookie(None, chat.auth.secure_cookies)).ok()?;
+        Some(token)
     }
 
     pub async fn end_session(chat: &Chat) -> Result<(), ProtocolError> {

@@ -1,6 +1,6 @@
 //! The HTML shell and the route table.
 
-use crate::pages::{home::HomePage, not_found::NotFound, room::RoomPage};
+use crate::pages::{account::AccountPage, home::HomePage, not_found::NotFound, room::RoomPage};
 use crate::realtime::provide_realtime;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -42,6 +42,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                 <Route path=path!("/r/:slug") view=RoomPage ssr=SsrMode::Async />
                 <Route path=path!("/r/:slug/m/:seq") view=RoomPage ssr=SsrMode::Async />
             </Routes>

@@ -33,6 +33,7 @@ pub const REACTIONS: [&str; 6] = ["👍", "❤️", "😂", "🎉", "😮", "�
 /// message's latest change, so of two copies of a message the one with the higher `rev` is newer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Message {
     pub id: i64,
     pub room: String,
@@ -60,6 +61,7 @@ pub struct Message {
 
 /// One emoji on a message and the people who chose it, in the order they did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Reaction {
     pub emoji: String,
     pub names: Vec<String>,
@@ -84,9 +86,19 @@ impl Message {
     }
 }
 
+/// "YYYY-MM-DD HH:MM UTC" for milliseconds since the epoch.
+pub fn utc_timestamp(millis: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
+}
+
 /// A room as the views show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Room {
     pub slug: String,
     pub name: String,
@@ -189,6 +201,7 @@ pub fn validate_name(raw: &str) -> Result<String, ProtocolError> {
 /// A room as the sidebar lists it: how far its log goes, and how far the visitor has read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RoomEntry {
     pub slug: String,
     pub name: String,

@@ -49,6 +49,7 @@ impl<T> From<Ack<T>> for Result<T, ProtocolError> {
 /// Why a command (or a server function) was refused. `message` is written for people.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProtocolError {
     pub code: ErrorCode,
     pub message: String,
@@ -67,6 +68,7 @@ impl ProtocolError {
 /// Machine-readable error codes; the set is closed and documented in `PROTOCOL.md`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ErrorCode {
     /// The payload does not have the shape of the command.
     InvalidPayload,
@@ -386,6 +388,7 @@ impl Command for ListMessages {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Backlog {
     pub messages: Vec<Message>,
     /// False when there are more in the direction asked: ask again from the last one returned
@@ -582,37 +585,39 @@ pub struct MemberRef {
     pub name: String,
 }
 
-/// `member:invite`: add someone to a private room (owners and moderators). Their connections
-/// receive `room:created`; the room's, a `joined` change.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct InviteMember(pub MemberRef);
-
-/// `member:kick`: end someone's membership (owners and moderators, of people below them). Their
-/// sockets leave the room at once and receive `room:removed`; in a public room they may come
-/// back, in a private one only by a new invitation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct KickMember(pub MemberRef);
-
-/// `member:ban`: kick, and refuse them the room (reading included) until `member:unban`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BanMember(pub MemberRef);
-
-/// `member:unban`: lift a ban.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct UnbanMember(pub MemberRef);
-
 macro_rules! member_command {
-    ($($command:ident => $name:literal),* $(,)?) => {$(
+    ($($(#[$doc:meta])* $command:ident => $name:literal),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        pub struct $command {
+            pub room: String,
+            pub name: String,
+        }
+
         impl Command for $command {
             const NAME: &'static str = $name;
             type Reply = ();
         }
+
+        impl From<$command> for MemberRef {
+            fn from(command: $command) -> Self {
+                Self { room: command.room, name: command.name }
+            }
+        }
     )*};
 }
+
 member_command!(
+    /// `member:invite`: add someone to a private room (owners and moderators). Their
+    /// connections receive `room:created`; the room's, a `joined` change.
     InviteMember => "member:invite",
+    /// `member:kick`: end someone's membership (owners and moderators, of people below them).
+    /// Their sockets leave the room at once and receive `room:removed`; in a public room they
+    /// may come back, in a private one only by a new invitation.
     KickMember => "member:kick",
+    /// `member:ban`: kick, and refuse them the room (reading included) until `member:unban`.
     BanMember => "member:ban",
+    /// `member:unban`: lift a ban.
     UnbanMember => "member:unban",
 );
 

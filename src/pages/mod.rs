@@ -1,5 +1,6 @@
 //! One page per file. Each renders completely on the server; the browser hydrates it.
 
+pub mod account;
 pub mod home;
 pub mod not_found;
 pub mod room;

@@ -47,6 +47,7 @@ pub fn router(state: AppState, sockets: SocketIoLayer, origins: AllowedOrigins) 
     let leptos = state.leptos.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .nest("/api/v1", super::rest::routes())
         .leptos_routes_with_context(&state, routes, security::provide_page_nonce, move || {
             shell(leptos.clone())
         })

@@ -11,15 +11,39 @@ const MAX_AGE_SECONDS: i64 = 400 * 24 * 60 * 60;
 
 /// The session token a request or handshake carries, if any.
 pub fn token(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, COOKIE)
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(Cookie::split_parse_encoded)
         .filter_map(Result::ok)
-        .find(|cookie| cookie.name() == COOKIE)
+        .find(|cookie| cookie.name() == name)
         .map(|cookie| cookie.value().to_owned())
         .filter(|token| token.len() <= 100)
+}
+
+/// Carries a just-created API token to the one page that shows it.
+pub const NEW_TOKEN_COOKIE: &str = "parley_new_token";
+
+/// The API token a request to `/account` carries, just created.
+pub fn new_token(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, NEW_TOKEN_COOKIE).filter(|token| token.starts_with("pt_"))
+}
+
+/// The cookie that hands `token` to `/account` for a minute, or (`None`) clears it.
+pub fn new_token_cookie(token: Option<&str>, secure: bool) -> Option<HeaderValue> {
+    let cookie = Cookie::build((NEW_TOKEN_COOKIE, token.unwrap_or_default()))
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(cookie::SameSite::Strict)
+        .max_age(cookie::time::Duration::seconds(if token.is_some() { 60 } else { 0 }))
+        .build();
+    HeaderValue::from_str(&cookie.encoded().to_string()).ok()
 }
 
 fn cookie(value: &str, max_age: i64, secure: bool) -> Option<HeaderValue> {

@@ -10,6 +10,7 @@ pub mod identity;
 pub mod limits;
 pub mod moderation;
 pub mod origin;
+pub mod rest;
 pub mod security;
 pub mod socket;
 pub mod store;

@@ -246,22 +246,22 @@ async fn open_direct(caller: Caller, TryData(input): TryData<OpenDirect>, ack: A
 }
 
 async fn invite(caller: Caller, TryData(input): TryData<InviteMember>, ack: AckSender) {
-    let work = input.map(|InviteMember(target)| caller.chat.invite(caller.name(), target));
+    let work = input.map(|input| caller.chat.invite(caller.name(), input.into()));
     respond::<InviteMember>(ack, work).await;
 }
 
 async fn kick(caller: Caller, TryData(input): TryData<KickMember>, ack: AckSender) {
-    let work = input.map(|KickMember(target)| caller.chat.kick(caller.name(), target));
+    let work = input.map(|input| caller.chat.kick(caller.name(), input.into()));
     respond::<KickMember>(ack, work).await;
 }
 
 async fn ban(caller: Caller, TryData(input): TryData<BanMember>, ack: AckSender) {
-    let work = input.map(|BanMember(target)| caller.chat.ban(caller.name(), target));
+    let work = input.map(|input| caller.chat.ban(caller.name(), input.into()));
     respond::<BanMember>(ack, work).await;
 }
 
 async fn unban(caller: Caller, TryData(input): TryData<UnbanMember>, ack: AckSender) {
-    let work = input.map(|UnbanMember(target)| caller.chat.unban(caller.name(), target));
+    let work = input.map(|input| caller.chat.unban(caller.name(), input.into()));
     respond::<UnbanMember>(ack, work).await;
 }
 

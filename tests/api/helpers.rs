@@ -126,6 +126,48 @@ impl TestApp {
         }
     }
 
+    /// A personal API token of `name`'s, created through the account form as a browser would.
+    pub async fn api_token(&self, name: &str, label: &str) -> String {
+        let response = self
+            .http(Some(name))
+            .await
+            .post(self.url("/api/create_token"))
+            .form(&[("label", label)])
+            .send()
+            .await
+            .expect("post");
+        response
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .find_map(|value| value.strip_prefix("parley_new_token="))
+            .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+            .filter(|token| token.starts_with("pt_"))
+            .unwrap_or_else(|| panic!("no token: {}", response.status()))
+    }
+
+    /// Calls the REST API with `token` (if any): the status and the JSON body.
+    pub async fn rest(
+        &self,
+        token: Option<&str>,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (reqwest::StatusCode, Value) {
+        let mut request = anonymous_http().request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
     /// A socket.io client signed in as `name` (its session cookie on the handshake, as a
     /// browser sends it). `None`: a guest, whose handshake the server refuses.
     pub async fn client(&self, name: Option<&str>) -> TestClient {
@@ -369,8 +411,24 @@ impl TestClient {
         }
     }
 
+    /// Sends a command and expects it to be refused: the refusal.
+    pub async fn refused<C: Command>(&self, command: &C) -> parley::protocol::ProtocolError
+    where
+        C::Reply: std::fmt::Debug,
+    {
+        match self.request(command).await {
+            Ack::Error(error) => error,
+            Ack::Ok(reply) => panic!("{} accepted: {reply:?}", C::NAME),
+        }
+    }
+
     pub async fn join(&self, room: &str) -> Joined {
         self.ok(&JoinRoom { room: room.into(), after: None }).await
+    }
+
+    /// The next event of any kind: its name and payload.
+    pub async fn next_any(&mut self) -> (String, Value) {
+        self.next_event_but(&[]).await
     }
 
     async fn next_event_but(&mut self, skipped: &[&str]) -> (String, Value) {

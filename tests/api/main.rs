@@ -3,6 +3,7 @@
 
 mod accounts;
 mod assistant;
+mod authorization;
 mod binary;
 mod burst;
 mod changes;

@@ -1,0 +1,93 @@
+//! `/account`: the signed-in person's personal API tokens for the REST API: create one (shown
+//! once), see when each was last used, revoke it. Plain forms, with or without JavaScript.
+
+use super::account_forms::SignOutButton;
+use crate::api::{load_account, CreateToken, RevokeToken, TokenView};
+use leptos::{prelude::*, server_fn::ServerFn};
+use leptos_meta::Title;
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let page = Resource::new(|| (), |()| load_account());
+    view! {
+        <Title text="Your account" />
+        <main class="page narrow">
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(page) => view! { <Account page /> }.into_any(),
+                        Err(error) => {
+                            crate::api::set_status(401);
+                            view! {
+                                <h1>"Your account"</h1>
+                                <p>{error.message}</p>
+                                <p><a href="/">"Sign in"</a></p>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn Account(page: crate::api::AccountPage) -> impl IntoView {
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let error = move || {
+        create
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| revoke.value().get().and_then(Result::err))
+    };
+    let rows = page.tokens.into_iter().map(token_row).collect_view();
+    view! {
+        <h1>"Your account"</h1>
+        <p>"Signed in as " <strong>{page.name}</strong> ". " <a href="/r/lobby">"Back to the lobby"</a> " · " <SignOutButton /></p>
+        <h2>"API tokens"</h2>
+        <p>
+            "A token lets a bot or a script use the REST API as you: "
+            <code>"Authorization: Bearer pt_…"</code> " on " <code>"/api/v1"</code>
+            " (" <a href="/api/v1/openapi.json">"OpenAPI document"</a> ")."
+        </p>
+        {page.new_token.map(|token| view! {
+            <div class="new-token" role="status">
+                <p>"Your new token. Copy it now: it is not shown again."</p>
+                <code class="token" data-testid="new-token">{token}</code>
+            </div>
+        })}
+        <form method="post" action=CreateToken::url() class="row">
+            <label for="token-label" class="visually-hidden">"Token label"</label>
+            <input id="token-label" name="label" required maxlength="60" placeholder="What is it for? (e.g. deploy bot)" />
+            <button type="submit">"Create token"</button>
+        </form>
+        {move || error().map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
+        <ul class="tokens" aria-label="API tokens">{rows}</ul>
+    }
+}
+
+fn token_row(token: TokenView) -> impl IntoView {
+    let used = match token.last_used_at {
+        Some(at) => format!("last used {}", crate::model::utc_timestamp(at)),
+        None => "never used".to_owned(),
+    };
+    view! {
+        <li data-revoked=token.revoked.to_string()>
+            <strong>{token.label.clone()}</strong>
+            " · created " {crate::model::utc_timestamp(token.created_at)} " · " {used}
+            {if token.revoked {
+                view! { " · " <em>"revoked"</em> }.into_any()
+            } else {
+                view! {
+                    <form method="post" action=RevokeToken::url() class="inline">
+                        <input type="hidden" name="id" value=token.id />
+                        " · "
+                        <button type="submit" class="link" aria-label=format!("Revoke {}", token.label)>"Revoke"</button>
+                    </form>
+                }.into_any()
+            }}
+        </li>
+    }
+}

@@ -1,0 +1,254 @@
+//! The REST API for integrations, at `/api/v1`: list rooms, read history by cursor, post a
+//! message (broadcast live like any other). Every call carries a personal API token
+//! (`Authorization: Bearer pt_…`, created and revoked on `/account`) and speaks for its owner, so
+//! it reaches exactly what that person may: the same use cases as the socket and the forms.
+//! The OpenAPI document, generated from these handlers and types, is at `/api/v1/openapi.json`.
+
+use super::{error::AppError, http::AppState};
+use crate::model::{Message, Reaction, RoomEntry};
+use crate::protocol::{Backlog, ErrorCode, ListMessages, ProtocolError, Range, SendMessage};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::{header, request::Parts, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{routing::get, Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/rooms", get(list_rooms))
+        .route("/rooms/{slug}/messages", get(history).post(post_message))
+        .route("/openapi.json", get(openapi))
+        .fallback(|| async { ApiError::new(ErrorCode::InvalidPayload, "No such API endpoint.") })
+}
+
+/// What every refusal carries: `{"error": {"code", "message"}}`, as socket acks do.
+#[derive(Serialize, ToSchema)]
+pub struct ApiErrorBody {
+    error: ProtocolError,
+}
+
+/// A refusal with the HTTP status its code calls for.
+pub struct ApiError(ProtocolError);
+
+impl ApiError {
+    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self(ProtocolError::new(code, message))
+    }
+
+    fn status(&self) -> StatusCode {
+        match self.0.code {
+            ErrorCode::NotSignedIn => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::UnknownRoom | ErrorCode::UnknownMessage | ErrorCode::UnknownUser => {
+                StatusCode::NOT_FOUND
+            }
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::AssistantUnavailable | ErrorCode::AssistantBusy => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        Self(error.into())
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        Self::new(
+            ErrorCode::InvalidPayload,
+            format!("Invalid JSON body: {}", rejection.body_text()),
+        )
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::new(ErrorCode::InvalidPayload, format!("Invalid query: {}", rejection.body_text()))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut response = (status, Json(ApiErrorBody { error: self.0 })).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            let challenge = header::HeaderValue::from_static("Bearer realm=\"parley\"");
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+        }
+        response
+    }
+}
+
+/// The person an API token speaks for.
+pub struct Caller(String);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(|| {
+                ApiError::new(ErrorCode::NotSignedIn, "Send a token: Authorization: Bearer pt_….")
+            })?;
+        Ok(Self(state.chat.api_caller(token).await?))
+    }
+}
+
+/// Every room the token's owner can see, with how far they have read it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rooms",
+    responses(
+        (status = 200, description = "The rooms, by name", body = [RoomEntry]),
+        (status = 401, description = "No token, or an unknown or revoked one", body = ApiErrorBody),
+        (status = 429, description = "Too many calls with this token", body = ApiErrorBody),
+    ),
+    security(("token" = []))
+)]
+async fn list_rooms(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+) -> Result<Json<Vec<RoomEntry>>, ApiError> {
+    Ok(Json(state.chat.list_rooms(Some(&me)).await?))
+}
+
+/// Which page of history: after a position (oldest first; from the start without one), or
+/// before one (the page that ends there).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Cursor {
+    /// Messages after this position (`seq`), oldest first.
+    #[param(minimum = 0)]
+    after: Option<i64>,
+    /// Messages before this position, oldest first: the page ending just before it.
+    #[param(minimum = 1)]
+    before: Option<i64>,
+}
+
+/// Up to 200 messages of a room's history, by cursor (never by offset). `complete: false` means
+/// more follow in the direction asked: ask again from the last (`after`) or the first
+/// (`before`) message returned.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rooms/{slug}/messages",
+    params(("slug" = String, Path, description = "The room's slug, as in /r/{slug}"), Cursor),
+    responses(
+        (status = 200, description = "One page of messages, oldest first", body = Backlog),
+        (status = 400, description = "Both cursors, or a malformed one", body = ApiErrorBody),
+        (status = 401, description = "No token, or an unknown or revoked one", body = ApiErrorBody),
+        (status = 403, description = "The token's owner is banned from the room", body = ApiErrorBody),
+        (status = 404, description = "No such room (or a private one the owner is not in)", body = ApiErrorBody),
+        (status = 429, description = "Too many calls with this token", body = ApiErrorBody),
+    ),
+    security(("token" = []))
+)]
+async fn history(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(slug): Path<String>,
+    cursor: Result<Query<Cursor>, QueryRejection>,
+) -> Result<Json<Backlog>, ApiError> {
+    let Query(cursor) = cursor?;
+    let range = match (cursor.after, cursor.before) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidPayload,
+                "Give `after` or `before`, not both.",
+            ))
+        }
+        (_, Some(before)) if before >= 1 => Range::Before(before),
+        (Some(after), None) if after >= 0 => Range::After(after),
+        (None, None) => Range::After(0),
+        _ => return Err(ApiError::new(ErrorCode::InvalidPayload, "Cursors are positions ≥ 0.")),
+    };
+    Ok(Json(state.chat.list_messages(Some(&me), ListMessages { room: slug, range }).await?))
+}
+
+/// A message to post.
+#[derive(Deserialize, ToSchema)]
+pub struct NewMessage {
+    /// 1–4,000 characters after trimming.
+    #[schema(min_length = 1, max_length = 4000)]
+    body: String,
+    /// Makes retries safe: a second post with the same id returns the stored message and
+    /// stores nothing. 1–64 characters of letters, digits, `-` and `_`; a fresh UUID if absent.
+    #[schema(min_length = 1, max_length = 64)]
+    client_id: Option<String>,
+}
+
+/// Posts a message as the token's owner. It is stored, broadcast live to the room like any other
+/// message, and returned.
+#[utoipa::path(
+    post,
+    path = "/api/v1/rooms/{slug}/messages",
+    params(("slug" = String, Path, description = "The room's slug")),
+    request_body = NewMessage,
+    responses(
+        (status = 201, description = "Stored (or, for a known client_id, already stored)", body = Message),
+        (status = 400, description = "An empty, too long or malformed message", body = ApiErrorBody),
+        (status = 401, description = "No token, or an unknown or revoked one", body = ApiErrorBody),
+        (status = 403, description = "The token's owner is banned from the room", body = ApiErrorBody),
+        (status = 404, description = "No such room (or a private one the owner is not in)", body = ApiErrorBody),
+        (status = 429, description = "Posting or calling too fast", body = ApiErrorBody),
+    ),
+    security(("token" = []))
+)]
+async fn post_message(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    Path(slug): Path<String>,
+    body: Result<Json<NewMessage>, JsonRejection>,
+) -> Result<(StatusCode, Json<Message>), ApiError> {
+    let Json(NewMessage { body, client_id }) = body?;
+    let client_id = client_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let input = SendMessage { room: slug, client_id, body };
+    let message = state.chat.post_message(Some(&me), input).await?;
+    Ok((StatusCode::CREATED, Json(message)))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Parley REST API", description = "Rooms, history and posting for integrations."),
+    paths(list_rooms, history, post_message),
+    components(schemas(RoomEntry, Backlog, Message, Reaction, NewMessage, ApiErrorBody, ProtocolError, ErrorCode)),
+    modifiers(&TokenAuth)
+)]
+struct ApiDoc;
+
+struct TokenAuth;
+
+impl utoipa::Modify for TokenAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some("A personal API token from /account (pt_…)"))
+            .build();
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("token", SecurityScheme::Http(scheme));
+    }
+}
+
+/// The OpenAPI 3.1 document of this API.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(document())
+}
