@@ -21,7 +21,10 @@ pub fn routes() -> Router<AppState> {
         .route("/rooms", get(list_rooms))
         .route("/rooms/{slug}/messages", get(history).post(post_message))
         .route("/openapi.json", get(openapi))
-        .fallback(|| async { ApiError::new(ErrorCode::InvalidPayload, "No such API endpoint.") })
+        .fallback(|| async {
+            let error = ProtocolError::new(ErrorCode::InvalidPayload, "No such API endpoint.");
+            (StatusCode::NOT_FOUND, Json(ApiErrorBody { error }))
+        })
 }
 
 /// What every refusal carries: `{"error": {"code", "message"}}`, as socket acks do.

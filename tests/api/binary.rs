@@ -127,3 +127,31 @@ pub async fn sign_up(addr: &str, name: &str) -> String {
         .expect("sign up");
     crate::helpers::session_cookie(&response).expect("a session cookie")
 }
+
+#[tokio::test]
+async fn admin_grant_makes_an_account_a_server_admin() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let ada = app.member("Ada").await;
+    let bob = app.member("Bob").await;
+    let ban = parley::protocol::BanMember { room: "lobby".into(), name: "Bob".into() };
+    assert_eq!(ada.refused(&ban).await.code, parley::protocol::ErrorCode::Forbidden);
+
+    let run = |args: &[&str]| {
+        parley().env("PARLEY_DATABASE_URL", app.database_url()).args(args).output().expect("run")
+    };
+    let granted = run(&["admin", "grant", "ada"]);
+    assert!(granted.status.success(), "{granted:?}");
+    assert_eq!(String::from_utf8_lossy(&granted.stdout).trim(), "Ada is now a server admin.");
+    ada.ok(&ban).await;
+    let hello = SendMessage { room: "lobby".into(), client_id: "b".into(), body: "hi".into() };
+    assert_eq!(bob.refused(&hello).await.code, parley::protocol::ErrorCode::Forbidden);
+
+    let unknown = run(&["admin", "grant", "Nobody"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("There is no account called"));
+    let usage = run(&["admin", "promote", "Ada"]);
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&usage.stderr).contains("parley admin grant NAME"));
+    let revoked = run(&["admin", "revoke", "Ada"]);
+    assert!(String::from_utf8_lossy(&revoked.stdout).contains("no longer a server admin"));
+}

@@ -63,6 +63,11 @@ impl TestApp {
         Self::builder().assistant(assistant).start().await
     }
 
+    /// The `sqlite:` URL of this server's database.
+    pub fn database_url(&self) -> String {
+        format!("sqlite:{}", self.dir.path().join("parley.db").display())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
@@ -424,6 +429,16 @@ impl TestClient {
 
     pub async fn join(&self, room: &str) -> Joined {
         self.ok(&JoinRoom { room: room.into(), after: None }).await
+    }
+
+    /// The next `B`, skipping events of every other kind.
+    pub async fn wait_for<B: Broadcast>(&mut self) -> B {
+        loop {
+            let (name, data) = self.next_event_but(&[]).await;
+            if name == B::NAME {
+                return serde_json::from_value(data).expect("event payload");
+            }
+        }
     }
 
     /// The next event of any kind: its name and payload.
