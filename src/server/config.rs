@@ -6,6 +6,7 @@ use super::accounts::AuthSettings;
 use super::assistant::AssistantConfig;
 use super::limits::{Limits, Rate};
 use super::origin::AllowedOrigins;
+use super::tls::TlsFiles;
 use leptos::config::{get_configuration, LeptosOptions};
 use std::{num::NonZeroU32, path::Path};
 
@@ -29,6 +30,8 @@ pub struct Config {
     pub limits: Limits,
     /// Session lifetime, cookie security and the client-address header.
     pub auth: AuthSettings,
+    /// Serve HTTPS itself with this certificate and key (`PARLEY_TLS_CERT`, `PARLEY_TLS_KEY`).
+    pub tls: Option<TlsFiles>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +46,8 @@ pub enum ConfigError {
     Flag { name: &'static str, value: String },
     #[error("PARLEY_CLIENT_IP_HEADER is not a header name: {0:?}")]
     Header(String),
+    #[error("PARLEY_TLS_CERT and PARLEY_TLS_KEY go together: set both or neither")]
+    TlsHalfSet,
 }
 
 /// A positive number from the environment, or `default` when unset.
@@ -158,6 +163,12 @@ impl Config {
         let assistant = assistant_from_env()?;
         let limits = limits_from_env()?;
         let auth = auth_from_env()?;
-        Ok(Self { leptos, database_url, allowed_origins, assistant, limits, auth })
+        let set = |name| std::env::var(name).ok().filter(|v: &String| !v.trim().is_empty());
+        let tls = match (set("PARLEY_TLS_CERT"), set("PARLEY_TLS_KEY")) {
+            (None, None) => None,
+            (Some(cert), Some(key)) => Some(TlsFiles { cert: cert.into(), key: key.into() }),
+            _ => return Err(ConfigError::TlsHalfSet),
+        };
+        Ok(Self { leptos, database_url, allowed_origins, assistant, limits, auth, tls })
     }
 }

@@ -113,17 +113,26 @@ pub enum StartError {
     Store(#[from] store::OpenError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    Tls(#[from] super::tls::TlsError),
 }
 
 /// A bound, ready server. Tests start it on port 0 with a fresh database.
 pub struct Server {
     listener: TcpListener,
+    /// Set when the server speaks HTTPS itself.
+    tls: Option<tokio_rustls::TlsAcceptor>,
     app: Router,
     io: SocketIo,
 }
 
 impl Server {
     pub async fn start(config: Config) -> Result<Self, StartError> {
+        // A bad certificate stops the start before anything else is opened.
+        let tls = config.tls.as_ref().map(super::tls::acceptor).transpose()?;
+        let mut auth = config.auth.clone();
+        // Cookies of a site served over TLS never travel in the clear.
+        auth.secure_cookies |= tls.is_some();
         let pool = store::open(&config.database_url).await?;
         let assistant = Assistant::new(config.assistant.clone());
         let rooms = store::Rooms::default();
@@ -139,34 +148,42 @@ impl Server {
             .with_state(assistant.clone())
             .with_state(rooms.clone())
             .with_state(limits.clone())
-            .with_state(config.auth.clone())
+            .with_state(auth.clone())
             .with_state(config.allowed_origins.clone())
             .build_layer();
         io.ns("/", socket::on_connect.with(socket::accept));
-        let chat =
-            Chat { pool, rooms, limits, io: io.clone(), assistant, auth: config.auth.clone() };
+        let chat = Chat { pool, rooms, limits, io: io.clone(), assistant, auth };
         let state = AppState { leptos: config.leptos.clone(), chat };
         let addr = config.leptos.site_addr;
         let listener =
             TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
         let app = router(state, sockets, config.allowed_origins.clone());
-        Ok(Self { listener, app, io })
+        Ok(Self { listener, tls, app, io })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().unwrap_or_else(|_| ([0, 0, 0, 0], 0).into())
     }
 
+    /// `https` when the server speaks TLS itself, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
     /// Serves until `signal` completes, then closes every socket (so clients reconnect and
     /// presence is cleared) and lets in-flight requests finish.
     pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) {
         use axum::serve::ListenerExt;
-        // Nagle's algorithm delays small socket.io frames; chat wants them out at once.
-        let listener = self.listener.tap_io(|tcp| {
+        /// Nagle's algorithm delays small socket.io frames; chat wants them out at once.
+        fn no_delay(tcp: &tokio::net::TcpStream) {
             if let Err(error) = tcp.set_nodelay(true) {
                 tracing::debug!("TCP_NODELAY: {error}");
             }
-        });
+        }
         let io = self.io;
         let shutdown = async move {
             signal.await;
@@ -175,7 +192,24 @@ impl Server {
         };
         // Limits kept per address read the peer's address from `ConnectInfo`.
         let app = self.app.into_make_service_with_connect_info::<SocketAddr>();
-        if let Err(error) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+        let served = match self.tls {
+            None => {
+                let listener = self.listener.tap_io(|tcp| no_delay(tcp));
+                axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+            }
+            Some(acceptor) => {
+                match super::tls::TlsListener::new(self.listener, acceptor, no_delay) {
+                    // `tap_io` only for axum's `ConnectInfo<SocketAddr>`, which it implements
+                    // for tapped listeners of any kind.
+                    Ok(listener) => {
+                        let listener = listener.tap_io(|_| {});
+                        axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+                    }
+                    Err(error) => Err(error),
+                }
+            }
+        };
+        if let Err(error) = served {
             tracing::error!("server error: {error}");
         }
     }

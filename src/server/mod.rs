@@ -14,6 +14,7 @@ pub mod rest;
 pub mod security;
 pub mod socket;
 pub mod store;
+pub mod tls;
 
 mod http;
 
@@ -48,7 +49,7 @@ pub async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    tracing::info!("Parley listening on http://{}", server.local_addr());
+    tracing::info!("Parley listening on {}://{}", server.scheme(), server.local_addr());
     server.run_until(http::shutdown_signal()).await;
     std::process::ExitCode::SUCCESS
 }

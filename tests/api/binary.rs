@@ -155,3 +155,24 @@ async fn admin_grant_makes_an_account_a_server_admin() {
     let revoked = run(&["admin", "revoke", "Ada"]);
     assert!(String::from_utf8_lossy(&revoked.stdout).contains("no longer a server admin"));
 }
+
+#[test]
+fn a_half_set_or_unreadable_tls_configuration_stops_the_start_with_a_reason() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("parley.db").display());
+    let run = |vars: &[(&str, &str)]| {
+        let mut command = parley();
+        command.env("PARLEY_DATABASE_URL", &database).envs(vars.iter().copied());
+        let output = command.output().expect("run");
+        assert!(!output.status.success());
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    };
+    let log = run(&[("PARLEY_TLS_CERT", "/nowhere/cert.pem")]);
+    assert!(log.contains("PARLEY_TLS_CERT and PARLEY_TLS_KEY go together"), "{log}");
+    let log = run(&[("PARLEY_TLS_CERT", "/nowhere/cert.pem"), ("PARLEY_TLS_KEY", "/nowhere/k")]);
+    assert!(log.contains("cannot read the TLS certificate /nowhere/cert.pem"), "{log}");
+}

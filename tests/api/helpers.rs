@@ -55,6 +55,7 @@ impl TestApp {
             assistant: None,
             limits: generous_limits(),
             auth: AuthSettings::default(),
+            tls: None,
         }
     }
 
@@ -80,6 +81,7 @@ impl TestApp {
             assistant: self.assistant.clone(),
             limits: self.limits,
             auth: self.auth.clone(),
+            tls: None,
         };
         let sessions = std::mem::take(&mut *self.sessions.lock().expect("sessions"));
         self.stop().await;
@@ -234,9 +236,16 @@ pub struct TestAppBuilder {
     assistant: Option<AssistantConfig>,
     limits: Limits,
     auth: AuthSettings,
+    tls: Option<parley::server::tls::TlsFiles>,
 }
 
 impl TestAppBuilder {
+    /// Serves HTTPS with this certificate and key.
+    pub fn tls(mut self, files: parley::server::tls::TlsFiles) -> Self {
+        self.tls = Some(files);
+        self
+    }
+
     pub fn assistant(mut self, assistant: AssistantConfig) -> Self {
         self.assistant = Some(assistant);
         self
@@ -253,7 +262,7 @@ impl TestAppBuilder {
     }
 
     pub async fn start(self) -> TestApp {
-        let TestAppBuilder { dir, assistant, limits, auth } = self;
+        let TestAppBuilder { dir, assistant, limits, auth, tls } = self;
         let leptos = LeptosOptions::builder()
             .output_name("parley")
             .site_root(dir.path().join("site").display().to_string())
@@ -268,6 +277,7 @@ impl TestAppBuilder {
             assistant: assistant.clone(),
             limits,
             auth: auth.clone(),
+            tls,
         };
         let server = Server::start(config).await.expect("server starts");
         let addr = server.local_addr();

@@ -80,3 +80,67 @@ async fn a_form_posted_from_another_site_is_refused_and_changes_nothing() {
     let (_, html) = page(&app, Some("Ada"), "/r/lobby").await;
     assert!(html.contains("sent from evil"));
 }
+
+#[tokio::test]
+async fn the_server_speaks_https_itself_and_socket_io_over_it() {
+    use parley::server::tls::TlsFiles;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let generated =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("certificate");
+    let files = TlsFiles { cert: dir.path().join("cert.pem"), key: dir.path().join("key.pem") };
+    std::fs::write(&files.cert, generated.cert.pem()).expect("write cert");
+    std::fs::write(&files.key, generated.key_pair.serialize_pem()).expect("write key");
+    let app = TestApp::builder().tls(files).start().await;
+    let base = format!("https://localhost:{}", app.addr.port());
+    let root = reqwest::Certificate::from_pem(generated.cert.pem().as_bytes()).expect("pem");
+    let client = |cookie: Option<&str>| {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(cookie) = cookie {
+            headers.insert(header::COOKIE, cookie.parse().expect("cookie"));
+        }
+        reqwest::Client::builder()
+            .add_root_certificate(root.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .expect("client")
+    };
+
+    let health = client(None).get(format!("{base}/healthz")).send().await.expect("https");
+    assert_eq!(health.status(), StatusCode::OK);
+    // Its session cookie is Secure: it never goes out over plain HTTP.
+    let fields = [("name", "Ada"), ("password", crate::helpers::PASSWORD)];
+    let signed_up =
+        client(None).post(format!("{base}/api/sign_up")).form(&fields).send().await.expect("post");
+    let set_cookie = signed_up.headers()[header::SET_COOKIE].to_str().expect("ascii").to_owned();
+    assert!(set_cookie.contains("; Secure"), "{set_cookie}");
+    let token = crate::helpers::session_cookie(&signed_up).expect("session");
+
+    // socket.io over TLS: the Engine.IO handshake, then the namespace accepts the session.
+    let ada = client(Some(&format!("parley_session={token}")));
+    let polling = format!("{base}/socket.io/?EIO=4&transport=polling");
+    let open = ada.get(&polling).send().await.expect("open").text().await.expect("body");
+    let sid = open
+        .strip_prefix('0')
+        .and_then(|json| serde_json::from_str::<serde_json::Value>(json).ok())
+        .and_then(|v| v["sid"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| panic!("not an Engine.IO open packet: {open}"));
+    let session = format!("{polling}&sid={sid}");
+    let sent = ada.post(&session).body("40").send().await.expect("connect");
+    assert_eq!(sent.status(), StatusCode::OK);
+    // Each poll brings packets (separated by 0x1e); pings may come first.
+    let mut packets = Vec::new();
+    while !packets.iter().any(|p: &String| p.starts_with("40") || p.starts_with("44")) {
+        let body = ada.get(&session).send().await.expect("poll").text().await.expect("body");
+        packets.extend(body.split('\u{1e}').map(str::to_owned));
+        assert!(packets.len() < 10, "{packets:?}");
+    }
+    assert!(packets.iter().any(|p| p.starts_with("40{\"sid\"")), "connected: {packets:?}");
+
+    // Plain HTTP to the TLS port gets nowhere.
+    let plain = crate::helpers::anonymous_http()
+        .get(format!("http://127.0.0.1:{}/healthz", app.addr.port()))
+        .send()
+        .await;
+    assert!(plain.is_err(), "a TLS port answered plain HTTP: {plain:?}");
+}
