@@ -66,6 +66,9 @@ export default defineConfig({
       // One spec posts 205 messages in a row to fall far behind; the limit itself is tested in
       // tests/api/messages.rs.
       PARLEY_MESSAGE_BURST: '1000',
+      // Every spec signs up its people from one address; the limits are tested in tests/api/.
+      PARLEY_SIGNUPS_PER_HOUR: '100000',
+      PARLEY_ROOMS_PER_HOUR: '100000',
       RUST_LOG: 'warn',
     },
     },

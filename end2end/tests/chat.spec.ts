@@ -33,7 +33,8 @@ test('history is rendered by the server and survives a reload', async ({ people,
   const reader = await people.page(javaScriptEnabled);
   await reader.goto('/r/lobby');
   await expect(messages(reader, text)).toHaveCount(1);
-  await expect(reader.getByLabel('Display name')).toBeVisible();
+  await expect(reader.getByText('You are reading as a guest. Sign in to take part.')).toBeVisible();
+  await expect(reader.getByLabel('Message', { exact: true })).toHaveCount(0);
   await ada.reload();
   await expect(messages(ada, text)).toHaveCount(1);
 });
@@ -47,11 +48,13 @@ test('an empty message is refused with an error and nothing is posted', async ({
   await expect(ada.getByRole('list', { name: 'Messages' }).getByRole('listitem')).toHaveCount(before);
 });
 
-test('an invalid display name is refused with an error', async ({ people, javaScriptEnabled }) => {
+test('an invalid name is refused with an error and no account is made', async ({ people, javaScriptEnabled }) => {
   const page = await people.page(javaScriptEnabled);
   await page.goto('/');
-  await page.getByLabel('Display name').fill('<b>Ada</b>');
-  await page.getByRole('button', { name: 'Continue' }).click();
+  const form = page.getByRole('form', { name: 'Create an account' });
+  await form.getByLabel('Choose a name').fill('<b>Ada</b>');
+  await form.getByLabel('Choose a password').fill('correct horse battery staple');
+  await form.getByRole('button', { name: 'Create account' }).click();
   await expect(page.getByRole('alert')).toContainText('A display name can hold letters, digits, spaces');
   await page.goto('/r/lobby');
   await expect(page.getByLabel('Message', { exact: true })).toHaveCount(0);

@@ -27,12 +27,15 @@ export class People {
     return page;
   }
 
-  /** Someone who chose `name` on the home page and landed in the lobby (live if JavaScript runs). */
+  /** Someone who created the account `name` on the home page and landed in the lobby (live if
+   * JavaScript runs). */
   async enter(name: string, javaScriptEnabled: boolean, page?: Page): Promise<Page> {
     page ??= await this.page(javaScriptEnabled);
     await page.goto('/');
-    await page.getByLabel('Display name').fill(name);
-    await page.getByRole('button', { name: 'Continue' }).click();
+    const form = page.getByRole('form', { name: 'Create an account' });
+    await form.getByLabel('Choose a name').fill(name);
+    await form.getByLabel('Choose a password').fill(PASSWORD);
+    await form.getByRole('button', { name: 'Create account' }).click();
     await expect(page).toHaveURL(/\/r\/lobby$/);
     if (javaScriptEnabled) {
       await expect(page.getByRole('status')).toHaveAttribute('data-state', 'connected');
@@ -55,6 +58,18 @@ export const test = base.extend<Fixtures>({
 });
 
 export { expect };
+
+/** Every test account's password. */
+export const PASSWORD = 'correct horse battery staple';
+
+/** Signs in on the home page's form (the account exists). */
+export async function signIn(page: Page, name: string, password = PASSWORD) {
+  await page.goto('/');
+  const form = page.getByRole('form', { name: 'Sign in' });
+  await form.getByLabel('Name').fill(name);
+  await form.getByLabel('Password').fill(password);
+  await form.getByRole('button', { name: 'Sign in' }).click();
+}
 
 /** A short random tag, so that tests sharing one server never see each other's messages. */
 export const tag = () => Math.random().toString(36).slice(2, 8);

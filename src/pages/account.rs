@@ -45,7 +45,7 @@ fn Account(page: crate::api::AccountPage) -> impl IntoView {
     let rows = page.tokens.into_iter().map(token_row).collect_view();
     view! {
         <h1>"Your account"</h1>
-        <p>"Signed in as " <strong>{page.name}</strong> ". " <a href="/r/lobby">"Back to the lobby"</a> " · " <SignOutButton /></p>
+        <div>"Signed in as " <strong>{page.name}</strong> ". " <a href="/r/lobby">"Back to the lobby"</a> " · " <SignOutButton /></div>
         <h2>"API tokens"</h2>
         <p>
             "A token lets a bot or a script use the REST API as you: "

@@ -171,7 +171,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
                 {me.is_some().then(|| view! { <ConnectionBadge realtime=live.realtime /> })}
                 {me.is_some().then(|| view! { <NotificationToggle /> })}
                 {me.map(|name| view! {
-                    <p class="me">"You are " <strong>{name}</strong> " · " <a href="/account">"API tokens"</a> " · " <SignOutButton /></p>
+                    <div class="me">"You are " <strong>{name}</strong> " · " <a href="/account">"API tokens"</a> " · " <SignOutButton /></div>
                 })}
                 {(me_named && room.slug != LOBBY && !private_assistant && !direct).then(|| view! { <LeaveForm room=room.slug.clone() /> })}
             </header>

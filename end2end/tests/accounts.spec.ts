@@ -1,0 +1,83 @@
+// Accounts and private conversations in the browser: sign up, sign out, sign in (a wrong password
+// refused), a direct conversation between two people on two pages, and signing out closing the
+// live connection of every tab of that session. Each spec runs with JavaScript on and off.
+import { test, expect, tag, messages, send, signIn } from './fixtures';
+
+test('sign up, sign out, sign in again and post', async ({ people, javaScriptEnabled }) => {
+  const name = `Ada${tag()}`;
+  const page = await people.enter(name, javaScriptEnabled);
+  await expect(page.getByText(`You are ${name}`)).toBeVisible();
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole('form', { name: 'Sign in' })).toBeVisible();
+  await page.goto('/r/lobby');
+  await expect(page.getByText('You are reading as a guest. Sign in to take part.')).toBeVisible();
+
+  await signIn(page, name, 'not the password');
+  await expect(page.getByRole('alert')).toHaveText('Wrong name or password.');
+  await signIn(page, name.toUpperCase());
+  await expect(page).toHaveURL(/\/r\/lobby$/);
+  if (javaScriptEnabled) await expect(page.getByRole('status')).toHaveAttribute('data-state', 'connected');
+  const text = `back again ${tag()}`;
+  await send(page, text, javaScriptEnabled);
+  await expect(messages(page, text)).toHaveCount(1);
+  await expect(messages(page, text).locator('.author')).toHaveText(name);
+});
+
+test('a direct conversation between two people on two pages', async ({ people, javaScriptEnabled }) => {
+  const adaName = `Ada${tag()}`;
+  const bobName = `Bob${tag()}`;
+  const bob = await people.enter(bobName, true);
+  const ada = await people.enter(adaName, javaScriptEnabled);
+  const carol = await people.enter(`Carol${tag()}`, true);
+
+  await ada.getByLabel('Direct message').fill(bobName);
+  await ada.getByRole('button', { name: 'Open conversation' }).click();
+  await expect(ada.getByRole('heading', { level: 1 })).toContainText(`${adaName} & ${bobName}`);
+  if (javaScriptEnabled) await expect(ada.getByRole('status')).toHaveAttribute('data-state', 'connected');
+  const url = ada.url();
+  const secret = `just for Bob ${tag()}`;
+  await send(ada, secret, javaScriptEnabled);
+  await expect(messages(ada, secret)).toHaveCount(1);
+
+  // Bob's sidebar learns of the conversation live; he opens it and answers.
+  const link = bob.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: `${adaName} & ${bobName}` });
+  await link.click();
+  await expect(bob).toHaveURL(url);
+  await expect(messages(bob, secret)).toHaveCount(1);
+  const reply = `just for Ada ${tag()}`;
+  await send(bob, reply, true);
+  if (!javaScriptEnabled) await ada.reload();
+  await expect(messages(ada, reply)).toHaveCount(1);
+
+  // Nobody else can open it, or see it listed.
+  await expect(carol.getByRole('navigation', { name: 'Rooms' }).getByText(`${adaName} & ${bobName}`)).toHaveCount(0);
+  const response = await carol.goto(url);
+  expect(response?.status()).toBe(404);
+  await expect(carol.getByText(secret)).toHaveCount(0);
+});
+
+test('signing out closes the live connection of every tab of that session', async ({ people, javaScriptEnabled }) => {
+  test.skip(!javaScriptEnabled, 'live connections need JavaScript');
+  const adaName = `Ada${tag()}`;
+  const first = await people.enter(adaName, true);
+  const second = await first.context().newPage();
+  await second.goto('/r/lobby');
+  await expect(second.getByRole('status')).toHaveAttribute('data-state', 'connected');
+  const bob = await people.enter(`Bob${tag()}`, true);
+  const before = `before ${tag()}`;
+  await send(bob, before, true);
+  await expect(messages(second, before)).toHaveCount(1);
+
+  await first.getByRole('button', { name: 'Sign out' }).click();
+  await expect(first).toHaveURL(/\/$/);
+  await expect(second.getByRole('status')).toHaveAttribute('data-state', 'signed out');
+  const after = `after ${tag()}`;
+  await send(bob, after, true);
+  await expect(messages(bob, after)).toHaveAttribute('data-status', 'sent');
+  // The other tab hears nothing more, and cannot post.
+  await expect(messages(second, after)).toHaveCount(0);
+  await second.reload();
+  await expect(second.getByText('You are reading as a guest. Sign in to take part.')).toBeVisible();
+});
