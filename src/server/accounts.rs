@@ -8,13 +8,13 @@
 
 use super::error::AppError;
 use super::limits::seconds;
+use super::secret::Secret;
 use super::{chat::Chat, identity};
 use crate::model::{validate_name, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crate::protocol::{ErrorCode, ProtocolError};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use rand_core::{OsRng, RngCore};
-use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 use std::time::Duration;
 
@@ -33,6 +33,8 @@ pub struct AuthSettings {
     /// Behind a reverse proxy: the header it puts the client's address in (the last address
     /// listed is used). Without it, the address is the TCP peer's.
     pub client_ip_header: Option<axum::http::HeaderName>,
+    /// The key session and API tokens are stored under.
+    pub secret: Secret,
 }
 
 impl Default for AuthSettings {
@@ -41,6 +43,7 @@ impl Default for AuthSettings {
             idle: Duration::from_secs(14 * 24 * 3600),
             secure_cookies: false,
             client_ip_header: None,
+            secret: Secret::random(),
         }
     }
 }
@@ -81,17 +84,13 @@ pub struct Session {
     pub id: String,
 }
 
-/// A fresh random token with `prefix`, and the hash to store.
-fn new_token(prefix: &str) -> (String, Vec<u8>) {
+/// A fresh random token (256 bits) with `prefix`, and the hash to store.
+fn new_token(secret: &Secret, prefix: &str) -> (String, Vec<u8>) {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     let token = format!("{prefix}{}", hex::encode(bytes));
-    let hash = token_hash(&token);
+    let hash = secret.token_hash(&token);
     (token, hash)
-}
-
-fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
 }
 
 fn now_millis() -> i64 {
@@ -194,8 +193,12 @@ pub async fn set_admin(
 }
 
 /// Starts a session for `name` and returns its cookie token.
-async fn start_session(pool: &SqlitePool, name: &str) -> Result<String, sqlx::Error> {
-    let (token, hash) = new_token("ps_");
+async fn start_session(
+    pool: &SqlitePool,
+    secret: &Secret,
+    name: &str,
+) -> Result<String, sqlx::Error> {
+    let (token, hash) = new_token(secret, "ps_");
     let now = now_millis();
     sqlx::query("INSERT INTO sessions (token_hash, user, created_at, seen_at) VALUES (?, ?, ?, ?)")
         .bind(hash)
@@ -211,10 +214,11 @@ async fn start_session(pool: &SqlitePool, name: &str) -> Result<String, sqlx::Er
 /// Use moves its `seen_at`; an expired session is deleted.
 pub async fn session(
     pool: &SqlitePool,
+    secret: &Secret,
     token: &str,
     idle: Duration,
 ) -> Result<Option<Session>, sqlx::Error> {
-    let hash = token_hash(token);
+    let hash = secret.token_hash(token);
     let found: Option<(String, bool, i64)> = sqlx::query_as(
         "SELECT s.user, u.admin, s.seen_at FROM sessions s JOIN users u ON u.name = s.user
          WHERE s.token_hash = ?",
@@ -239,8 +243,12 @@ pub async fn session(
 }
 
 /// Ends the session a cookie token names; returns its id if it existed.
-async fn end_session(pool: &SqlitePool, token: &str) -> Result<Option<String>, sqlx::Error> {
-    let hash = token_hash(token);
+async fn end_session(
+    pool: &SqlitePool,
+    secret: &Secret,
+    token: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let hash = secret.token_hash(token);
     let ended =
         sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(&hash).execute(pool).await?;
     Ok((ended.rows_affected() > 0).then(|| hex::encode(hash)))
@@ -308,7 +316,7 @@ impl Chat {
             Err(error) => return Err(error.into()),
         }
         tracing::info!(user = %name, "signed up");
-        let token = start_session(&self.pool, &name).await?;
+        let token = start_session(&self.pool, &self.auth.secret, &name).await?;
         Ok((name, token))
     }
 
@@ -342,13 +350,13 @@ impl Chat {
         // An address's failures are not forgiven by a success: one known password must not let
         // it guess others' at full speed.
         accounts.succeed(&key);
-        let token = start_session(&self.pool, &name).await?;
+        let token = start_session(&self.pool, &self.auth.secret, &name).await?;
         Ok((name, token))
     }
 
     /// Ends the session `token` names and disconnects its sockets at once.
     pub async fn sign_out(&self, token: &str) -> Result<(), AppError> {
-        if let Some(id) = end_session(&self.pool, token).await? {
+        if let Some(id) = end_session(&self.pool, &self.auth.secret, token).await? {
             if let Some(all) = self.io.of("/") {
                 if let Err(error) = all.to(session_channel(&id)).disconnect().await {
                     tracing::warn!("disconnecting a signed-out session's sockets: {error}");
@@ -361,7 +369,7 @@ impl Chat {
     /// The person a request or handshake speaks for, from its session cookie.
     pub async fn session(&self, headers: &axum::http::HeaderMap) -> Option<Session> {
         let token = identity::token(headers)?;
-        match session(&self.pool, &token, self.auth.idle).await {
+        match session(&self.pool, &self.auth.secret, &token, self.auth.idle).await {
             Ok(session) => session,
             Err(error) => {
                 tracing::error!("reading a session: {error}");
@@ -392,7 +400,7 @@ impl Chat {
             let why = format!("You have {MAX_TOKENS} tokens already: revoke one first.");
             return Err(refuse(ErrorCode::RateLimited, why));
         }
-        let (token, hash) = new_token("pt_");
+        let (token, hash) = new_token(&self.auth.secret, "pt_");
         let record = sqlx::query_as(
             "INSERT INTO api_tokens (user, label, token_hash, created_at) VALUES (?, ?, ?, ?)
              RETURNING id, label, created_at, last_used_at, revoked_at",
@@ -447,7 +455,7 @@ impl Chat {
              WHERE token_hash = ? AND revoked_at IS NULL RETURNING id, user",
         )
         .bind(now_millis())
-        .bind(token_hash(token))
+        .bind(self.auth.secret.token_hash(token))
         .fetch_optional(&self.pool)
         .await?;
         let (id, user) = found.ok_or_else(unknown)?;
@@ -471,11 +479,12 @@ mod tests {
 
     #[test]
     fn tokens_are_random_and_only_their_hash_is_kept() {
-        let (a, hash_a) = new_token("ps_");
-        let (b, _) = new_token("ps_");
+        let secret = Secret::random();
+        let (a, hash_a) = new_token(&secret, "ps_");
+        let (b, _) = new_token(&secret, "ps_");
         assert_ne!(a, b);
         assert_eq!(a.len(), 3 + 64);
-        assert_eq!(hash_a, token_hash(&a));
+        assert_eq!(hash_a, secret.token_hash(&a));
         assert!(!hex::encode(&hash_a).contains(&a[3..]));
     }
 

@@ -32,6 +32,9 @@ pub struct Config {
     pub auth: AuthSettings,
     /// Serve HTTPS itself with this certificate and key (`PARLEY_TLS_CERT`, `PARLEY_TLS_KEY`).
     pub tls: Option<TlsFiles>,
+    /// Where the secret key is kept (created on first start) unless `PARLEY_SECRET_KEY` gives
+    /// it; `None` keeps `auth.secret` as it is.
+    pub secret_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +104,21 @@ fn limits_from_env() -> Result<Limits, ConfigError> {
     })
 }
 
+/// Where the secret key is kept unless `PARLEY_SECRET_FILE` says: next to the database file.
+fn secret_file(database_url: &str) -> std::path::PathBuf {
+    if let Ok(file) = std::env::var("PARLEY_SECRET_FILE") {
+        if !file.trim().is_empty() {
+            return file.into();
+        }
+    }
+    let path = database_url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or_default();
+    match Path::new(path).parent() {
+        Some(folder) if !path.starts_with(':') => folder.join("secret.key"),
+        _ => Path::new("data").join("secret.key"),
+    }
+}
+
 fn auth_from_env() -> Result<AuthSettings, ConfigError> {
     let defaults = AuthSettings::default();
     let idle_minutes = number("PARLEY_SESSION_IDLE_MINUTES", defaults.idle.as_secs() / 60)?;
@@ -115,6 +133,9 @@ fn auth_from_env() -> Result<AuthSettings, ConfigError> {
         idle: std::time::Duration::from_secs(idle_minutes.saturating_mul(60)),
         secure_cookies: flag("PARLEY_SECURE_COOKIES")?,
         client_ip_header,
+        // Replaced by the key from `PARLEY_SECRET_KEY` or the secret file when the server
+        // starts (see `Config::secret_file`).
+        secret: super::secret::Secret::random(),
     })
 }
 
@@ -163,12 +184,22 @@ impl Config {
         let assistant = assistant_from_env()?;
         let limits = limits_from_env()?;
         let auth = auth_from_env()?;
+        let secret_file = Some(secret_file(&database_url));
         let set = |name| std::env::var(name).ok().filter(|v: &String| !v.trim().is_empty());
         let tls = match (set("PARLEY_TLS_CERT"), set("PARLEY_TLS_KEY")) {
             (None, None) => None,
             (Some(cert), Some(key)) => Some(TlsFiles { cert: cert.into(), key: key.into() }),
             _ => return Err(ConfigError::TlsHalfSet),
         };
-        Ok(Self { leptos, database_url, allowed_origins, assistant, limits, auth, tls })
+        Ok(Self {
+            leptos,
+            database_url,
+            allowed_origins,
+            assistant,
+            limits,
+            auth,
+            tls,
+            secret_file,
+        })
     }
 }

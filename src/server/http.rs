@@ -115,6 +115,8 @@ pub enum StartError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error(transparent)]
     Tls(#[from] super::tls::TlsError),
+    #[error(transparent)]
+    Secret(#[from] super::secret::SecretError),
 }
 
 /// A bound, ready server. Tests start it on port 0 with a fresh database.
@@ -134,6 +136,9 @@ impl Server {
         // Cookies of a site served over TLS never travel in the clear.
         auth.secure_cookies |= tls.is_some();
         let pool = store::open(&config.database_url).await?;
+        if let Some(file) = &config.secret_file {
+            auth.secret = super::secret::Secret::from_env_or_file(file)?;
+        }
         let assistant = Assistant::new(config.assistant.clone());
         let rooms = store::Rooms::default();
         let limits = Limiters::new(&config.limits);

@@ -11,6 +11,7 @@ pub mod limits;
 pub mod moderation;
 pub mod origin;
 pub mod rest;
+pub mod secret;
 pub mod security;
 pub mod socket;
 pub mod store;

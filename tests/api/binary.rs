@@ -176,3 +176,33 @@ fn a_half_set_or_unreadable_tls_configuration_stops_the_start_with_a_reason() {
     let log = run(&[("PARLEY_TLS_CERT", "/nowhere/cert.pem"), ("PARLEY_TLS_KEY", "/nowhere/k")]);
     assert!(log.contains("cannot read the TLS certificate /nowhere/cert.pem"), "{log}");
 }
+
+#[tokio::test]
+async fn the_secret_key_is_created_once_next_to_the_database_and_sessions_outlive_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = format!("sqlite:{}", dir.path().join("parley.db").display());
+    let mut server = parley().env("PARLEY_DATABASE_URL", &database).spawn().expect("start");
+    let addr = started(&mut server);
+    let key_file = dir.path().join("secret.key");
+    let key = std::fs::read_to_string(&key_file).expect("the key file exists");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&key_file).expect("metadata").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "only its owner reads it");
+    let token = sign_up(&addr, "Ada").await;
+    server.kill().expect("stop");
+    let _ = server.wait();
+
+    let mut server = parley()
+        .env("PARLEY_DATABASE_URL", &database)
+        .env("LEPTOS_SITE_ADDR", &addr)
+        .spawn()
+        .expect("restart");
+    started(&mut server);
+    assert_eq!(std::fs::read_to_string(&key_file).expect("kept"), key, "not replaced");
+    let url = format!("http://{addr}/");
+    let headers = [("Cookie", format!("parley_session={token}"))];
+    let ada = crate::helpers::TestClient::try_connect(&url, &headers).await;
+    assert!(ada.is_ok(), "the session survived the restart");
+    server.kill().expect("stop");
+    let _ = server.wait();
+}

@@ -278,6 +278,7 @@ impl TestAppBuilder {
             limits,
             auth: auth.clone(),
             tls,
+            secret_file: None,
         };
         let server = Server::start(config).await.expect("server starts");
         let addr = server.local_addr();
