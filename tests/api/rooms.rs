@@ -225,3 +225,19 @@ async fn the_room_list_counts_what_each_member_has_not_read() {
     let carol = app.client(Some("Carol")).await;
     assert!(carol.ok(&ListRooms {}).await.iter().all(|r| !r.joined && r.unread() == 0));
 }
+
+#[tokio::test]
+async fn room_creation_per_address_is_limited() {
+    use parley::server::limits::Rate;
+    let app = TestApp::builder().limits(|l| l.rooms = Rate::new(1, Rate::HOUR, 2)).start().await;
+    let ada = app.client(Some("Ada")).await;
+    let bob = app.client(Some("Bob")).await;
+    ada.ok(&CreateRoom { name: "One".into(), private: false }).await;
+    bob.ok(&CreateRoom { name: "Two".into(), private: true }).await;
+    // A third room from the same address, whoever asks, waits.
+    let refused = ada.refused(&CreateRoom { name: "Three".into(), private: false }).await;
+    assert_eq!(refused.code, ErrorCode::RateLimited);
+    assert!(refused.message.contains("Too many rooms created from your address"), "{refused:?}");
+    let rooms = ada.ok(&parley::protocol::ListRooms {}).await;
+    assert!(rooms.iter().all(|r| r.slug != "three"), "nothing created");
+}
