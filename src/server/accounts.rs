@@ -53,7 +53,7 @@ impl AuthSettings {
     /// header, or the TCP peer (axum's `ConnectInfo`).
     pub fn client_address(&self, parts: &axum::http::request::Parts) -> String {
         let from_header = self.client_ip_header.as_ref().and_then(|name| {
-            let value = parts.headers.get_all(name).iter().last()?.to_str().ok()?;
+            let value = parts.headers.get_all(name).iter().next_back()?.to_str().ok()?;
             let last = value.rsplit(',').next()?.trim();
             (!last.is_empty()).then(|| last.to_owned())
         });

@@ -182,7 +182,7 @@ async fn sign_ups_per_address_are_limited() {
     let app = TestApp::builder().limits(|l| l.sign_ups = Rate::new(1, Rate::HOUR, 2)).start().await;
     assert!(app.try_account("sign_up", "Ada", PASSWORD).await.is_ok());
     assert!(app.try_account("sign_up", "Bob", PASSWORD).await.is_ok());
-    let (_, body) = app.try_account("sign_up", "Carol", PASSWORD).await.err().expect("refused");
+    let (_, body) = app.try_account("sign_up", "Carol", PASSWORD).await.expect_err("refused");
     assert!(body.contains("Too many accounts created from your address"), "{body}");
     assert!(app.try_account("sign_in", "Carol", PASSWORD).await.is_err(), "no account made");
 }

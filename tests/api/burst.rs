@@ -145,8 +145,8 @@ async fn a_killed_server_loses_no_acknowledged_message_and_stores_none_twice() {
         );
     }
 
-    for n in 0..CLIENTS {
-        let client = reconnect(&url, &tokens[n]).await;
+    for (n, token) in tokens.iter().enumerate() {
+        let client = reconnect(&url, token).await;
         assert_eq!(history(&client).await, stored, "client {n} reads what the database holds");
     }
     server.kill().expect("stop");
