@@ -187,11 +187,8 @@ pub async fn sign_up(
     next: Option<String>,
 ) -> Result<(), ProtocolError> {
     let (chat, _) = server::context().await?;
-    let address = server::address(&chat);
-    let (_, token) = chat.sign_up(&name, &password, &address).await?;
-    server::start_session(&chat, &token).await?;
-    leptos_axum::redirect(&local(next));
-    Ok(())
+    let (_, token) = chat.sign_up(&name, &password, &server::address(&chat)).await?;
+    server::signed_in(&chat, &token, next).await
 }
 
 /// Signs in with a name and password (a new session: any earlier one of this browser ends),
@@ -203,11 +200,8 @@ pub async fn sign_in(
     next: Option<String>,
 ) -> Result<(), ProtocolError> {
     let (chat, _) = server::context().await?;
-    let address = server::address(&chat);
-    let (_, token) = chat.sign_in(&name, &password, &address).await?;
-    server::start_session(&chat, &token).await?;
-    leptos_axum::redirect(&local(next));
-    Ok(())
+    let (_, token) = chat.sign_in(&name, &password, &server::address(&chat)).await?;
+    server::signed_in(&chat, &token, next).await
 }
 
 /// Ends this browser's session (its live connections are closed at once), then sends it home.
@@ -330,11 +324,17 @@ mod server {
         Ok(())
     }
 
-    /// Ends the browser's earlier session, if any (a new one replaces it: rotation), and sets
-    /// the new one's cookie.
-    pub async fn start_session(chat: &Chat, token: &str) -> Result<(), ProtocolError> {
+    /// Ends the browser's earlier session, if any (a new one replaces it: rotation), sets the
+    /// new one's cookie and sends the browser on to `next` (a local path) or the lobby.
+    pub async fn signed_in(
+        chat: &Chat,
+        token: &str,
+        next: Option<String>,
+    ) -> Result<(), ProtocolError> {
         end_earlier(chat).await?;
-        set_cookie(identity::set_cookie(token, chat.auth.secure_cookies))
+        set_cookie(identity::set_cookie(token, chat.auth.secure_cookies))?;
+        leptos_axum::redirect(&super::local(next));
+        Ok(())
     }
 
     async fn end_earlier(chat: &Chat) -> Result<(), ProtocolError> {

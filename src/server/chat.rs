@@ -224,11 +224,18 @@ impl Chat {
             store::Posted::NotMember => return Err(sqlx::Error::RowNotFound.into()),
         };
         self.announce(&room.slug, pos, Event::Posted { message: message.clone() }).await;
-        // The room's own connections learn the same from `room:changed`; nobody else hears of a
-        // private room.
+        // The room's own connections learn the same from `room:changed`. A private room's
+        // activity goes to its members' other connections only (their sidebars count it); a
+        // conversation with the assistant has nobody else to tell.
+        let activity = RoomActivity { room: room.slug.clone(), last_seq: message.seq };
         if room.public() {
-            let activity = RoomActivity { room: room.slug.clone(), last_seq: message.seq };
             broadcast(self.everyone().map(|all| all.except(channel(&room.slug))), &activity).await;
+        } else if room.private {
+            let members = store::members(&self.pool, &room.slug).await?;
+            let to: Vec<String> =
+                members.iter().map(|m| super::accounts::user_channel(&m.name)).collect();
+            let to = self.everyone().map(|all| all.to(to).except(channel(&room.slug)));
+            broadcast(to, &activity).await;
         }
         Ok((message, true))
     }

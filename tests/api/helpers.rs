@@ -143,13 +143,7 @@ impl TestApp {
             .send()
             .await
             .expect("post");
-        response
-            .headers()
-            .get_all(reqwest::header::SET_COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .find_map(|value| value.strip_prefix("parley_new_token="))
-            .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+        set_cookie(&response, "parley_new_token")
             .filter(|token| token.starts_with("pt_"))
             .unwrap_or_else(|| panic!("no token: {}", response.status()))
     }
@@ -221,12 +215,18 @@ pub fn anonymous_http() -> reqwest::Client {
 
 /// The session token a response's `Set-Cookie` gives (empty when it ends the session).
 pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    set_cookie(response, "parley_session")
+}
+
+/// The value a response's `Set-Cookie` gives the cookie `name`.
+fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    let prefix = format!("{name}=");
     response
         .headers()
         .get_all(reqwest::header::SET_COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .find_map(|value| value.strip_prefix("parley_session="))
+        .find_map(|value| value.strip_prefix(prefix.as_str()))
         .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
 }
 

@@ -198,3 +198,24 @@ async fn a_server_admin_moderates_every_room() {
     assert_eq!(ada.refused(&send("lobby", "a2", "hello?")).await.code, ErrorCode::Forbidden);
     let _ = bob.next_any().await;
 }
+
+#[tokio::test]
+async fn activity_in_a_private_room_reaches_its_members_sidebars_only() {
+    use parley::protocol::RoomActivity;
+    let app = TestApp::spawn().await;
+    let ada = app.member("Ada").await;
+    let mut bob = app.member("Bob").await;
+    let mut carol = app.member("Carol").await;
+    let room = ada.ok(&OpenDirect { name: "Bob".into() }).await;
+    ada.join(&room.slug).await;
+    let sent = ada.ok(&send(&room.slug, "a1", "are you there?")).await;
+    // Bob is in the lobby, not in the conversation: his sidebar hears that it grew.
+    let activity = bob.wait_for::<RoomActivity>().await;
+    assert_eq!(activity, RoomActivity { room: room.slug.clone(), last_seq: sent.seq });
+    // Carol hears of a public room's activity (it came after), never of the conversation's.
+    let town = ada.ok(&CreateRoom { name: "Town".into(), private: false }).await;
+    ada.join(&town.slug).await;
+    ada.ok(&send(&town.slug, "a2", "town news")).await;
+    let heard = carol.wait_for::<RoomActivity>().await;
+    assert_eq!(heard.room, town.slug, "{heard:?}");
+}
