@@ -7,3 +7,6 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # and from rebuilding leptos for each other.
 LEPTOS_OUTPUT_NAME="$(sed -n 's/^output-name = "\(.*\)"$/\1/p' Cargo.toml)"
 export LEPTOS_OUTPUT_NAME
+# schemathesis (scripts/api-check), installed by scripts/setup --browser from
+# scripts/schemathesis/requirements.txt.
+export SCHEMATHESIS_VENV="${SCHEMATHESIS_VENV:-$HOME/.cache/parley/schemathesis}"

@@ -129,29 +129,30 @@ async fn list_rooms(
     Ok(Json(state.chat.list_rooms(Some(&me)).await?))
 }
 
-/// Which page of history: after a position (oldest first; from the start without one), or
-/// before one (the page that ends there).
+/// Which page of history: after a position (oldest first; from the start without one), before
+/// one (the page that ends there), or between the two.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Cursor {
     /// Messages after this position (`seq`), oldest first.
     #[param(minimum = 0)]
     after: Option<i64>,
-    /// Messages before this position, oldest first: the page ending just before it.
+    /// Messages before this position, oldest first: the page ending just before it. With
+    /// `after` too, the messages strictly between the two.
     #[param(minimum = 1)]
     before: Option<i64>,
 }
 
 /// Up to 200 messages of a room's history, by cursor (never by offset). `complete: false` means
-/// more follow in the direction asked: ask again from the last (`after`) or the first
-/// (`before`) message returned.
+/// more follow in the direction asked: ask again from the last (`after`, or both) or the first
+/// (`before` alone) message returned.
 #[utoipa::path(
     get,
     path = "/api/v1/rooms/{slug}/messages",
     params(("slug" = String, Path, description = "The room's slug, as in /r/{slug}"), Cursor),
     responses(
         (status = 200, description = "One page of messages, oldest first", body = Backlog),
-        (status = 400, description = "Both cursors, or a malformed one", body = ApiErrorBody),
+        (status = 400, description = "A malformed cursor", body = ApiErrorBody),
         (status = 401, description = "No token, or an unknown or revoked one", body = ApiErrorBody),
         (status = 403, description = "The token's owner is banned from the room", body = ApiErrorBody),
         (status = 404, description = "No such room (or a private one the owner is not in)", body = ApiErrorBody),
@@ -165,31 +166,39 @@ async fn history(
     Path(slug): Path<String>,
     cursor: Result<Query<Cursor>, QueryRejection>,
 ) -> Result<Json<Backlog>, ApiError> {
-    let Query(cursor) = cursor?;
-    let range = match (cursor.after, cursor.before) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::new(
-                ErrorCode::InvalidPayload,
-                "Give `after` or `before`, not both.",
-            ))
-        }
-        (_, Some(before)) if before >= 1 => Range::Before(before),
-        (Some(after), None) if after >= 0 => Range::After(after),
-        (None, None) => Range::After(0),
-        _ => return Err(ApiError::new(ErrorCode::InvalidPayload, "Cursors are positions ≥ 0.")),
+    let Query(Cursor { after, before }) = cursor?;
+    if after.is_some_and(|after| after < 0) || before.is_some_and(|before| before < 1) {
+        let why = "`after` is a position ≥ 0, `before` one ≥ 1.";
+        return Err(ApiError::new(ErrorCode::InvalidPayload, why));
+    }
+    let range = match (after, before) {
+        (None, Some(before)) => Range::Before(before),
+        (after, _) => Range::After(after.unwrap_or(0)),
     };
-    Ok(Json(state.chat.list_messages(Some(&me), ListMessages { room: slug, range }).await?))
+    let mut page = state.chat.list_messages(Some(&me), ListMessages { room: slug, range }).await?;
+    // Between two positions: the page from `after`, cut at `before` (nothing more follows then).
+    if let (Some(_), Some(before)) = (after, before) {
+        let fetched = page.messages.len();
+        page.messages.retain(|m| m.seq < before);
+        page.complete |= page.messages.len() < fetched;
+    }
+    Ok(Json(page))
 }
 
 /// A message to post.
 #[derive(Deserialize, ToSchema)]
 pub struct NewMessage {
-    /// 1–4,000 characters after trimming.
-    #[schema(min_length = 1, max_length = 4000)]
+    /// 1–4,000 characters after trimming, not all blank; no control characters but newlines
+    /// and tabs.
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+    )]
     body: String,
     /// Makes retries safe: a second post with the same id returns the stored message and
     /// stores nothing. 1–64 characters of letters, digits, `-` and `_`; a fresh UUID if absent.
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9_-]+$")]
     client_id: Option<String>,
 }
 

@@ -69,7 +69,12 @@ async fn history_pages_by_cursor_and_posts_are_broadcast_live() {
     assert_eq!(all["complete"], true);
     assert_eq!(bodies(&get("?after=1").await.1), ["number 2", "number 3"]);
     assert_eq!(bodies(&get("?before=3").await.1), ["number 1", "number 2"]);
-    for bad in ["?after=1&before=2", "?after=-1", "?before=0", "?after=soon"] {
+    let (_, between) = get("?after=1&before=3").await;
+    assert_eq!(
+        (bodies(&between), &between["complete"]),
+        (vec!["number 2".to_owned()], &json!(true))
+    );
+    for bad in ["?after=-1", "?before=0", "?after=soon"] {
         let (status, error) = get(bad).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {error}");
         assert_eq!(error["error"]["code"], "invalid_payload", "{bad}");
