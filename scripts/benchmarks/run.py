@@ -8,7 +8,7 @@ Called by scripts/bench, which builds everything first. Options: --reps N (defau
 --quick (smaller and shorter, to try the harness).
 """
 import argparse, datetime, gzip, http.client, json, os, pathlib, platform, shutil, signal
-import statistics, subprocess, sys, tempfile, time, urllib.request
+import statistics, subprocess, sys, tempfile, time, urllib.error, urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BENCH = ROOT / "scripts" / "benchmarks"
@@ -28,8 +28,10 @@ class Server:
             env = dict(os.environ, LEPTOS_SITE_ADDR=f"127.0.0.1:{self.port}",
                        LEPTOS_SITE_ROOT=str(ROOT / "target" / "site"), LEPTOS_ENV="PROD",
                        PARLEY_DATABASE_URL=f"sqlite:{self.dir}/parley.db", RUST_LOG="warn",
-                       # The reference has no posting limit; the load is synthetic.
-                       PARLEY_MESSAGES_PER_MINUTE="1000000000", PARLEY_MESSAGE_BURST="1000000000")
+                       # The reference has no limits; the load is synthetic (every client
+                       # signs up from this one address).
+                       PARLEY_MESSAGES_PER_MINUTE="1000000000", PARLEY_MESSAGE_BURST="1000000000",
+                       PARLEY_SIGNUPS_PER_HOUR="1000000000", PARLEY_ROOMS_PER_HOUR="1000000000")
             command, cwd = [str(PARLEY)], ROOT
         else:
             env = dict(os.environ, PORT=str(self.port), DB=f"{self.dir}/reference.db",
@@ -160,16 +162,37 @@ def catchup(clients, count):
             r["all_caught_up_ms"]}
 
 
+def reader_cookie(server):
+    """The page reader's cookies: a display name (the reference), a signed-in session (Parley)."""
+    cookie = "parley_name=reader"
+    request = urllib.request.Request(f"{server.url}/api/sign_up", method="POST",
+                                     data=b"name=reader&password=benchmark+password")
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args):
+            return None
+
+    try:
+        response = urllib.request.build_opener(NoRedirect).open(request)
+    except urllib.error.HTTPError as error:  # the redirect, or the reference's 404
+        response = error
+    for value in response.headers.get_all("Set-Cookie") or []:
+        if value.startswith("parley_session="):
+            cookie += "; " + value.split(";")[0]
+    return cookie
+
+
 def pages(kind, seconds):
     def work(server):
         room = "lobby"
         loadgen(server, "seed", count=50, room=room)
         path = f"/r/{room}"
+        cookie = reader_cookie(server)
         ttfb = []
         for _ in range(30):
             connection = http.client.HTTPConnection("127.0.0.1", server.port)
             start = time.perf_counter()
-            connection.request("GET", path, headers={"Cookie": "parley_name=reader"})
+            connection.request("GET", path, headers={"Cookie": cookie})
             response = connection.getresponse()
             response.read(1)
             ttfb.append((time.perf_counter() - start) * 1000)
@@ -178,7 +201,7 @@ def pages(kind, seconds):
         figures = {"page: time to first byte p50 ms": statistics.median(ttfb)}
         if shutil.which("wrk"):
             out = subprocess.run(["taskset", "-c", "1", "wrk", "-t1", "-c32", f"-d{seconds}s",
-                                  "--latency", "-H", "Cookie: parley_name=reader",
+                                  "--latency", "-H", f"Cookie: {cookie}",
                                   f"{server.url}{path}"], capture_output=True, text=True).stdout
             for line in out.splitlines():
                 parts = line.split()

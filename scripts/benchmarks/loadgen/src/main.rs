@@ -14,6 +14,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::{client::IntoClientRequest, http::HeaderValue, Message};
@@ -99,6 +100,48 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[at]
 }
 
+/// The cookies that make a client `name`: Parley's session, from signing the account up (or in,
+/// when an earlier run made it), and the display name the Node reference reads. Each name signs
+/// in once per process; the time it takes is not part of any measurement.
+async fn cookies(url: &str, name: &str) -> Result<String, Error> {
+    static HTTP: OnceLock<reqwest::Client> = OnceLock::new();
+    static KNOWN: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+    let known = KNOWN.get_or_init(Mutex::default);
+    if let Some(cookies) = known.lock().unwrap_or_else(|p| p.into_inner()).get(name) {
+        return Ok(cookies.clone());
+    }
+    let http = HTTP.get_or_init(|| {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default()
+    });
+    let mut cookies = format!("parley_name={name}");
+    for action in ["sign_up", "sign_in"] {
+        let form = [("name", name), ("password", "benchmark password")];
+        let response = http.post(format!("{url}/api/{action}")).form(&form).send().await?;
+        let session = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.strip_prefix("parley_session="))
+            .and_then(|rest| rest.split(';').next())
+            .filter(|token| !token.is_empty())
+            .map(str::to_owned);
+        // The reference has no accounts: its 404 leaves the display name alone.
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            break;
+        }
+        if let Some(session) = session {
+            cookies.push_str(&format!("; parley_session={session}"));
+            break;
+        }
+    }
+    known.lock().unwrap_or_else(|p| p.into_inner()).insert(name.to_owned(), cookies.clone());
+    Ok(cookies)
+}
+
 /// One Socket.IO client: connected, with the namespace joined.
 struct Client {
     ws: Ws,
@@ -109,13 +152,12 @@ impl Client {
     /// Opens the WebSocket, completes the Engine.IO and Socket.IO handshakes; returns the client
     /// and how long that took.
     async fn connect(url: &str, name: &str) -> Result<(Self, Duration), Error> {
+        let cookies = cookies(url, name).await?;
         let started = Instant::now();
         let ws_url = url.replacen("http", "ws", 1);
         let mut request =
             format!("{ws_url}/socket.io/?EIO=4&transport=websocket").into_client_request()?;
-        request
-            .headers_mut()
-            .insert("Cookie", HeaderValue::from_str(&format!("parley_name={name}"))?);
+        request.headers_mut().insert("Cookie", HeaderValue::from_str(&cookies)?);
         let (ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true).await?;
         let mut client = Client { ws, next_ack: 0 };
         let open = client.next_text().await?;
@@ -560,9 +602,9 @@ impl PollClient {
         url: &str,
         name: &str,
     ) -> Result<(Self, Duration), Error> {
+        let cookie = cookies(url, name).await?;
         let started = Instant::now();
         let base = format!("{url}/socket.io/?EIO=4&transport=polling");
-        let cookie = format!("parley_name={name}");
         let open = http.get(&base).header("Cookie", &cookie).send().await?.text().await?;
         let handshake: serde_json::Value =
             serde_json::from_str(open.strip_prefix('0').ok_or("expected the open packet")?)?;
