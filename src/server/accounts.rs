@@ -117,8 +117,20 @@ fn validate_password(password: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Hashes at once: each takes 19 MiB and a core for tens of milliseconds, so a flood of
+/// sign-ins (from many addresses, past the per-address limits) queues here instead of taking the
+/// server's memory. One per core.
+fn hashing() -> &'static tokio::sync::Semaphore {
+    static HASHING: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    HASHING.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
 /// Argon2id with the crate's defaults (19 MiB, 2 passes), on a blocking thread.
 async fn hash_password(password: String) -> Result<String, AppError> {
+    let _permit = hashing().acquire().await.map_err(|_| ProtocolError::internal())?;
     let hashed = tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
@@ -140,6 +152,7 @@ async fn hash_password(password: String) -> Result<String, AppError> {
 /// Whether `password` matches `hash`. Without an account, a made-up hash is checked all the
 /// same, so that the answer takes as long whether or not the name exists.
 async fn verify_password(hash: Option<String>, password: String) -> bool {
+    let Ok(_permit) = hashing().acquire().await else { return false };
     tokio::task::spawn_blocking(move || {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| UNKNOWN_ACCOUNT_HASH.to_owned());

@@ -244,6 +244,17 @@ async fn connect_all(
     n: usize,
     mut connected: impl FnMut(Client),
 ) -> Result<Vec<f64>, Error> {
+    // Every account first (Parley hashes each password with Argon2: seconds of server CPU that
+    // belong to no measurement), then the connections.
+    let mut accounts = futures_util::stream::iter(0..n)
+        .map(|i| {
+            let url = o.url.clone();
+            async move { cookies(&url, &format!("bot{i}")).await }
+        })
+        .buffer_unordered(8);
+    while let Some(result) = accounts.next().await {
+        result?;
+    }
     let mut handshakes = Vec::with_capacity(n);
     let mut pending = futures_util::stream::iter(0..n)
         .map(|i| {
