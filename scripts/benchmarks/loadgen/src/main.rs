@@ -237,15 +237,10 @@ fn ack_id(packet: &str) -> Option<u64> {
     rest[..rest.find('[')?].parse().ok()
 }
 
-/// Connects `n` clients named `bot<i>` (a bounded number at a time), each joined to `room`,
-/// handing each to `connected` as soon as it is; returns the handshake times, sorted.
-async fn connect_all(
-    o: &Options,
-    n: usize,
-    mut connected: impl FnMut(Client),
-) -> Result<Vec<f64>, Error> {
-    // Every account first (Parley hashes each password with Argon2: seconds of server CPU that
-    // belong to no measurement), then the connections.
+/// Makes the accounts `bot0` … `bot<n-1>` (once per process). Parley hashes each password with
+/// Argon2: seconds of server CPU, and memory its allocator keeps, that belong to no measurement,
+/// so every scenario makes its accounts before it measures anything.
+async fn make_accounts(o: &Options, n: usize) -> Result<(), Error> {
     let mut accounts = futures_util::stream::iter(0..n)
         .map(|i| {
             let url = o.url.clone();
@@ -255,6 +250,17 @@ async fn connect_all(
     while let Some(result) = accounts.next().await {
         result?;
     }
+    Ok(())
+}
+
+/// Connects `n` clients named `bot<i>` (a bounded number at a time), each joined to `room`,
+/// handing each to `connected` as soon as it is; returns the handshake times, sorted.
+async fn connect_all(
+    o: &Options,
+    n: usize,
+    mut connected: impl FnMut(Client),
+) -> Result<Vec<f64>, Error> {
+    make_accounts(o, n).await?;
     let mut handshakes = Vec::with_capacity(n);
     let mut pending = futures_util::stream::iter(0..n)
         .map(|i| {
@@ -293,6 +299,7 @@ async fn hold(mut client: Client, mut stop: tokio::sync::watch::Receiver<bool>) 
 
 async fn idle(o: &Options) -> Result<serde_json::Value, Error> {
     let pid = o.server_pid.ok_or("--server-pid is needed")?;
+    make_accounts(o, o.clients).await?;
     let before = rss_kib(pid);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     // Connected clients keep reading while the others connect.
