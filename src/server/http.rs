@@ -62,6 +62,7 @@ pub fn router(state: AppState, sockets: SocketIoLayer, origins: AllowedOrigins) 
         // Pages, the WASM bundle and its JS go out gzipped (the bundle shrinks to about 40%).
         .layer(CompressionLayer::new())
         .layer(sockets)
+        .layer(super::origin::polling_cors(origins.clone()))
         .layer(map_request(detach_head))
         .layer(from_fn_with_state(origins, security::same_origin_writes))
         .layer(from_fn(security::headers))

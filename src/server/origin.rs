@@ -49,7 +49,9 @@ impl AllowedOrigins {
         }
     }
 
-    fn allows(&self, origin: &str, headers: &HeaderMap) -> bool {
+    /// Whether a page of `origin` may use Parley: it is Parley's own (the `Host` the request was
+    /// sent to) or listed.
+    pub fn allows(&self, origin: &str, headers: &HeaderMap) -> bool {
         let origin = origin.to_ascii_lowercase();
         let own = headers.get(header::HOST).and_then(|v| v.to_str().ok()).is_some_and(|host| {
             let host = host.to_ascii_lowercase();
@@ -57,6 +59,25 @@ impl AllowedOrigins {
         });
         own || self.0.contains(&origin)
     }
+}
+
+/// CORS for socket.io's long-polling transport, consistent with the handshake's check: a page of
+/// an allowed origin may read the polling responses, with credentials (its cookies); any other
+/// origin's page gets no CORS headers, so its browser keeps the answers from it (and the
+/// handshake is refused anyway). Other paths are left alone: Parley's pages and forms are
+/// same-origin.
+pub fn polling_cors(origins: AllowedOrigins) -> tower_http::cors::CorsLayer {
+    use axum::http::Method;
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let allow = AllowOrigin::predicate(move |origin, parts| {
+        parts.uri.path().starts_with("/socket.io/")
+            && origin.to_str().is_ok_and(|origin| origins.allows(origin, &parts.headers))
+    });
+    CorsLayer::new()
+        .allow_origin(allow)
+        .allow_credentials(true)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE])
 }
 
 #[cfg(test)]

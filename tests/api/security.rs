@@ -144,3 +144,38 @@ async fn the_server_speaks_https_itself_and_socket_io_over_it() {
         .await;
     assert!(plain.is_err(), "a TLS port answered plain HTTP: {plain:?}");
 }
+
+#[tokio::test]
+async fn long_polling_answers_allowed_origins_with_cors_and_others_without() {
+    let app = TestApp::spawn().await;
+    let ada = app.http(Some("Ada")).await;
+    let polling = app.url("/socket.io/?EIO=4&transport=polling");
+    let own = format!("http://{}", app.addr);
+    for (origin, allowed) in
+        [(own.as_str(), true), ("https://friend.example", true), ("https://evil.example", false)]
+    {
+        let response = ada.get(&polling).header(header::ORIGIN, origin).send().await.expect("get");
+        let cors = response.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN);
+        if allowed {
+            assert_eq!(cors.and_then(|v| v.to_str().ok()), Some(origin), "{origin}");
+            let credentials = &response.headers()[header::ACCESS_CONTROL_ALLOW_CREDENTIALS];
+            assert_eq!(credentials, "true");
+        } else {
+            assert!(cors.is_none(), "{origin} may read polling answers");
+        }
+        // The preflight a browser may send says the same.
+        let preflight = ada
+            .request(reqwest::Method::OPTIONS, &polling)
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .send()
+            .await
+            .expect("options");
+        let cors = preflight.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN);
+        assert_eq!(cors.is_some(), allowed, "preflight from {origin}");
+    }
+    // Pages get no CORS headers, even for a listed origin.
+    let page = ada.get(app.url("/r/lobby")).header(header::ORIGIN, "https://friend.example");
+    let page = page.send().await.expect("get");
+    assert!(page.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+}
