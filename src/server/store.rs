@@ -275,15 +275,6 @@ pub async fn leave(pool: &SqlitePool, room: &str, name: &str) -> Result<Option<i
     Ok(Some(pos))
 }
 
-/// Whether `name` is a member of `room`.
-pub async fn is_member(pool: &SqlitePool, room: &str, name: &str) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM read_positions WHERE room = ? AND name = ?)")
-        .bind(room)
-        .bind(name)
-        .fetch_one(pool)
-        .await
-}
-
 /// Creates a room with its creator as owner; `Ok(None)` when its slug or name (without case)
 /// is taken.
 pub async fn create_room(
