@@ -683,8 +683,13 @@ impl Chat {
             Some(name) => self.authority(&room, name).await?,
             None => None,
         };
-        let crate::protocol::Members { members, banned } =
-            self.list_members(me.as_deref(), &room.slug).await?;
+        // The room was checked above: its members, and its bans for a moderator.
+        let members = store::members(pool, slug).await?;
+        let banned = if role.is_some_and(Role::moderates) {
+            store::bans(pool, slug).await?
+        } else {
+            Vec::new()
+        };
         Ok(RoomPage {
             room: room.room(),
             private_assistant: room.assistant,
