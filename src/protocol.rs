@@ -46,6 +46,39 @@ impl<T> From<Ack<T>> for Result<T, ProtocolError> {
     }
 }
 
+/// A payload that must be a JSON object. serde's derived `Deserialize` for a struct also reads a
+/// JSON array as its fields in order, so `["lobby", "c1", "hi"]` would decode as a `SendMessage`;
+/// the contract says payloads are objects, and anything else is `invalid_payload`. Every command
+/// the server decodes (socket events and REST bodies) goes through this.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Object<T>(pub T);
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Object<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match serde_json::Value::deserialize(deserializer)? {
+            object @ serde_json::Value::Object(_) => {
+                T::deserialize(object).map(Object).map_err(D::Error::custom)
+            }
+            other => Err(D::Error::custom(format_args!(
+                "expected a JSON object, got {}",
+                json_kind(&other)
+            ))),
+        }
+    }
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
 /// Why a command (or a server function) was refused. `message` is written for people.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
@@ -369,10 +402,34 @@ impl Command for ReactMessage {
 /// `{"room", "after": 41}` for what follows position 41 (to fill a gap or catch up), or
 /// `{"room", "before": 41}` for what precedes it (to scroll back).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ListMessagesWire")]
 pub struct ListMessages {
     pub room: String,
     #[serde(flatten)]
     pub range: Range,
+}
+
+/// `message:list` as it arrives: exactly one of `after` and `before` must be there (serde's
+/// flattened enum would take the first key it meets and ignore the other).
+#[derive(Deserialize)]
+struct ListMessagesWire {
+    room: String,
+    after: Option<i64>,
+    before: Option<i64>,
+}
+
+impl TryFrom<ListMessagesWire> for ListMessages {
+    type Error = &'static str;
+
+    fn try_from(wire: ListMessagesWire) -> Result<Self, Self::Error> {
+        let range = match (wire.after, wire.before) {
+            (Some(after), None) => Range::After(after),
+            (None, Some(before)) => Range::Before(before),
+            (Some(_), Some(_)) => return Err("give either `after` or `before`, not both"),
+            (None, None) => return Err("give `after` or `before`"),
+        };
+        Ok(Self { room: wire.room, range })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -530,6 +587,24 @@ mod tests {
         let back: Result<ListMessages, _> = serde_json::from_str(r#"{"room":"lobby","after":3}"#);
         assert_eq!(back.ok().map(|l| l.range), Some(Range::After(3)));
         assert!(serde_json::from_str::<ListMessages>(r#"{"room":"lobby"}"#).is_err());
+        let both = r#"{"room":"lobby","after":3,"before":9}"#;
+        assert!(serde_json::from_str::<ListMessages>(both).is_err());
+    }
+
+    #[test]
+    fn a_command_is_an_object_never_an_array() {
+        let object = r#"{"room":"lobby","client_id":"c1","body":"hi"}"#;
+        let read = serde_json::from_str::<Object<SendMessage>>(object).ok().map(|o| o.0.body);
+        assert_eq!(read.as_deref(), Some("hi"));
+        // What the wrapper is for: serde alone reads the array as the struct's fields.
+        let positional = r#"["lobby","c1","hi"]"#;
+        assert!(serde_json::from_str::<SendMessage>(positional).is_ok());
+        for other in [positional, r#""lobby""#, "7", "null"] {
+            let refused = serde_json::from_str::<Object<SendMessage>>(other);
+            assert!(refused.is_err(), "{other} was read as a command");
+        }
+        let nested = r#"["lobby",1]"#;
+        assert!(serde_json::from_str::<Object<DeleteMessage>>(nested).is_err());
     }
 
     #[test]

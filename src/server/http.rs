@@ -20,7 +20,10 @@ use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer};
 
 /// Largest HTTP request body (form posts, server function calls).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-/// Largest socket.io packet a client may send (a message body is at most 4,000 characters).
+/// Largest socket.io packet a client may send (a message body is at most 4,000 characters), on
+/// every transport: engineioxide's `max_payload` caps long-polling bodies only, so the WebSocket
+/// message and frame limits are set to the same (their defaults are megabytes). A WebSocket
+/// message past it closes that connection (close code 1009, "message too big").
 pub const MAX_SOCKET_PAYLOAD_BYTES: u64 = 64 * 1024;
 /// Packets queued per client before socketioxide drops broadcasts to it. Clients detect the gap
 /// and fetch what they missed; a larger queue makes that rarer under bursts.
@@ -148,6 +151,8 @@ impl Server {
         }
         let (sockets, io) = SocketIo::builder()
             .max_payload(MAX_SOCKET_PAYLOAD_BYTES)
+            .ws_max_message_size(MAX_SOCKET_PAYLOAD_BYTES as usize)
+            .ws_max_frame_size(MAX_SOCKET_PAYLOAD_BYTES as usize)
             .max_buffer_size(SOCKET_BUFFER_PACKETS)
             .ws_read_buffer_size(SOCKET_READ_BUFFER_BYTES)
             .with_state(pool.clone())

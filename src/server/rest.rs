@@ -6,7 +6,9 @@
 
 use super::{error::AppError, http::AppState};
 use crate::model::{Message, Reaction, RoomEntry};
-use crate::protocol::{Backlog, ErrorCode, ListMessages, ProtocolError, Range, SendMessage};
+use crate::protocol::{
+    Backlog, ErrorCode, ListMessages, Object, ProtocolError, Range, SendMessage,
+};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::{header, request::Parts, StatusCode};
@@ -223,9 +225,9 @@ async fn post_message(
     State(state): State<AppState>,
     Caller(me): Caller,
     Path(slug): Path<String>,
-    body: Result<Json<NewMessage>, JsonRejection>,
+    body: Result<Json<Object<NewMessage>>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Message>), ApiError> {
-    let Json(NewMessage { body, client_id }) = body?;
+    let Json(Object(NewMessage { body, client_id })) = body?;
     let client_id = client_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let input = SendMessage { room: slug, client_id, body };
     let message = state.chat.post_message(Some(&me), input).await?;

@@ -1,5 +1,7 @@
-//! socket.io handlers: the table of events, and one thin adapter per command that decodes the
-//! payload, calls the use case and acknowledges. A payload of the wrong shape gets an
+//! socket.io handlers: the connect middleware, and the table of commands. Each command is tied
+//! to its use case by a [`Route`] impl; [`route`] registers it with the event's name, payload and
+//! ack types all taken from the command's type, so a renamed event or a changed payload fails to
+//! compile here as on the client. A payload that is not an object of the command's shape gets an
 //! `invalid_payload` error ack instead of silence; the connection stays up.
 
 use super::accounts::{self, AuthSettings, Session};
@@ -8,14 +10,15 @@ use super::{limits::Limiters, store::Rooms};
 use crate::protocol::{
     Ack, BanMember, CloseRoom, Command, CreateRoom, DeleteMessage, EditMessage, ErrorCode,
     InviteMember, JoinRoom, KickMember, LeaveRoom, ListMembers, ListMessages, ListRooms, MarkRead,
-    OpenDirect, ProtocolError, ReactMessage, SendMessage, SetRole, SetTyping, StopAnswer, SyncRoom,
-    UnbanMember,
+    MemberRef, Object, OpenDirect, ProtocolError, ReactMessage, SendMessage, SetRole, SetTyping,
+    StopAnswer, SyncRoom, UnbanMember,
 };
+use serde::Deserialize;
 use socketioxide::adapter::LocalAdapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::handler::{FromConnectParts, FromDisconnectParts, FromMessageParts, Value};
 use socketioxide::socket::DisconnectReason;
-use socketioxide::{socket::Socket, ParserError, SocketIo};
+use socketioxide::{socket::Socket, SocketIo};
 use sqlx::SqlitePool;
 use std::{future::Future, sync::Arc};
 
@@ -25,6 +28,15 @@ use std::{future::Future, sync::Arc};
 struct Speaker {
     session: Session,
     address: String,
+}
+
+/// What a client may say about itself in the handshake's `auth` payload (socket.io's `auth`
+/// option). A page names the account it was rendered for: if the browser's session now belongs
+/// to someone else (signed out and in as another person in another tab), the connection is
+/// refused, so nothing written for one account is ever sent as another.
+#[derive(Debug, Default, Deserialize)]
+pub struct Claim {
+    user: Option<String>,
 }
 
 /// A state the server did not register: a programming error, reported instead of panicking.
@@ -72,9 +84,10 @@ impl FromDisconnectParts<LocalAdapter> for Services {
     }
 }
 
-/// What every command handler needs: the use cases, and who the connection speaks for.
-struct Caller {
+/// What every command's use case gets: the use cases, the connection, and who it speaks for.
+pub struct Caller {
     chat: Chat,
+    socket: SocketRef,
     name: Option<String>,
     address: String,
 }
@@ -90,7 +103,7 @@ impl FromMessageParts<LocalAdapter> for Caller {
         let speaker = socket.extensions.get::<Speaker>();
         let (name, address) =
             speaker.map_or((None, String::new()), |s| (Some(s.session.user.name), s.address));
-        Ok(Self { chat: chat(socket)?, name, address })
+        Ok(Self { chat: chat(socket)?, socket: SocketRef::from(socket.clone()), name, address })
     }
 }
 
@@ -103,11 +116,13 @@ impl Caller {
 /// Runs before socket.io confirms the connection to the client, so every handler is in place
 /// before the first event can arrive. (socketioxide spawns the connect handler itself as a task;
 /// handlers registered there could miss a client's first emit.) A handshake from another origin,
-/// or without a live session, is refused: every socket speaks for a signed-in person.
+/// or without a live session, or claiming another account than the session's, is refused: every
+/// socket speaks for the signed-in person its page was made for.
 pub async fn accept(
     socket: SocketRef,
     State(origins): State<AllowedOrigins>,
     Services(chat): Services,
+    TryData(claim): TryData<Claim>,
 ) -> Result<(), &'static str> {
     let parts = socket.req_parts();
     if !origins.permit(&parts.headers) {
@@ -118,33 +133,41 @@ pub async fn accept(
         tracing::debug!(socket = %socket.id, "refused a handshake without a session");
         return Err("Sign in to connect.");
     };
+    // An `auth` payload of another shape is some other client's business: only a named user
+    // that is not the session's is refused.
+    if let Some(claimed) = claim.ok().and_then(|claim| claim.user) {
+        if claimed != session.user.name {
+            tracing::info!(socket = %socket.id, "refused a handshake for another account");
+            return Err("This page belongs to another account: reload it.");
+        }
+    }
     let address = chat.auth.client_address(parts);
     tracing::debug!(socket = %socket.id, user = %session.user.name, "connected");
     socket
         .join([accounts::session_channel(&session.id), accounts::user_channel(&session.user.name)]);
     socket.extensions.insert(Speaker { session, address });
 
-    socket.on(SendMessage::NAME, send_message);
-    socket.on(JoinRoom::NAME, join_room);
-    socket.on(CloseRoom::NAME, close_room);
-    socket.on(LeaveRoom::NAME, leave_room);
-    socket.on(SyncRoom::NAME, sync_room);
-    socket.on(ListRooms::NAME, list_rooms);
-    socket.on(StopAnswer::NAME, stop_answer);
-    socket.on(EditMessage::NAME, edit_message);
-    socket.on(DeleteMessage::NAME, delete_message);
-    socket.on(ReactMessage::NAME, react);
-    socket.on(CreateRoom::NAME, create_room);
-    socket.on(MarkRead::NAME, mark_read);
-    socket.on(ListMessages::NAME, list_messages);
-    socket.on(SetTyping::NAME, set_typing);
-    socket.on(OpenDirect::NAME, open_direct);
-    socket.on(InviteMember::NAME, invite);
-    socket.on(KickMember::NAME, kick);
-    socket.on(BanMember::NAME, ban);
-    socket.on(UnbanMember::NAME, unban);
-    socket.on(SetRole::NAME, set_role);
-    socket.on(ListMembers::NAME, list_members);
+    route::<SendMessage>(&socket);
+    route::<EditMessage>(&socket);
+    route::<DeleteMessage>(&socket);
+    route::<ReactMessage>(&socket);
+    route::<ListMessages>(&socket);
+    route::<JoinRoom>(&socket);
+    route::<SyncRoom>(&socket);
+    route::<CloseRoom>(&socket);
+    route::<LeaveRoom>(&socket);
+    route::<CreateRoom>(&socket);
+    route::<ListRooms>(&socket);
+    route::<MarkRead>(&socket);
+    route::<SetTyping>(&socket);
+    route::<StopAnswer>(&socket);
+    route::<OpenDirect>(&socket);
+    route::<InviteMember>(&socket);
+    route::<KickMember>(&socket);
+    route::<BanMember>(&socket);
+    route::<UnbanMember>(&socket);
+    route::<SetRole>(&socket);
+    route::<ListMembers>(&socket);
     socket.on_disconnect(|socket: SocketRef, Services(chat): Services| async move {
         chat.disconnect(&socket.id.to_string()).await;
     });
@@ -154,145 +177,72 @@ pub async fn accept(
 /// The connect handler proper has nothing left to do: see [`accept`].
 pub async fn on_connect() {}
 
-async fn send_message(caller: Caller, TryData(input): TryData<SendMessage>, ack: AckSender) {
-    let work = input.map(|input| caller.chat.post_message(caller.name(), input));
-    respond::<SendMessage>(ack, work).await;
+/// A command's use case.
+pub trait Route: Command + Send + Sync + 'static {
+    fn run(self, caller: Caller) -> impl Future<Output = Result<Self::Reply, AppError>> + Send;
 }
 
-async fn join_room(
-    socket: SocketRef,
-    caller: Caller,
-    TryData(input): TryData<JoinRoom>,
-    ack: AckSender,
-) {
-    let work = input.map(|input| caller.chat.join_room(&socket, caller.name(), input));
-    respond::<JoinRoom>(ack, work).await;
+/// Registers `C` on the socket: decodes its payload (an object, never an array: see
+/// [`Object`]), runs its use case, and acknowledges either way (if the client asked for an ack).
+/// A failed ack means the socket is gone or its queue is full; the client's own timeout and
+/// retry cover that, so it is only logged.
+fn route<C: Route>(socket: &SocketRef) {
+    socket.on(
+        C::NAME,
+        |caller: Caller, TryData(input): TryData<Object<C>>, ack: AckSender| async move {
+            let reply = match input {
+                Ok(Object(command)) => command.run(caller).await.map_err(ProtocolError::from),
+                Err(error) => Err(ProtocolError::new(
+                    ErrorCode::InvalidPayload,
+                    format!("Invalid {} payload: {error}", C::NAME),
+                )),
+            };
+            if let Err(error) = ack.send(&Ack::from(reply)) {
+                tracing::warn!("ack for {} not sent: {error}", C::NAME);
+            }
+        },
+    );
 }
 
-async fn close_room(
-    socket: SocketRef,
-    caller: Caller,
-    TryData(input): TryData<CloseRoom>,
-    ack: AckSender,
-) {
-    let work = input.map(|input| caller.chat.close_room(&socket, caller.name(), input));
-    respond::<CloseRoom>(ack, work).await;
+/// Implements [`Route`] for commands whose use case is one call on [`Chat`].
+macro_rules! routes {
+    ($($command:ty => |$input:ident, $caller:ident| $call:expr;)*) => {$(
+        impl Route for $command {
+            fn run(
+                self,
+                $caller: Caller,
+            ) -> impl Future<Output = Result<Self::Reply, AppError>> + Send {
+                let $input = self;
+                async move { $call.await }
+            }
+        }
+    )*};
 }
 
-async fn leave_room(caller: Caller, TryData(input): TryData<LeaveRoom>, ack: AckSender) {
-    let work = input.map(|input| caller.chat.leave_room(caller.name(), input));
-    respond::<LeaveRoom>(ack, work).await;
-}
-
-async fn stop_answer(caller: Caller, TryData(input): TryData<StopAnswer>, ack: AckSender) {
-    let work = input.map(|input| caller.chat.stop_answer(caller.name(), input));
-    respond::<StopAnswer>(ack, work).await;
-}
-
-async fn list_rooms(caller: Caller, TryData(input): TryData<ListRooms>, ack: AckSender) {
-    let work = input.map(|_| caller.chat.list_rooms(caller.name()));
-    respond::<ListRooms>(ack, work).await;
-}
-
-async fn sync_room(caller: Caller, TryData(input): TryData<SyncRoom>, ack: AckSender) {
-    let work = input.map(|input| caller.chat.sync_room(caller.name(), input));
-    respond::<SyncRoom>(ack, work).await;
-}
-
-async fn edit_message(caller: Caller, TryData(input): TryData<EditMessage>, ack: AckSender) {
-    let work = input.map(|input| caller.chat.edit_message(caller.name(), input));
-    respond::<EditMessage>(ack, work).await;
-}
-
-async fn delete_message(caller: Caller, TryData(input): TryData<DeleteMessage>, ack: AckSender) {
-    let work = input.map(|input| caller.chat.delete_message(caller.name(), input));
-    respond::<DeleteMessage>(ack, work).await;
-}
-
-async fn react(caller: Caller, TryData(input): TryData<ReactMessage>, ack: AckSender) {
-    let work = input.map(|input| caller.chat.react(caller.name(), input));
-    respond::<ReactMessage>(ack, work).await;
-}
-
-async fn create_room(caller: Caller, TryData(input): TryData<CreateRoom>, ack: AckSender) {
-    let work = input.map(|input| caller.chat.create_room(caller.name(), &caller.address, input));
-    respond::<CreateRoom>(ack, work).await;
-}
-
-async fn mark_read(caller: Caller, TryData(input): TryData<MarkRead>, ack: AckSender) {
-    let work = input.map(|input| caller.chat.mark_read(caller.name(), input));
-    respond::<MarkRead>(ack, work).await;
-}
-
-async fn list_messages(caller: Caller, TryData(input): TryData<ListMessages>, ack: AckSender) {
-    let work = input.map(|input| caller.chat.list_messages(caller.name(), input));
-    respond::<ListMessages>(ack, work).await;
-}
-
-async fn set_typing(
-    socket: SocketRef,
-    caller: Caller,
-    TryData(input): TryData<SetTyping>,
-    ack: AckSender,
-) {
-    let work = input.map(|input| caller.chat.set_typing(&socket, caller.name(), input));
-    respond::<SetTyping>(ack, work).await;
-}
-
-async fn open_direct(caller: Caller, TryData(input): TryData<OpenDirect>, ack: AckSender) {
-    let work =
-        input.map(|input| async move { caller.chat.open_direct(caller.name(), &input.name).await });
-    respond::<OpenDirect>(ack, work).await;
-}
-
-async fn invite(caller: Caller, TryData(input): TryData<InviteMember>, ack: AckSender) {
-    let work = input.map(|input| caller.chat.invite(caller.name(), input.into()));
-    respond::<InviteMember>(ack, work).await;
-}
-
-async fn kick(caller: Caller, TryData(input): TryData<KickMember>, ack: AckSender) {
-    let work = input.map(|input| caller.chat.kick(caller.name(), input.into()));
-    respond::<KickMember>(ack, work).await;
-}
-
-async fn ban(caller: Caller, TryData(input): TryData<BanMember>, ack: AckSender) {
-    let work = input.map(|input| caller.chat.ban(caller.name(), input.into()));
-    respond::<BanMember>(ack, work).await;
-}
-
-async fn unban(caller: Caller, TryData(input): TryData<UnbanMember>, ack: AckSender) {
-    let work = input.map(|input| caller.chat.unban(caller.name(), input.into()));
-    respond::<UnbanMember>(ack, work).await;
-}
-
-async fn set_role(caller: Caller, TryData(input): TryData<SetRole>, ack: AckSender) {
-    let work = input.map(|SetRole { room, name, role }| {
-        caller.chat.set_role(caller.name(), crate::protocol::MemberRef { room, name }, role)
-    });
-    respond::<SetRole>(ack, work).await;
-}
-
-async fn list_members(caller: Caller, TryData(input): TryData<ListMembers>, ack: AckSender) {
-    let work = input
-        .map(|input| async move { caller.chat.list_members(caller.name(), &input.room).await });
-    respond::<ListMembers>(ack, work).await;
-}
-
-/// Runs a command's use case, or refuses a payload that did not decode, and acknowledges either
-/// way (if the client asked for an ack). A failed ack means the socket is gone or its queue is
-/// full; the client's own timeout and retry cover that, so it is only logged.
-async fn respond<C: Command>(
-    ack: AckSender,
-    work: Result<impl Future<Output = Result<C::Reply, AppError>>, ParserError>,
-) {
-    let reply = match work {
-        Ok(work) => work.await.map_err(ProtocolError::from),
-        Err(error) => Err(ProtocolError::new(
-            ErrorCode::InvalidPayload,
-            format!("Invalid {} payload: {error}", C::NAME),
-        )),
-    };
-    if let Err(error) = ack.send(&Ack::from(reply)) {
-        tracing::warn!("ack for {} not sent: {error}", C::NAME);
-    }
+routes! {
+    SendMessage => |input, c| c.chat.post_message(c.name(), input);
+    EditMessage => |input, c| c.chat.edit_message(c.name(), input);
+    DeleteMessage => |input, c| c.chat.delete_message(c.name(), input);
+    ReactMessage => |input, c| c.chat.react(c.name(), input);
+    ListMessages => |input, c| c.chat.list_messages(c.name(), input);
+    JoinRoom => |input, c| c.chat.join_room(&c.socket, c.name(), input);
+    SyncRoom => |input, c| c.chat.sync_room(c.name(), input);
+    CloseRoom => |input, c| c.chat.close_room(&c.socket, c.name(), input);
+    LeaveRoom => |input, c| c.chat.leave_room(c.name(), input);
+    CreateRoom => |input, c| c.chat.create_room(c.name(), &c.address, input);
+    ListRooms => |_input, c| c.chat.list_rooms(c.name());
+    MarkRead => |input, c| c.chat.mark_read(c.name(), input);
+    SetTyping => |input, c| c.chat.set_typing(&c.socket, c.name(), input);
+    StopAnswer => |input, c| c.chat.stop_answer(c.name(), input);
+    OpenDirect => |input, c| c.chat.open_direct(c.name(), &input.name);
+    InviteMember => |input, c| c.chat.invite(c.name(), MemberRef::from(input));
+    KickMember => |input, c| c.chat.kick(c.name(), MemberRef::from(input));
+    BanMember => |input, c| c.chat.ban(c.name(), MemberRef::from(input));
+    UnbanMember => |input, c| c.chat.unban(c.name(), MemberRef::from(input));
+    SetRole => |input, c| c.chat.set_role(
+        c.name(),
+        MemberRef { room: input.room, name: input.name },
+        input.role,
+    );
+    ListMembers => |input, c| c.chat.list_members(c.name(), &input.room);
 }

@@ -323,6 +323,16 @@ impl TestClient {
 
     /// Connects with the given handshake headers; `Err` carries the server's refusal.
     pub async fn try_connect(url: &str, headers: &[(&str, String)]) -> Result<Self, String> {
+        Self::try_connect_with(url, headers, |builder| builder).await
+    }
+
+    /// Like `try_connect`, with the client's builder changed by `configure` (a transport, an
+    /// `auth` payload).
+    pub async fn try_connect_with(
+        url: &str,
+        headers: &[(&str, String)],
+        configure: impl FnOnce(ClientBuilder) -> ClientBuilder,
+    ) -> Result<Self, String> {
         let (sender, events) = mpsc::unbounded_channel();
         // rust_socketio's connect() returns before the server confirms the namespace; wait for
         // the confirmation (or the refusal) as socket.io-client does before it emits.
@@ -367,6 +377,7 @@ impl TestClient {
         for (name, value) in headers {
             builder = builder.opening_header(*name, value.clone());
         }
+        builder = configure(builder);
         let client = tokio::time::timeout(PATIENCE, builder.connect())
             .await
             .expect("connect in time")

@@ -13,6 +13,7 @@ mod helpers;
 mod messages;
 mod moderation;
 mod pages;
+mod payloads;
 mod presence;
 mod rest;
 mod rooms;
