@@ -81,3 +81,41 @@ test('signing out closes the live connection of every tab of that session', asyn
   await second.reload();
   await expect(second.getByText('You are reading as a guest. Sign in to take part.')).toBeVisible();
 });
+
+test('unsent text belongs to the account that wrote it, never to the next person on the browser', async ({ people, javaScriptEnabled }) => {
+  test.skip(!javaScriptEnabled, 'the outbox needs JavaScript');
+  const adaName = `Ada${tag()}`;
+  const first = await people.enter(adaName, true);
+  const second = await first.context().newPage();
+  await second.goto('/r/lobby');
+  await expect(second.getByRole('status')).toHaveAttribute('data-state', 'connected');
+  const bob = await people.enter(`Bob${tag()}`, true);
+
+  // Ada signs out in one tab and writes a line in the other, still open: it waits unsent.
+  await first.getByRole('button', { name: 'Sign out' }).click();
+  await expect(second.getByRole('status')).toHaveAttribute('data-state', 'signed out');
+  const text = `written by Ada after signing out ${tag()}`;
+  await send(second, text, true);
+  await expect(messages(second, text)).toHaveAttribute('data-status', 'pending');
+
+  // Cy creates an account on the same browser and opens the lobby in both tabs.
+  const cyName = `Cy${tag()}`;
+  await people.enter(cyName, true, first);
+  await second.reload();
+  await expect(second.getByRole('status')).toHaveAttribute('data-state', 'connected');
+  await expect(messages(second, text)).toHaveCount(0);
+  const marker = `Cy is here ${tag()}`;
+  await send(second, marker, true);
+  await expect(messages(bob, marker)).toHaveCount(1);
+  // Ada's line was not sent as Cy (nor at all).
+  await expect(messages(bob, text)).toHaveCount(0);
+
+  // Back as Ada, her line is still waiting and goes out once, under her name.
+  await first.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(first, adaName);
+  await expect(first).toHaveURL(/\/r\/lobby$/);
+  await expect(messages(first, text)).toHaveAttribute('data-status', 'sent');
+  await expect(messages(bob, text)).toHaveCount(1);
+  await expect(messages(bob, text)).toContainText(adaName);
+  await expect(messages(bob, text)).not.toContainText(cyName);
+});

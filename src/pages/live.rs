@@ -98,20 +98,19 @@ impl Live {
     pub(super) fn follow(self) {
         // After hydration: bring back what an earlier visit left unsent, then keep the outbox
         // in step with every change.
+        // The outbox is the page's account's: a guest has none.
         Effect::new(move |restored: Option<()>| {
-            if !self.at_live_end {
-                return;
-            }
+            let Some(me) = self.me().filter(|_| self.at_live_end) else { return };
             let room = self.room();
             if restored.is_none() {
                 self.timeline.update(|t| {
-                    for unsent in outbox::load(&room) {
+                    for unsent in outbox::load(&me, &room) {
                         t.queue(unsent.client_id, unsent.body);
                     }
                 });
                 spawn_local(self.flush());
             }
-            outbox::save(&room, &self.timeline.with(Timeline::outbox));
+            outbox::save(&me, &room, &self.timeline.with(Timeline::outbox));
         });
         let realtime = self.realtime;
         realtime.on_connect(move || spawn_local(self.catch_up()));

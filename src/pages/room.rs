@@ -118,8 +118,8 @@ fn Conversation(page: RoomPage) -> impl IntoView {
     };
     live.follow();
     // Guests read the server's pages; only a signed-in page keeps a live connection.
-    if me.is_some() {
-        live.realtime.start();
+    if let Some(me) = &me {
+        live.realtime.start(me);
     }
 
     let me_named = me.is_some();

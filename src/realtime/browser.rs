@@ -15,6 +15,15 @@ pub(super) fn create_socket() -> binding::Socket {
     binding::io("/", &options)
 }
 
+/// Names the page's account in the handshake's `auth` payload (sent on every reconnection too).
+pub(super) fn claim(realtime: Realtime, user: &str) {
+    let auth = js_sys::Object::new();
+    set(&auth, "user", JsValue::from_str(user));
+    realtime.socket.with_value(|s| {
+        let _ = js_sys::Reflect::set(s.as_ref(), &JsValue::from_str("auth"), &auth);
+    });
+}
+
 fn set(object: &js_sys::Object, key: &str, value: JsValue) {
     let _ = js_sys::Reflect::set(object, &JsValue::from_str(key), &value);
 }

@@ -84,9 +84,15 @@ pub fn use_realtime() -> Realtime {
 }
 
 impl Realtime {
-    /// Connects once the page is hydrated (and the browser online). Only a signed-in page
-    /// calls it: the server refuses a socket without a session.
-    pub fn start(&self) {
+    /// Connects once the page is hydrated (and the browser online), as `user`, the account the
+    /// page was rendered for. Only a signed-in page calls it: the server refuses a socket without
+    /// a session, and one whose session now belongs to someone else (signed out and in again as
+    /// another person in another tab), so nothing this page holds is ever sent as them.
+    pub fn start(&self, user: &str) {
+        #[cfg(feature = "hydrate")]
+        browser::claim(*self, user);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = user;
         self.wanted.set(true);
     }
 
