@@ -296,7 +296,7 @@ pub fn set_status(code: u16) {
 #[cfg(feature = "ssr")]
 mod server {
     use crate::protocol::ProtocolError;
-    use crate::server::{chat::Chat, identity, AppState};
+    use crate::server::{auth::identity, AppState, Chat};
     use axum::http::{header::SET_COOKIE, request::Parts};
     use leptos::prelude::*;
 

@@ -2,8 +2,8 @@
 //! address, site folder) come from `Leptos.toml` when it exists, overridden by `LEPTOS_*`
 //! variables, which is how `cargo leptos` passes them; Parley's settings are `PARLEY_*`.
 
-use super::accounts::AuthSettings;
 use super::assistant::AssistantConfig;
+use super::auth::AuthSettings;
 use super::limits::{Limits, Rate};
 use super::origin::AllowedOrigins;
 use super::tls::TlsFiles;
@@ -135,7 +135,7 @@ fn auth_from_env() -> Result<AuthSettings, ConfigError> {
         client_ip_header,
         // Replaced by the key from `PARLEY_SECRET_KEY` or the secret file when the server
         // starts (see `Config::secret_file`).
-        secret: super::secret::Secret::random(),
+        secret: super::auth::secret::Secret::random(),
     })
 }
 

@@ -1,6 +1,8 @@
-//! The server's error type. A rejected input becomes an error ack or a form error with the text
-//! the user should read; anything else is logged with its cause and reported as an internal error,
-//! never with its details.
+//! The server's error type, and the one home of every refusal's text. A rejected input becomes
+//! an error ack, an HTTP error or a form error with the text the person should read; anything
+//! else is logged with its cause and reported as an internal error, never with its details.
+//! (The texts of refusals the browser can also check before sending, such as an empty message
+//! or a bad room name, live with those checks in `model`.)
 
 use crate::protocol::ProtocolError;
 
@@ -21,5 +23,163 @@ impl From<AppError> for ProtocolError {
                 ProtocolError::internal()
             }
         }
+    }
+}
+
+/// Every refusal the server words, by error code.
+pub mod refuse {
+    use super::AppError;
+    use crate::protocol::{ErrorCode, ProtocolError};
+    use crate::server::{policy::Action, store::RoomRecord};
+    use std::time::Duration;
+
+    fn refusal(code: ErrorCode, why: impl Into<String>) -> AppError {
+        ProtocolError::new(code, why).into()
+    }
+
+    /// Whole seconds to wait, rounded up.
+    fn seconds(wait: Duration) -> u64 {
+        wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+    }
+
+    pub fn not_signed_in() -> ProtocolError {
+        ProtocolError::new(ErrorCode::NotSignedIn, "Sign in to take part.")
+    }
+
+    pub fn unknown_room(slug: &str) -> AppError {
+        refusal(ErrorCode::UnknownRoom, format!("There is no room called {slug:?}."))
+    }
+
+    pub fn banned_from(room: &str) -> AppError {
+        refusal(ErrorCode::Forbidden, format!("You are banned from {room}."))
+    }
+
+    /// What the policy refused someone who may see the room.
+    pub fn unauthorised(action: Action, room: &RoomRecord) -> AppError {
+        let name = &room.name;
+        match action {
+            Action::DeleteOthers => not_author(),
+            Action::Invite if !room.private || room.direct => {
+                forbidden("Only private rooms take invitations: anyone can open a public room.")
+            }
+            Action::Invite => forbidden(format!("Only {name}'s moderators may invite.")),
+            Action::NameModerators => {
+                forbidden(format!("Only {name}'s owner may name moderators."))
+            }
+            Action::Moderate | Action::SeeBans | Action::Read | Action::Post => {
+                forbidden(format!("Only {name}'s moderators may do that."))
+            }
+        }
+    }
+
+    pub fn forbidden(why: impl Into<String>) -> AppError {
+        refusal(ErrorCode::Forbidden, why)
+    }
+
+    pub fn not_below(name: &str, room: &str) -> AppError {
+        forbidden(format!("{name} is not below you in {room}."))
+    }
+
+    pub fn unknown_user(name: &str) -> AppError {
+        refusal(ErrorCode::UnknownUser, format!("There is no one called {name}."))
+    }
+
+    pub fn unknown_message() -> AppError {
+        refusal(ErrorCode::UnknownMessage, "There is no such message.")
+    }
+
+    pub fn not_author() -> AppError {
+        refusal(ErrorCode::NotAuthor, "You can change only your own messages.")
+    }
+
+    pub fn message_deleted() -> AppError {
+        refusal(ErrorCode::MessageDeleted, "That message was deleted.")
+    }
+
+    pub fn not_in_room() -> AppError {
+        refusal(ErrorCode::NotInRoom, "Join the room first.")
+    }
+
+    pub fn cannot_leave() -> AppError {
+        refusal(ErrorCode::CannotLeave, "Everyone stays in the Lobby: it cannot be left.")
+    }
+
+    pub fn room_exists(name: &str) -> AppError {
+        refusal(ErrorCode::RoomExists, format!("A room named “{name}” exists already."))
+    }
+
+    pub fn assistant_unavailable() -> ProtocolError {
+        ProtocolError::new(
+            ErrorCode::AssistantUnavailable,
+            "The assistant is not configured on this server.",
+        )
+    }
+
+    pub fn assistant_busy() -> ProtocolError {
+        ProtocolError::new(
+            ErrorCode::AssistantBusy,
+            "The assistant is still answering here. Wait for it, or stop it.",
+        )
+    }
+
+    pub fn nothing_to_stop() -> ProtocolError {
+        ProtocolError::new(ErrorCode::NothingToStop, "The assistant is not answering here.")
+    }
+
+    pub fn not_asker() -> ProtocolError {
+        ProtocolError::new(ErrorCode::NotAsker, "Only the person who asked can stop this answer.")
+    }
+
+    pub fn name_taken(name: &str) -> AppError {
+        refusal(ErrorCode::NameTaken, format!("The name {name} is taken."))
+    }
+
+    pub fn wrong_credentials() -> AppError {
+        refusal(ErrorCode::WrongCredentials, "Wrong name or password.")
+    }
+
+    pub fn invalid_password(why: String) -> AppError {
+        refusal(ErrorCode::InvalidPassword, why)
+    }
+
+    pub fn invalid_payload(why: impl Into<String>) -> AppError {
+        refusal(ErrorCode::InvalidPayload, why)
+    }
+
+    pub fn unknown_token() -> AppError {
+        refusal(ErrorCode::NotSignedIn, "Unknown or revoked API token.")
+    }
+
+    /// What was limited, and how long to wait.
+    pub enum Limited {
+        Messages,
+        Rooms,
+        SignUps,
+        SignIns,
+        ApiCalls,
+        Tokens(i64),
+        Questions(usize),
+    }
+
+    pub fn rate_limited(what: Limited, wait: Duration) -> AppError {
+        let s = seconds(wait);
+        let why = match what {
+            Limited::Messages => {
+                format!("You are sending messages too fast: wait {s} s and send again.")
+            }
+            Limited::Rooms => {
+                format!("Too many rooms created from your address: try again in {s} s.")
+            }
+            Limited::SignUps => {
+                format!("Too many accounts created from your address: try again in {s} s.")
+            }
+            Limited::SignIns => format!("Too many failed sign-ins: try again in {s} s."),
+            Limited::ApiCalls => format!("Too many calls with this token: wait {s} s."),
+            Limited::Tokens(most) => format!("You have {most} tokens already: revoke one first."),
+            Limited::Questions(per_minute) => format!(
+                "You can ask the assistant {per_minute} questions a minute. Try again in {s} s."
+            ),
+        };
+        refusal(ErrorCode::RateLimited, why)
     }
 }

@@ -1,7 +1,7 @@
 //! One axum router on one port: Leptos pages and server functions, the site's static files,
 //! `/healthz`, and socketioxide's layer at `/socket.io/`.
 
-use super::{assistant::Assistant, chat::Chat, config::Config, origin::AllowedOrigins};
+use super::{assistant::Assistant, config::Config, origin::AllowedOrigins, Chat};
 use super::{limits::Limiters, security, socket, store};
 use crate::app::{shell, App};
 use axum::{
@@ -102,7 +102,7 @@ async fn detach_head(mut request: Request) -> Request {
 }
 
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match sqlx::query("SELECT 1").execute(&state.chat.pool).await {
+    match state.chat.db.ping().await {
         Ok(_) => (StatusCode::OK, "ok"),
         Err(error) => {
             tracing::error!("health check: {error}");
@@ -120,7 +120,7 @@ pub enum StartError {
     #[error(transparent)]
     Tls(#[from] super::tls::TlsError),
     #[error(transparent)]
-    Secret(#[from] super::secret::SecretError),
+    Secret(#[from] super::auth::secret::SecretError),
 }
 
 /// A bound, ready server. Tests start it on port 0 with a fresh database.
@@ -139,9 +139,9 @@ impl Server {
         let mut auth = config.auth.clone();
         // Cookies of a site served over TLS never travel in the clear.
         auth.secure_cookies |= tls.is_some();
-        let pool = store::open(&config.database_url).await?;
+        let db = store::open(&config.database_url).await?;
         if let Some(file) = &config.secret_file {
-            auth.secret = super::secret::Secret::from_env_or_file(file)?;
+            auth.secret = super::auth::secret::Secret::from_env_or_file(file)?;
         }
         let assistant = Assistant::new(config.assistant.clone());
         let rooms = store::Rooms::default();
@@ -155,15 +155,17 @@ impl Server {
             .ws_max_frame_size(MAX_SOCKET_PAYLOAD_BYTES as usize)
             .max_buffer_size(SOCKET_BUFFER_PACKETS)
             .ws_read_buffer_size(SOCKET_READ_BUFFER_BYTES)
-            .with_state(pool.clone())
-            .with_state(assistant.clone())
-            .with_state(rooms.clone())
-            .with_state(limits.clone())
-            .with_state(auth.clone())
+            .with_state(socket::Services::new(
+                db.clone(),
+                rooms.clone(),
+                limits.clone(),
+                assistant.clone(),
+                auth.clone(),
+            ))
             .with_state(config.allowed_origins.clone())
             .build_layer();
         io.ns("/", socket::on_connect.with(socket::accept));
-        let chat = Chat { pool, rooms, limits, io: io.clone(), assistant, auth };
+        let chat = Chat { db, rooms, limits, io: io.clone(), assistant, auth };
         let state = AppState { leptos: config.leptos.clone(), chat };
         let addr = config.leptos.site_addr;
         let listener =

@@ -1,26 +1,26 @@
 //! Everything that runs only on the server: configuration, storage, the use cases, the socket.io
 //! handlers and the HTTP router that puts them on one port.
 
-pub mod accounts;
 pub mod assistant;
-pub mod chat;
+pub mod auth;
+pub mod broadcast;
 pub mod config;
 pub mod error;
-pub mod identity;
 pub mod limits;
-pub mod moderation;
 pub mod origin;
+pub mod policy;
 pub mod rest;
-pub mod secret;
 pub mod security;
 pub mod socket;
 pub mod store;
 pub mod tls;
+pub mod usecases;
 
 mod http;
 
 pub use config::Config;
 pub use http::{router, AppState, Server, MAX_BODY_BYTES};
+pub use usecases::Chat;
 
 /// The binary's entry point: configuration from the environment, then serve until a signal.
 pub async fn main() -> std::process::ExitCode {
@@ -71,14 +71,14 @@ async fn command(config: &Config, args: &[String]) -> std::process::ExitCode {
             return ExitCode::from(2);
         }
     };
-    let pool = match store::open(&config.database_url).await {
-        Ok(pool) => pool,
+    let db = match store::open(&config.database_url).await {
+        Ok(db) => db,
         Err(error) => {
             eprintln!("cannot open the database: {error}");
             return ExitCode::FAILURE;
         }
     };
-    match accounts::set_admin(&pool, name, grant).await {
+    match db.set_admin(name, grant).await {
         Ok(Some(name)) if grant => {
             println!("{name} is now a server admin.");
             ExitCode::SUCCESS

@@ -4,9 +4,10 @@
 //! compile here as on the client. A payload that is not an object of the command's shape gets an
 //! `invalid_payload` error ack instead of silence; the connection stays up.
 
-use super::accounts::{self, AuthSettings, Session};
-use super::{assistant::Assistant, chat::Chat, error::AppError, origin::AllowedOrigins};
-use super::{limits::Limiters, store::Rooms};
+use super::auth::{AuthSettings, Session};
+use super::store::{Db, Rooms};
+use super::{assistant::Assistant, broadcast, error::AppError, limits::Limiters};
+use super::{origin::AllowedOrigins, Chat};
 use crate::protocol::{
     Ack, BanMember, CloseRoom, Command, CreateRoom, DeleteMessage, EditMessage, ErrorCode,
     InviteMember, JoinRoom, KickMember, LeaveRoom, ListMembers, ListMessages, ListRooms, MarkRead,
@@ -19,7 +20,6 @@ use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::handler::{FromConnectParts, FromDisconnectParts, FromMessageParts, Value};
 use socketioxide::socket::DisconnectReason;
 use socketioxide::{socket::Socket, SocketIo};
-use sqlx::SqlitePool;
 use std::{future::Future, sync::Arc};
 
 /// Who a connection speaks for, read once from the handshake's session cookie, and the address
@@ -39,42 +39,54 @@ pub struct Claim {
     user: Option<String>,
 }
 
+/// The one state the server registers on socket.io: the use cases' parts but the `SocketIo`,
+/// which exists only once the layer is built (each handler takes it from its socket).
+#[derive(Clone)]
+pub struct Services {
+    db: Db,
+    rooms: Rooms,
+    limits: Limiters,
+    assistant: Assistant,
+    auth: AuthSettings,
+}
+
+impl Services {
+    pub fn new(
+        db: Db,
+        rooms: Rooms,
+        limits: Limiters,
+        assistant: Assistant,
+        auth: AuthSettings,
+    ) -> Self {
+        Self { db, rooms, limits, assistant, auth }
+    }
+}
+
 /// A state the server did not register: a programming error, reported instead of panicking.
 #[derive(Debug, thiserror::Error)]
-#[error("socket.io state {0} is missing")]
-pub struct MissingState(&'static str);
+#[error("the socket.io state Services is missing")]
+pub struct MissingState;
 
-/// The use cases, from the states the server registered on socket.io.
+/// The use cases, for a socket.
 fn chat(socket: &Arc<Socket>) -> Result<Chat, MissingState> {
-    fn state<T: Clone + Send + Sync + 'static>(
-        socket: &Arc<Socket>,
-        name: &'static str,
-    ) -> Result<T, MissingState> {
-        State::<T>::from_connect_parts(socket, &None)
-            .map(|State(t)| t)
-            .map_err(|_| MissingState(name))
-    }
-    Ok(Chat {
-        pool: state::<SqlitePool>(socket, "SqlitePool")?,
-        rooms: state::<Rooms>(socket, "Rooms")?,
-        limits: state::<Limiters>(socket, "Limiters")?,
-        assistant: state::<Assistant>(socket, "Assistant")?,
-        auth: state::<AuthSettings>(socket, "AuthSettings")?,
-        io: SocketIo::from_connect_parts(socket, &None).unwrap_or_else(|never| match never {}),
-    })
+    let State(services) =
+        State::<Services>::from_connect_parts(socket, &None).map_err(|_| MissingState)?;
+    let Services { db, rooms, limits, assistant, auth } = services;
+    let io = SocketIo::from_connect_parts(socket, &None).unwrap_or_else(|never| match never {});
+    Ok(Chat { db, rooms, limits, io, assistant, auth })
 }
 
 /// The use cases, for the connect middleware and the disconnect handler.
-pub struct Services(Chat);
+pub struct UseCases(Chat);
 
-impl FromConnectParts<LocalAdapter> for Services {
+impl FromConnectParts<LocalAdapter> for UseCases {
     type Error = MissingState;
     fn from_connect_parts(socket: &Arc<Socket>, _: &Option<Value>) -> Result<Self, Self::Error> {
         chat(socket).map(Self)
     }
 }
 
-impl FromDisconnectParts<LocalAdapter> for Services {
+impl FromDisconnectParts<LocalAdapter> for UseCases {
     type Error = MissingState;
     fn from_disconnect_parts(
         socket: &Arc<Socket>,
@@ -121,7 +133,7 @@ impl Caller {
 pub async fn accept(
     socket: SocketRef,
     State(origins): State<AllowedOrigins>,
-    Services(chat): Services,
+    UseCases(chat): UseCases,
     TryData(claim): TryData<Claim>,
 ) -> Result<(), &'static str> {
     let parts = socket.req_parts();
@@ -143,8 +155,9 @@ pub async fn accept(
     }
     let address = chat.auth.client_address(parts);
     tracing::debug!(socket = %socket.id, user = %session.user.name, "connected");
-    socket
-        .join([accounts::session_channel(&session.id), accounts::user_channel(&session.user.name)]);
+    let channels =
+        [broadcast::session_channel(&session.id), broadcast::user_channel(&session.user.name)];
+    socket.join(channels);
     socket.extensions.insert(Speaker { session, address });
 
     route::<SendMessage>(&socket);
@@ -168,7 +181,7 @@ pub async fn accept(
     route::<UnbanMember>(&socket);
     route::<SetRole>(&socket);
     route::<ListMembers>(&socket);
-    socket.on_disconnect(|socket: SocketRef, Services(chat): Services| async move {
+    socket.on_disconnect(|socket: SocketRef, UseCases(chat): UseCases| async move {
         chat.disconnect(&socket.id.to_string()).await;
     });
     Ok(())

@@ -132,9 +132,8 @@ async fn a_killed_server_loses_no_acknowledged_message_and_stores_none_twice() {
     }
     assert_eq!(acknowledged.len(), CLIENTS * MESSAGES_EACH);
 
-    let pool = parley::server::store::open(&database).await.expect("open the database");
-    let stored =
-        parley::server::store::messages_after(&pool, "lobby", 0, 10_000).await.expect("query");
+    let db = parley::server::store::open(&database).await.expect("open the database");
+    let stored = db.messages_after("lobby", 0, 10_000).await.expect("query");
     assert_eq!(stored.len(), CLIENTS * MESSAGES_EACH, "each message stored exactly once");
     let seqs: Vec<i64> = stored.iter().map(|m| m.seq).collect();
     assert_eq!(seqs, (1..=stored.len() as i64).collect::<Vec<_>>(), "no holes in the log");

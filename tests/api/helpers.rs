@@ -6,7 +6,7 @@ use leptos::config::LeptosOptions;
 use parley::model::Message;
 use parley::protocol::{Ack, Broadcast, Change, Command, Event, JoinRoom, Joined, RoomActivity};
 use parley::server::limits::{Limits, Rate};
-use parley::server::{accounts::AuthSettings, assistant::AssistantConfig};
+use parley::server::{assistant::AssistantConfig, auth::AuthSettings};
 use parley::server::{origin::AllowedOrigins, Config, Server};
 use rust_socketio::{asynchronous::ClientBuilder, Payload};
 use serde_json::Value;

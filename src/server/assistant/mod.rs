@@ -1,20 +1,22 @@
 //! The AI assistant: who may ask, what it remembers, and one running answer per conversation.
 //! Providers sit behind [`Provider`]; the first real one speaks the OpenAI-compatible Chat
-//! Completions API ([`openai`]). Answers are produced by [`super::chat::Chat::answer`], which
-//! streams them to the room and stores the result.
+//! Completions API ([`openai`]). Answers are produced by [`answer`], which streams them to the
+//! room and stores the result.
 //!
 //! A conversation is a room: the assistant's memory there is that room's questions to it and its
 //! answers, read from the database each time (so it survives reconnects and restarts), newest
 //! first until the context budget is spent. It sees nothing of any other room.
 
+pub mod answer;
 pub mod openai;
 
+use super::error::{refuse, AppError};
+use super::limits::{KeyedLimit, Rate};
 use crate::model::Message;
-use crate::protocol::{ErrorCode, ProtocolError};
 use futures_util::stream::BoxStream;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 pub use crate::model::ASSISTANT;
@@ -32,7 +34,7 @@ pub fn question(body: &str) -> Option<&str> {
 /// Who said a turn of the conversation, as the Chat Completions API names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Role {
+pub enum Speaker {
     System,
     User,
     Assistant,
@@ -40,7 +42,7 @@ pub enum Role {
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Turn {
-    pub role: Role,
+    pub role: Speaker,
     pub content: String,
 }
 
@@ -113,7 +115,8 @@ pub struct Assistant {
     provider: Option<Arc<dyn Provider>>,
     settings: Arc<Settings>,
     running: Arc<Mutex<HashMap<String, Running>>>,
-    asked: Arc<Mutex<HashMap<String, VecDeque<Instant>>>>,
+    /// Questions per person per minute.
+    asked: KeyedLimit,
 }
 
 /// The limits that apply with or without a provider.
@@ -145,12 +148,9 @@ impl Assistant {
         };
         let provider = config
             .map(|config| Arc::new(openai::OpenAiCompatible::new(config)) as Arc<dyn Provider>);
-        Self {
-            provider,
-            settings: Arc::new(settings),
-            running: Arc::default(),
-            asked: Arc::default(),
-        }
+        let per_minute = u32::try_from(settings.questions_per_minute).unwrap_or(u32::MAX);
+        let asked = KeyedLimit::new(Rate::new(per_minute, Rate::MINUTE, per_minute));
+        Self { provider, settings: Arc::new(settings), running: Arc::default(), asked }
     }
 
     pub fn available(&self) -> bool {
@@ -167,21 +167,18 @@ impl Assistant {
 
     /// Takes the room's one answer slot for `asker`, if the assistant is configured, free in that
     /// room, and `asker` has not asked too often. Release it with [`Assistant::finish`].
-    pub fn begin(&self, room: &str, asker: &str) -> Result<Ticket, ProtocolError> {
+    pub fn begin(&self, room: &str, asker: &str) -> Result<Ticket, AppError> {
         if self.provider.is_none() {
-            return Err(ProtocolError::new(
-                ErrorCode::AssistantUnavailable,
-                "The assistant is not configured on this server.",
-            ));
+            return Err(refuse::assistant_unavailable().into());
         }
         let mut running = self.running.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if running.contains_key(room) {
-            return Err(ProtocolError::new(
-                ErrorCode::AssistantBusy,
-                "The assistant is still answering here. Wait for it, or stop it.",
-            ));
+            return Err(refuse::assistant_busy().into());
         }
-        self.count_question(asker)?;
+        if let Err(wait) = self.asked.take(asker) {
+            let limited = refuse::Limited::Questions(self.settings.questions_per_minute);
+            return Err(refuse::rate_limited(limited, wait));
+        }
         let ticket = Ticket { stop: CancellationToken::new(), stopped_by: Arc::default() };
         running.insert(
             room.to_owned(),
@@ -200,46 +197,17 @@ impl Assistant {
     }
 
     /// Stops the answer running in `room`; only the person who asked may.
-    pub fn stop(&self, room: &str, by: &str) -> Result<(), ProtocolError> {
+    pub fn stop(&self, room: &str, by: &str) -> Result<(), AppError> {
         let running = self.running.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let Some(answer) = running.get(room) else {
-            return Err(ProtocolError::new(
-                ErrorCode::NothingToStop,
-                "The assistant is not answering here.",
-            ));
+            return Err(refuse::nothing_to_stop().into());
         };
         if answer.asker != by {
-            return Err(ProtocolError::new(
-                ErrorCode::NotAsker,
-                "Only the person who asked can stop this answer.",
-            ));
+            return Err(refuse::not_asker().into());
         }
         *answer.stopped_by.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
             Some(by.to_owned());
         answer.stop.cancel();
-        Ok(())
-    }
-
-    /// Counts a question against the per-minute limit, or refuses it.
-    fn count_question(&self, asker: &str) -> Result<(), ProtocolError> {
-        let now = Instant::now();
-        let minute = Duration::from_secs(60);
-        let mut asked = self.asked.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let times = asked.entry(asker.to_owned()).or_default();
-        while times.front().is_some_and(|at| now.duration_since(*at) >= minute) {
-            times.pop_front();
-        }
-        if times.len() >= self.settings.questions_per_minute {
-            let wait = times.front().map_or(60, |at| 60 - now.duration_since(*at).as_secs());
-            return Err(ProtocolError::new(
-                ErrorCode::RateLimited,
-                format!(
-                    "You can ask the assistant {} questions a minute. Try again in {wait} s.",
-                    self.settings.questions_per_minute
-                ),
-            ));
-        }
-        times.push_back(now);
         Ok(())
     }
 }
@@ -249,7 +217,7 @@ impl Assistant {
 /// assistant turns, oldest first, the question last.
 pub fn prompt(room_name: &str, history: &[Message], budget: usize) -> Vec<Turn> {
     let system = Turn {
-        role: Role::System,
+        role: Speaker::System,
         content: format!(
             "You are the assistant of Parley, a chat. You are in the room “{room_name}”. Several \
              people may ask you questions; each question starts with its author's name. Answer \
@@ -260,10 +228,10 @@ pub fn prompt(room_name: &str, history: &[Message], budget: usize) -> Vec<Turn> 
     let mut spent = 0;
     for message in history.iter().rev().filter(|m| !m.deleted) {
         let turn = if message.author == ASSISTANT {
-            Turn { role: Role::Assistant, content: message.body.clone() }
+            Turn { role: Speaker::Assistant, content: message.body.clone() }
         } else {
             let asked = question(&message.body).unwrap_or(&message.body);
-            Turn { role: Role::User, content: format!("{}: {asked}", message.author) }
+            Turn { role: Speaker::User, content: format!("{}: {asked}", message.author) }
         };
         let size = turn.content.chars().count();
         // The question itself always goes, however long.
@@ -322,8 +290,8 @@ mod tests {
         let turns = prompt("Lobby", &history, 40);
         let contents: Vec<&str> = turns.iter().map(|t| t.content.as_str()).collect();
         assert_eq!(contents[1..], ["Bob: second", "second answer", "Ada: third?"]);
-        assert_eq!(turns[0].role, Role::System);
-        assert_eq!(turns[2].role, Role::Assistant);
+        assert_eq!(turns[0].role, Speaker::System);
+        assert_eq!(turns[2].role, Speaker::Assistant);
         let everything = prompt("Lobby", &history, 10_000);
         assert_eq!(everything.len(), 6);
         let tiny = prompt("Lobby", &history, 1);

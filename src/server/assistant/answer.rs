@@ -1,0 +1,86 @@
+//! The answer loop: streams the assistant's answer to the room piece by piece, then stores it
+//! as a message, complete or cut short (stopped, too long, or the provider failed) with a note
+//! saying so. Runs in the background; the room's answer slot is freed when it is done.
+
+use super::{prompt, Ticket, ASSISTANT};
+use crate::model::Message;
+use crate::protocol::AnswerChunk;
+use crate::server::store::RoomRecord;
+use crate::server::{broadcast, Chat};
+use futures_util::StreamExt;
+
+/// How many of the conversation's latest messages are read to make the prompt (the context
+/// budget then keeps the latest that fit).
+const HISTORY_MESSAGES: i64 = 200;
+
+/// Answers `question` in the background.
+pub fn spawn(chat: Chat, room: RoomRecord, question: Message, ticket: Ticket) {
+    tokio::spawn(async move {
+        answer(&chat, &room, &question, ticket).await;
+        chat.assistant.finish(&room.slug);
+    });
+}
+
+async fn answer(chat: &Chat, room: &RoomRecord, question: &Message, ticket: Ticket) {
+    let Some(provider) = chat.assistant.provider() else { return };
+    let settings = chat.assistant.settings().clone();
+    let history = chat.db.assistant_history(room, ASSISTANT, question.seq, HISTORY_MESSAGES).await;
+    let history = history.unwrap_or_else(|error| {
+        tracing::error!("assistant history of {}: {error}", room.slug);
+        vec![question.clone()]
+    });
+    let turns = prompt(&room.name, &history, settings.context_chars);
+    let client_id = format!("assistant-{}", uuid::Uuid::new_v4());
+    let mut pieces = provider.answer(turns, settings.max_answer_chars);
+    let (mut text, mut index, mut note) = (String::new(), 0, None::<String>);
+    loop {
+        let next = tokio::select! {
+            () = ticket.stop.cancelled() => None,
+            next = pieces.next() => Some(next),
+        };
+        let piece = match next {
+            None => {
+                let by = ticket.stopped_by.lock().map(|by| by.clone()).unwrap_or_default();
+                note = Some(format!("Stopped by {}.", by.unwrap_or_else(|| "its asker".into())));
+                break;
+            }
+            Some(None) => break,
+            Some(Some(Ok(piece))) => piece,
+            Some(Some(Err(error))) => {
+                tracing::warn!(room = %room.slug, "assistant answer failed: {error:?}");
+                note = Some(error.to_string());
+                break;
+            }
+        };
+        let left = settings.max_answer_chars.saturating_sub(text.chars().count());
+        let piece: String = piece
+            .chars()
+            .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+            .take(left)
+            .collect();
+        text.push_str(&piece);
+        let chunk = AnswerChunk {
+            room: room.slug.clone(),
+            client_id: client_id.clone(),
+            asker: question.author.clone(),
+            index,
+            text: piece,
+        };
+        broadcast::to_room(&chat.io, &room.slug, &chunk).await;
+        index += 1;
+        if text.chars().count() >= settings.max_answer_chars {
+            note = Some("The answer reached its length limit.".into());
+            break;
+        }
+    }
+    // Dropping the stream closes the connection to the provider: a stop stops it too.
+    drop(pieces);
+    let body = text.trim();
+    if body.is_empty() && note.is_none() {
+        note = Some("The assistant had nothing to say.".into());
+    }
+    let stored = chat.store_and_announce(room, ASSISTANT, body, &client_id, note.as_deref()).await;
+    if let Err(error) = stored {
+        tracing::error!("storing the assistant's answer in {}: {error}", room.slug);
+    }
+}

@@ -1,0 +1,28 @@
+//! Who is online where: one row per socket and room.
+
+use super::Result;
+
+/// A room a closing socket was in, and whether its person is now gone from it.
+pub struct Departure {
+    pub room: String,
+    pub name: String,
+    pub last: bool,
+}
+
+#[async_trait::async_trait]
+pub trait PresenceStore: Send + Sync {
+    /// Records that a socket is in a room. True when it is the person's first socket there.
+    async fn add_presence(&self, socket_id: &str, room: &str, name: &str) -> Result<bool>;
+
+    /// Whether a socket has joined a room.
+    async fn is_present(&self, socket_id: &str, room: &str) -> Result<bool>;
+
+    /// Forgets a socket's presence in one room, or in every room it was in (`room` = `None`).
+    async fn remove_presence(&self, socket_id: &str, room: Option<&str>) -> Result<Vec<Departure>>;
+
+    /// Forgets every socket of `name` in `room`: true if they were there.
+    async fn remove_presence_of(&self, room: &str, name: &str) -> Result<bool>;
+
+    /// The people online in a room, each once, sorted.
+    async fn online(&self, room: &str) -> Result<Vec<String>>;
+}

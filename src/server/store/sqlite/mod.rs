@@ -1,0 +1,154 @@
+//! The SQLite implementation of the store: the default, an embedded file in WAL mode. A write
+//! that changes a room takes the room's next change-log position as its first statement, inside
+//! the transaction that makes the change: the database's write lock orders the changes,
+//! positions have no holes, and no application lock is needed.
+
+mod accounts;
+mod members;
+mod messages;
+mod presence;
+mod rooms;
+
+use super::{ChangeKind, OpenError, Result};
+use crate::model::{Message, Reaction, REACTIONS};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite as Db, SqlitePool, Transaction};
+use std::{str::FromStr, time::Duration};
+
+/// The columns of a [`Message`], but its reactions (see [`with_reactions`]).
+const MESSAGE: &str = "SELECT id, room, seq, rev, author, body, client_id, created_at, edited_at,
+                              deleted_at IS NOT NULL AS deleted, note
+                       FROM messages";
+
+/// A pool of connections to one SQLite file.
+#[derive(Clone)]
+pub struct Sqlite {
+    pool: SqlitePool,
+}
+
+impl Sqlite {
+    /// Opens (creating if needed) the database file, applies pending migrations and clears
+    /// presence left over from a previous run (one process owns the file).
+    pub async fn open(url: &str) -> std::result::Result<Self, OpenError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|source| OpenError::Url { url: url.to_owned(), source })?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        if let Some(folder) = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(folder).map_err(|source| OpenError::Folder {
+                path: folder.display().to_string(),
+                source,
+            })?;
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(OpenError::Connect)?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        sqlx::query("DELETE FROM presence").execute(&pool).await.map_err(OpenError::Connect)?;
+        Ok(Self { pool })
+    }
+}
+
+#[async_trait::async_trait]
+impl super::Store for Sqlite {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+    }
+}
+
+#[async_trait::async_trait]
+impl super::ChangeStore for Sqlite {
+    async fn changes_after(
+        &self,
+        room: &str,
+        after: i64,
+        upto: i64,
+        limit: i64,
+    ) -> Result<(Vec<super::LoggedChange>, Vec<Message>)> {
+        let changes: Vec<super::LoggedChange> = sqlx::query_as(
+            "SELECT pos, kind, seq, name FROM changes
+             WHERE room = ? AND pos > ? AND pos <= ? ORDER BY pos LIMIT ?",
+        )
+        .bind(room)
+        .bind(after)
+        .bind(upto)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut seqs: Vec<i64> = changes.iter().filter_map(|c| c.seq).collect();
+        seqs.sort_unstable();
+        seqs.dedup();
+        let messages = sqlx::query_as(&format!(
+            "{MESSAGE} WHERE room = ? AND seq IN (SELECT value FROM json_each(?)) ORDER BY seq"
+        ))
+        .bind(room)
+        .bind(serde_json::to_string(&seqs).unwrap_or_default())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((changes, with_reactions(&self.pool, messages).await?))
+    }
+}
+
+/// Takes the next position in a room's change log. Being a write, it also takes the database's
+/// write lock, so call it first in the transaction.
+async fn next_pos(tx: &mut Transaction<'_, Db>, room: &str) -> Result<i64> {
+    sqlx::query_scalar("UPDATE rooms SET pos = pos + 1 WHERE slug = ? RETURNING pos")
+        .bind(room)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// Writes a change-log entry: `seq` for a change to a message, `name` for a membership change.
+async fn log(
+    tx: &mut Transaction<'_, Db>,
+    room: &str,
+    pos: i64,
+    kind: ChangeKind,
+    seq: Option<i64>,
+    name: Option<&str>,
+) -> Result<()> {
+    sqlx::query("INSERT INTO changes (room, pos, kind, seq, name) VALUES (?, ?, ?, ?, ?)")
+        .bind(room)
+        .bind(pos)
+        .bind(kind)
+        .bind(seq)
+        .bind(name)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Fills in the reactions of messages of one room.
+async fn with_reactions(pool: &SqlitePool, mut messages: Vec<Message>) -> Result<Vec<Message>> {
+    let Some(first) = messages.first() else { return Ok(messages) };
+    let seqs = serde_json::to_string(&messages.iter().map(|m| m.seq).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT seq, emoji, name FROM reactions
+         WHERE room = ? AND seq IN (SELECT value FROM json_each(?)) ORDER BY at, rowid",
+    )
+    .bind(first.room.clone())
+    .bind(seqs)
+    .fetch_all(pool)
+    .await?;
+    for message in &mut messages {
+        message.reactions = REACTIONS
+            .iter()
+            .filter_map(|emoji| {
+                let names: Vec<String> = rows
+                    .iter()
+                    .filter(|(seq, e, _)| *seq == message.seq && e == emoji)
+                    .map(|(_, _, name)| name.clone())
+                    .collect();
+                (!names.is_empty()).then(|| Reaction { emoji: (*emoji).to_owned(), names })
+            })
+            .collect();
+    }
+    Ok(messages)
+}

@@ -1,0 +1,71 @@
+//! Presence in SQLite: one row per socket and room, cleared when the server starts.
+
+use super::super::{Departure, PresenceStore, Result};
+use super::Sqlite;
+
+#[async_trait::async_trait]
+impl PresenceStore for Sqlite {
+    async fn add_presence(&self, socket_id: &str, room: &str, name: &str) -> Result<bool> {
+        sqlx::query("INSERT OR IGNORE INTO presence (socket_id, room, name) VALUES (?, ?, ?)")
+            .bind(socket_id)
+            .bind(room)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        let sockets: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM presence WHERE room = ? AND name = ?")
+                .bind(room)
+                .bind(name)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(sockets == 1)
+    }
+
+    async fn is_present(&self, socket_id: &str, room: &str) -> Result<bool> {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM presence WHERE socket_id = ? AND room = ?)",
+        )
+        .bind(socket_id)
+        .bind(room)
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    async fn remove_presence(&self, socket_id: &str, room: Option<&str>) -> Result<Vec<Departure>> {
+        let left: Vec<(String, String)> = sqlx::query_as(
+            "DELETE FROM presence WHERE socket_id = ?1 AND (?2 IS NULL OR room = ?2)
+             RETURNING room, name",
+        )
+        .bind(socket_id)
+        .bind(room)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut departures = Vec::with_capacity(left.len());
+        for (room, name) in left {
+            let remaining: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM presence WHERE room = ? AND name = ?")
+                    .bind(&room)
+                    .bind(&name)
+                    .fetch_one(&self.pool)
+                    .await?;
+            departures.push(Departure { room, name, last: remaining == 0 });
+        }
+        Ok(departures)
+    }
+
+    async fn remove_presence_of(&self, room: &str, name: &str) -> Result<bool> {
+        let removed = sqlx::query("DELETE FROM presence WHERE room = ? AND name = ?")
+            .bind(room)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(removed.rows_affected() > 0)
+    }
+
+    async fn online(&self, room: &str) -> Result<Vec<String>> {
+        sqlx::query_scalar("SELECT DISTINCT name FROM presence WHERE room = ? ORDER BY name")
+            .bind(room)
+            .fetch_all(&self.pool)
+            .await
+    }
+}

@@ -1,0 +1,121 @@
+//! Rooms in SQLite.
+
+use super::super::{rooms::direct_slug, ChangeKind, Result, RoomRecord, RoomStore};
+use super::{log, Sqlite};
+use crate::model::{Room, RoomEntry};
+
+const ROOM: &str = "SELECT slug, name, owner, assistant, private, direct FROM rooms";
+
+#[async_trait::async_trait]
+impl RoomStore for Sqlite {
+    async fn room(&self, slug: &str) -> Result<Option<RoomRecord>> {
+        sqlx::query_as(&format!("{ROOM} WHERE slug = ?"))
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    async fn assistant_room(&self, owner: &str, created_at: i64) -> Result<RoomRecord> {
+        let find = format!("{ROOM} WHERE owner = ? AND assistant = 1");
+        if let Some(room) = sqlx::query_as(&find).bind(owner).fetch_optional(&self.pool).await? {
+            return Ok(room);
+        }
+        let slug = format!("assistant-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        sqlx::query(
+            "INSERT INTO rooms (slug, name, created_by, created_at, owner, assistant)
+             VALUES (?1, 'Private assistant', ?2, ?3, ?2, 1) ON CONFLICT DO NOTHING",
+        )
+        .bind(&slug)
+        .bind(owner)
+        .bind(created_at)
+        .execute(&self.pool)
+        .await?;
+        // Two first uses at once: whichever insert won is the room.
+        sqlx::query_as(&find).bind(owner).fetch_one(&self.pool).await
+    }
+
+    async fn room_entries(&self, reader: Option<&str>) -> Result<Vec<RoomEntry>> {
+        sqlx::query_as(
+            // The last seq of each room is one lookup in the (room, seq) index, not a scan of
+            // every message.
+            "SELECT slug, name, last_seq, COALESCE(read, last_seq) AS read_seq, read IS NOT NULL AS joined
+             FROM (SELECT r.slug, r.name, r.owner,
+                          (SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room = r.slug) AS last_seq,
+                          p.seq AS read
+                   FROM rooms r
+                   LEFT JOIN read_positions p ON p.room = r.slug AND p.name = ?1
+                   WHERE (r.owner IS NULL OR r.owner = ?1) AND (r.private = 0 OR p.name IS NOT NULL))
+             ORDER BY owner IS NOT NULL, name COLLATE NOCASE",
+        )
+        .bind(reader)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    async fn create_room(
+        &self,
+        room: &Room,
+        created_by: &str,
+        created_at: i64,
+        private: bool,
+    ) -> Result<Option<Room>> {
+        let mut tx = self.pool.begin().await?;
+        let created = sqlx::query(
+            "INSERT INTO rooms (slug, name, created_by, created_at, private, pos) VALUES (?, ?, ?, ?, ?, 1)",
+        )
+        .bind(&room.slug)
+        .bind(&room.name)
+        .bind(created_by)
+        .bind(created_at)
+        .bind(private)
+        .execute(&mut *tx)
+        .await;
+        match created {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => return Ok(None),
+            Err(error) => return Err(error),
+        }
+        sqlx::query("INSERT INTO read_positions (room, name, seq, role) VALUES (?, ?, 0, 'owner')")
+            .bind(&room.slug)
+            .bind(created_by)
+            .execute(&mut *tx)
+            .await?;
+        log(&mut tx, &room.slug, 1, ChangeKind::Joined, None, Some(created_by)).await?;
+        tx.commit().await?;
+        Ok(Some(room.clone()))
+    }
+
+    async fn direct_room(&self, a: &str, b: &str, created_at: i64) -> Result<RoomRecord> {
+        let (slug, [first, second]) = direct_slug(a, b);
+        let mut tx = self.pool.begin().await?;
+        let created = sqlx::query(
+            "INSERT INTO rooms (slug, name, created_by, created_at, private, direct, pos)
+             VALUES (?, ?, ?, ?, 1, 1, 2) ON CONFLICT DO NOTHING",
+        )
+        .bind(&slug)
+        .bind(format!("{first} & {second}"))
+        .bind(a)
+        .bind(created_at)
+        .execute(&mut *tx)
+        .await?;
+        if created.rows_affected() == 1 {
+            for (pos, name) in [(1, &first), (2, &second)] {
+                sqlx::query("INSERT INTO read_positions (room, name, seq) VALUES (?, ?, 0)")
+                    .bind(&slug)
+                    .bind(name)
+                    .execute(&mut *tx)
+                    .await?;
+                log(&mut tx, &slug, pos, ChangeKind::Joined, None, Some(name)).await?;
+            }
+        }
+        tx.commit().await?;
+        self.room(&slug).await?.ok_or(sqlx::Error::RowNotFound)
+    }
+
+    async fn room_pos(&self, room: &str) -> Result<i64> {
+        sqlx::query_scalar("SELECT pos FROM rooms WHERE slug = ?")
+            .bind(room)
+            .fetch_one(&self.pool)
+            .await
+    }
+}

@@ -1,0 +1,198 @@
+//! Accounts: signing up, in and out, the session behind a request, and personal API tokens.
+
+use super::{now_millis, signed_in, Chat};
+use crate::model::{validate_name, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+use crate::protocol::ProtocolError;
+use crate::server::auth::{identity, new_token, password, Session, User};
+use crate::server::broadcast;
+use crate::server::error::{refuse, AppError};
+use crate::server::store::ApiTokenRecord;
+
+/// A session's `seen_at` is written at most this often.
+const TOUCH_EVERY_MS: i64 = 60_000;
+/// Longest label of an API token.
+pub const MAX_TOKEN_LABEL_CHARS: usize = 60;
+/// Most live (unrevoked) tokens one person may hold.
+pub const MAX_TOKENS: i64 = 20;
+
+fn validate_password(password: &str) -> Result<(), AppError> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        let why = format!("A password needs at least {MIN_PASSWORD_CHARS} characters.");
+        return Err(refuse::invalid_password(why));
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        let why = format!("A password can be at most {MAX_PASSWORD_CHARS} characters long.");
+        return Err(refuse::invalid_password(why));
+    }
+    Ok(())
+}
+
+impl Chat {
+    /// Creates an account and signs it in: the stored name and the new session's cookie token.
+    /// `address` is the client's, for the sign-up limit.
+    pub async fn sign_up(
+        &self,
+        name: &str,
+        password: &str,
+        address: &str,
+    ) -> Result<(String, String), AppError> {
+        let name = validate_name(name)?;
+        validate_password(password)?;
+        if let Err(wait) = self.limits.sign_ups.take(address) {
+            return Err(refuse::rate_limited(refuse::Limited::SignUps, wait));
+        }
+        if self.db.user_name(&name).await?.is_some() {
+            return Err(refuse::name_taken(&name));
+        }
+        let hash = password::hash_password(password.to_owned()).await?;
+        if !self.db.create_user(&name, &hash, now_millis()).await? {
+            return Err(refuse::name_taken(&name));
+        }
+        tracing::info!(user = %name, "signed up");
+        let token = self.start_session(&name).await?;
+        Ok((name, token))
+    }
+
+    /// Checks a name and password and starts a new session: its cookie token. After too many
+    /// failures for the account or from the address, tries are refused for a while (doubling).
+    pub async fn sign_in(
+        &self,
+        name: &str,
+        password: &str,
+        address: &str,
+    ) -> Result<(String, String), AppError> {
+        let key = name.trim().to_lowercase();
+        let (accounts, addresses) = (&self.limits.sign_in_accounts, &self.limits.sign_in_addresses);
+        if let Err(wait) = accounts.check(&key).and_then(|()| addresses.check(address)) {
+            return Err(refuse::rate_limited(refuse::Limited::SignIns, wait));
+        }
+        let found = if password.chars().count() <= MAX_PASSWORD_CHARS {
+            self.db.account(name.trim()).await?
+        } else {
+            None
+        };
+        let (stored, hash) = found.map_or((None, None), |(n, h)| (Some(n), Some(h)));
+        if !password::verify_password(hash, password.to_owned()).await {
+            accounts.fail(&key);
+            addresses.fail(address);
+            tracing::info!(%address, "failed sign-in");
+            return Err(refuse::wrong_credentials());
+        }
+        let name = stored.ok_or_else(ProtocolError::internal)?;
+        // An address's failures are not forgiven by a success: one known password must not let
+        // it guess others' at full speed.
+        accounts.succeed(&key);
+        let token = self.start_session(&name).await?;
+        Ok((name, token))
+    }
+
+    /// Starts a session for `name` and returns its cookie token.
+    async fn start_session(&self, name: &str) -> Result<String, AppError> {
+        let (token, hash) = new_token(&self.auth.secret, "ps_");
+        self.db.start_session(&hash, name, now_millis()).await?;
+        Ok(token)
+    }
+
+    /// Ends the session `token` names and disconnects its sockets at once.
+    pub async fn sign_out(&self, token: &str) -> Result<(), AppError> {
+        let hash = self.auth.secret.token_hash(token);
+        if self.db.end_session(&hash).await? {
+            broadcast::disconnect_session(&self.io, &hex::encode(hash)).await;
+        }
+        Ok(())
+    }
+
+    /// The person a request or handshake speaks for, from its session cookie.
+    pub async fn session(&self, headers: &axum::http::HeaderMap) -> Option<Session> {
+        let token = identity::token(headers)?;
+        match self.session_of(&token).await {
+            Ok(session) => session,
+            Err(error) => {
+                tracing::error!("reading a session: {error}");
+                None
+            }
+        }
+    }
+
+    /// The session a cookie token names, if it exists and has not been idle for longer than
+    /// the configured time. Use moves its `seen_at`; an expired session is deleted.
+    async fn session_of(&self, token: &str) -> Result<Option<Session>, sqlx::Error> {
+        let hash = self.auth.secret.token_hash(token);
+        let Some(found) = self.db.session(&hash).await? else { return Ok(None) };
+        let now = now_millis();
+        if now - found.seen_at > self.auth.idle.as_millis() as i64 {
+            self.db.end_session(&hash).await?;
+            return Ok(None);
+        }
+        if now - found.seen_at > TOUCH_EVERY_MS {
+            self.db.touch_session(&hash, now).await?;
+        }
+        let user = User { name: found.user, admin: found.admin };
+        Ok(Some(Session { user, id: hex::encode(hash) }))
+    }
+
+    /// Creates a personal API token for `owner`; the token is shown once, here.
+    pub async fn create_api_token(
+        &self,
+        owner: Option<&str>,
+        label: &str,
+    ) -> Result<(ApiTokenRecord, String), AppError> {
+        let owner = signed_in(owner)?;
+        let label = label.split_whitespace().collect::<Vec<_>>().join(" ");
+        if label.is_empty() || label.chars().count() > MAX_TOKEN_LABEL_CHARS {
+            let why = format!("A token's label is 1–{MAX_TOKEN_LABEL_CHARS} characters.");
+            return Err(refuse::invalid_payload(why));
+        }
+        if self.db.live_tokens(owner).await? >= MAX_TOKENS {
+            let limited = refuse::Limited::Tokens(MAX_TOKENS);
+            return Err(refuse::rate_limited(limited, std::time::Duration::ZERO));
+        }
+        let (token, hash) = new_token(&self.auth.secret, "pt_");
+        let record = self.db.create_token(owner, &label, &hash, now_millis()).await?;
+        Ok((record, token))
+    }
+
+    /// `owner`'s API tokens, newest first.
+    pub async fn api_tokens(&self, owner: Option<&str>) -> Result<Vec<ApiTokenRecord>, AppError> {
+        let owner = signed_in(owner)?;
+        Ok(self.db.tokens(owner).await?)
+    }
+
+    /// Revokes one of `owner`'s tokens; someone else's token is "no such token".
+    pub async fn revoke_api_token(&self, owner: Option<&str>, id: i64) -> Result<(), AppError> {
+        let owner = signed_in(owner)?;
+        if !self.db.revoke_token(owner, id, now_millis()).await? {
+            return Err(refuse::invalid_payload("You have no such token."));
+        }
+        Ok(())
+    }
+
+    /// The person an API token (`Authorization: Bearer pt_…`) speaks for, if it is live. Each
+    /// call takes one from the token's allowance. The token then acts with its owner's rights
+    /// (the policy has no rule of its own for tokens).
+    pub async fn api_caller(&self, token: &str) -> Result<String, AppError> {
+        if !token.starts_with("pt_") || token.len() > 100 {
+            return Err(refuse::unknown_token());
+        }
+        let hash = self.auth.secret.token_hash(token);
+        let (id, user) =
+            self.db.use_token(&hash, now_millis()).await?.ok_or_else(refuse::unknown_token)?;
+        if let Err(wait) = self.limits.api_calls.take(&id.to_string()) {
+            return Err(refuse::rate_limited(refuse::Limited::ApiCalls, wait));
+        }
+        Ok(user)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_have_bounds() {
+        assert!(validate_password("short").is_err());
+        assert!(validate_password("long enough").is_ok());
+        assert!(validate_password(&"x".repeat(MAX_PASSWORD_CHARS + 1)).is_err());
+    }
+}

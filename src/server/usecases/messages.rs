@@ -1,0 +1,200 @@
+//! Messages: posting (and asking the assistant), editing, deleting, reacting, and reading a
+//! batch of history.
+
+use super::{now_millis, signed_in, Chat};
+use crate::model::{validate_body, validate_client_id, validate_emoji, Message};
+use crate::protocol::{
+    Backlog, DeleteMessage, EditMessage, Event, ListMessages, Range, ReactMessage, RoomActivity,
+    SendMessage, StopAnswer,
+};
+use crate::server::error::{refuse, AppError};
+use crate::server::policy::{self, Action};
+use crate::server::store::{NewMessage, Outcome, Posted, RoomRecord};
+use crate::server::{assistant, broadcast};
+
+impl Chat {
+    /// Validates and stores a message, then broadcasts it to the room (the sender included).
+    /// A retry with a known client id returns the stored message and broadcasts nothing new.
+    /// Posting in a room makes the author a member. A message that starts with `@assistant`
+    /// also asks the assistant, which answers in the background.
+    pub async fn post_message(
+        &self,
+        author: Option<&str>,
+        input: SendMessage,
+    ) -> Result<Message, AppError> {
+        let author = signed_in(author)?;
+        let room = self.record(&input.room, Some(author)).await?;
+        validate_client_id(&input.client_id)?;
+        let body = validate_body(&input.body)?;
+        if let Err(wait) = self.limits.messages.take(author) {
+            // A retry of a message already stored is answered, not refused.
+            if let Some(sent) = self.db.sent(author, &input.client_id).await? {
+                return Ok(sent);
+            }
+            return Err(refuse::rate_limited(refuse::Limited::Messages, wait));
+        }
+        // In a private assistant room every message is a question.
+        let ticket = if room.assistant || assistant::question(&body).is_some() {
+            // A retried question is answered once: give back what was stored.
+            if let Some(sent) = self.db.sent(author, &input.client_id).await? {
+                return Ok(sent);
+            }
+            Some(self.assistant.begin(&room.slug, author)?)
+        } else {
+            None
+        };
+        let posted = self.store_and_announce(&room, author, &body, &input.client_id, None).await;
+        match (ticket, &posted) {
+            (Some(ticket), Ok((question, true))) => {
+                assistant::answer::spawn(self.clone(), room, question.clone(), ticket)
+            }
+            (Some(_), _) => self.assistant.finish(&room.slug),
+            (None, _) => {}
+        }
+        Ok(posted?.0)
+    }
+
+    /// Stores a message and tells the room (and, about its activity, everyone else who may see
+    /// it). True when this call stored it (not a retry).
+    pub(crate) async fn store_and_announce(
+        &self,
+        room: &RoomRecord,
+        author: &str,
+        body: &str,
+        client_id: &str,
+        note: Option<&str>,
+    ) -> Result<(Message, bool), AppError> {
+        let new = || NewMessage {
+            room: &room.slug,
+            author,
+            body,
+            client_id,
+            created_at: now_millis(),
+            note,
+        };
+        // Only people are members; the assistant answers wherever it is asked.
+        let people = author != assistant::ASSISTANT;
+        let mut posted = self.db.insert_message(new(), people).await?;
+        if let Posted::NotMember = posted {
+            // Posting in a room makes the author a member (rarely needed: opening the room did).
+            self.ensure_member(room, author).await?;
+            posted = self.db.insert_message(new(), people).await?;
+        }
+        let (message, pos) = match posted {
+            Posted::Stored(message, pos) => (message, pos),
+            Posted::Known(message) => return Ok((message, false)),
+            // They left again between joining and posting: a race not worth a retry loop.
+            Posted::NotMember => return Err(sqlx::Error::RowNotFound.into()),
+        };
+        self.announce(&room.slug, pos, Event::Posted { message: message.clone() }).await;
+        // The room's own connections learn the same from `room:changed`. A private room's
+        // activity goes to its members' other connections only (their sidebars count it); a
+        // conversation with the assistant has nobody else to tell.
+        let activity = RoomActivity { room: room.slug.clone(), last_seq: message.seq };
+        if room.public() {
+            broadcast::to_all_but_room(&self.io, &room.slug, &activity).await;
+        } else if room.private {
+            let members = self.db.members(&room.slug).await?;
+            let names = members.iter().map(|m| m.name.as_str());
+            broadcast::to_people_but_room(&self.io, names, &room.slug, &activity).await;
+        }
+        Ok((message, true))
+    }
+
+    /// Turns the outcome of a change to a message into the reply, announcing it if it happened.
+    async fn settle(
+        &self,
+        room: &str,
+        outcome: Outcome,
+        event: fn(Message) -> Event,
+    ) -> Result<Message, AppError> {
+        match outcome {
+            Outcome::Changed(message, pos) => {
+                self.announce(room, pos, event(message.clone())).await;
+                Ok(message)
+            }
+            Outcome::Unchanged(message) => Ok(message),
+            Outcome::NotFound => Err(refuse::unknown_message()),
+            Outcome::NotAuthor => Err(refuse::not_author()),
+            Outcome::Deleted => Err(refuse::message_deleted()),
+        }
+    }
+
+    /// Replaces the body of the caller's own message.
+    pub async fn edit_message(
+        &self,
+        author: Option<&str>,
+        input: EditMessage,
+    ) -> Result<Message, AppError> {
+        let author = signed_in(author)?;
+        let (room, _) = self.enter(&input.room, Some(author), Action::Post).await?;
+        let body = validate_body(&input.body)?;
+        let outcome =
+            self.db.edit_message(&room.slug, input.seq, author, &body, now_millis()).await?;
+        self.settle(&room.slug, outcome, |message| Event::Edited { message }).await
+    }
+
+    /// Deletes the caller's own message, or as a moderator anyone's, leaving a tombstone.
+    pub async fn delete_message(
+        &self,
+        author: Option<&str>,
+        input: DeleteMessage,
+    ) -> Result<Message, AppError> {
+        let author = signed_in(author)?;
+        let (room, _) = self.enter(&input.room, Some(author), Action::Post).await?;
+        let (seq, now) = (input.seq, now_millis());
+        let mut outcome = self.db.delete_message(&room.slug, seq, Some(author), now).await?;
+        // Someone else's message: the policy says whether the caller may delete it anyway.
+        if matches!(outcome, Outcome::NotAuthor) {
+            let standing = self.standing(&room, author, Action::DeleteOthers).await?;
+            policy::check(&room, Some(author), &standing, Action::DeleteOthers)?;
+            outcome = self.db.delete_message(&room.slug, seq, None, now).await?;
+        }
+        self.settle(&room.slug, outcome, |message| Event::Deleted { message }).await
+    }
+
+    /// Adds or removes the caller's reaction on a message.
+    pub async fn react(
+        &self,
+        name: Option<&str>,
+        input: ReactMessage,
+    ) -> Result<Message, AppError> {
+        let name = signed_in(name)?;
+        let (room, _) = self.enter(&input.room, Some(name), Action::Post).await?;
+        validate_emoji(&input.emoji)?;
+        let (seq, emoji, now) = (input.seq, &input.emoji, now_millis());
+        let outcome = self.db.react(&room.slug, seq, name, emoji, input.on, now).await?;
+        self.settle(&room.slug, outcome, |message| Event::Reacted { message }).await
+    }
+
+    /// Stops the answer the assistant is writing in a room, at the request of the person who
+    /// asked (what it wrote so far is kept, marked as stopped).
+    pub async fn stop_answer(&self, name: Option<&str>, input: StopAnswer) -> Result<(), AppError> {
+        let name = signed_in(name)?;
+        let (room, _) = self.enter(&input.room, Some(name), Action::Post).await?;
+        self.assistant.stop(&room.slug, name)
+    }
+
+    /// A batch of a room's messages after or before a position, oldest first.
+    pub async fn list_messages(
+        &self,
+        who: Option<&str>,
+        input: ListMessages,
+    ) -> Result<Backlog, AppError> {
+        let (room, _) = self.enter(&input.room, who, Action::Read).await?;
+        match input.range {
+            Range::After(after) => {
+                let mut messages =
+                    self.db.messages_after(&room.slug, after, Backlog::MAX + 1).await?;
+                let complete = messages.len() as i64 <= Backlog::MAX;
+                messages.truncate(Backlog::MAX as usize);
+                Ok(Backlog { messages, complete })
+            }
+            Range::Before(before) => {
+                let messages = self.db.messages_before(&room.slug, before, Backlog::MAX).await?;
+                let complete = messages.first().is_none_or(|m| m.seq <= 1);
+                Ok(Backlog { messages, complete })
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! The use cases, by noun. Socket routes, server functions (the no-JavaScript forms) and the
+//! REST API all call these, so a message posted through a form is validated, checked against
+//! the policy, stored and broadcast exactly like one sent over the socket.
+//!
+//! Each use case starts the same way: who is asking ([`signed_in`]), the room as they may see
+//! it, with their standing there ([`Chat::enter`]), asked of [`policy`].
+
+mod accounts;
+mod members;
+mod messages;
+mod presence;
+mod reading;
+mod room_page;
+mod rooms;
+
+pub use room_page::PAGE_MESSAGES;
+
+use super::auth::AuthSettings;
+use super::error::{refuse, AppError};
+use super::policy::{self, Action, Standing};
+use super::store::{Db, RoomRecord, Rooms};
+use super::{assistant::Assistant, broadcast, limits::Limiters};
+use crate::model::MAX_ROOM_CHARS;
+use crate::protocol::{Event, ProtocolError};
+use socketioxide::SocketIo;
+
+/// What every use case needs: the database, the socket.io server to broadcast through, the
+/// limits and the assistant.
+#[derive(Clone)]
+pub struct Chat {
+    pub db: Db,
+    pub rooms: Rooms,
+    pub limits: Limiters,
+    pub io: SocketIo,
+    pub assistant: Assistant,
+    pub auth: AuthSettings,
+}
+
+/// The name of the person asking, or `not_signed_in`.
+pub fn signed_in(who: Option<&str>) -> Result<&str, ProtocolError> {
+    who.ok_or_else(refuse::not_signed_in)
+}
+
+/// Milliseconds since the epoch: the time stored with every row.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+impl Chat {
+    /// The room `slug` as far as its record tells that `who` may know of it (its kind and
+    /// owner; not yet their membership or a ban). Enough before posting, whose statement checks
+    /// membership itself; everything else uses [`Chat::enter`].
+    async fn record(&self, slug: &str, who: Option<&str>) -> Result<RoomRecord, AppError> {
+        let found =
+            if slug.len() <= MAX_ROOM_CHARS { self.rooms.get(&self.db, slug).await? } else { None };
+        found
+            .filter(|room| policy::knowable(policy::Kind::of(room, who), who.is_some()))
+            .ok_or_else(|| refuse::unknown_room(slug))
+    }
+
+    /// What storage knows of `name` in `room`; whether they are a server admin is read only
+    /// when `action` needs it.
+    async fn standing(
+        &self,
+        room: &RoomRecord,
+        name: &str,
+        action: Action,
+    ) -> Result<Standing, AppError> {
+        let membership = if room.assistant {
+            Default::default() // nobody is banned from their own assistant
+        } else {
+            self.db.membership(&room.slug, name).await?
+        };
+        let admin = action.needs_authority() && self.db.is_admin(name).await?;
+        Ok(Standing { signed_in: true, role: membership.role, banned: membership.banned, admin })
+    }
+
+    /// The room `slug`, if `who` may do `action` there, with their standing; the policy's
+    /// refusal otherwise.
+    async fn enter(
+        &self,
+        slug: &str,
+        who: Option<&str>,
+        action: Action,
+    ) -> Result<(RoomRecord, Standing), AppError> {
+        let room = self.record(slug, who).await?;
+        let standing = match who {
+            Some(name) => self.standing(&room, name, action).await?,
+            None => Standing::default(),
+        };
+        policy::check(&room, who, &standing, action)?;
+        Ok((room, standing))
+    }
+
+    /// Makes a person a member of a room they may post in, if they were not (a `joined`
+    /// change). Private rooms are joined by invitation only: the policy hides them from
+    /// everyone else.
+    async fn ensure_member(&self, room: &RoomRecord, name: &str) -> Result<(), AppError> {
+        // A read first: most calls find a member, and a write transaction costs the write lock.
+        let standing = self.standing(room, name, Action::Post).await?;
+        if standing.role.is_some() {
+            return Ok(());
+        }
+        policy::check(room, Some(name), &standing, Action::Post)?;
+        if let Some(pos) = self.db.join(&room.slug, name).await? {
+            self.announce(&room.slug, pos, Event::Joined { name: name.to_owned() }).await;
+        }
+        Ok(())
+    }
+
+    /// Tells a room's connections about a change in its log.
+    async fn announce(&self, room: &str, pos: i64, event: Event) {
+        broadcast::change(&self.io, room, pos, event).await;
+    }
+}

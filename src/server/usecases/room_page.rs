@@ -1,0 +1,95 @@
+//! The room page: everything it renders on the server, for one reader.
+
+use super::Chat;
+use crate::api::{Cursor, RoomPage};
+use crate::server::error::AppError;
+use crate::server::policy::{self, Action, Kind};
+
+/// How many of the latest messages a room page renders.
+pub const PAGE_MESSAGES: i64 = 50;
+
+impl Chat {
+    /// One page of history (by cursor, never by offset), the rooms, who is online, and what
+    /// the reader may do there. Opening a room joins it, and rendering its live end reads it.
+    pub async fn room_page(
+        &self,
+        slug: &str,
+        me: Option<String>,
+        cursor: Cursor,
+    ) -> Result<RoomPage, AppError> {
+        let (room, _) = self.enter(slug, me.as_deref(), Action::Read).await?;
+        let (db, slug) = (&self.db, room.slug.as_str());
+        if let Some(name) = me.as_deref() {
+            self.ensure_member(&room, name).await?;
+        }
+        // Read before the messages: the page then holds at least everything up to `pos`, and a
+        // catch-up from `pos` brings the rest (applying a change twice is harmless).
+        let pos = db.room_pos(slug).await?;
+        let messages = match cursor {
+            Cursor { before: Some(before), .. } => {
+                db.messages_before(slug, before, PAGE_MESSAGES).await?
+            }
+            Cursor { after: Some(after), .. } => {
+                db.messages_after(slug, after, PAGE_MESSAGES).await?
+            }
+            Cursor { around: Some(around), .. } => {
+                let mut page = db.messages_before(slug, around + 1, PAGE_MESSAGES / 2).await?;
+                page.extend(db.messages_after(slug, around, PAGE_MESSAGES / 2).await?);
+                page
+            }
+            _ => db.latest_messages(slug, PAGE_MESSAGES).await?,
+        };
+        let last = db.last_seq(slug).await?;
+        let has_older = messages.first().is_some_and(|m| m.seq > 1);
+        let has_newer =
+            messages.last().map_or(cursor.before.is_some() && last > 0, |m| m.seq < last);
+        let online = db.online(slug).await?;
+        // Rendering the live end of a room is reading it: without JavaScript nothing else would
+        // move the read position. The divider goes where the reader was before.
+        let mut rooms = db.room_entries(me.as_deref()).await?;
+        let current = rooms.iter_mut().find(|entry| entry.slug == slug);
+        let read_seq = current.as_ref().filter(|e| e.joined).map_or(last, |e| e.read_seq);
+        // Only a read position that moves is written (and announced): a page view of a room
+        // already read costs no write.
+        let unread = current.as_ref().is_some_and(|e| e.joined && e.read_seq < last);
+        if let (Some(name), Some(entry), false, true) = (me.as_deref(), current, has_newer, unread)
+        {
+            entry.read_seq = self.record_read(slug, name, last).await?;
+        }
+        let receipts = db.read_positions(slug).await?;
+        let draft_id = uuid::Uuid::new_v4().to_string();
+        // The reader's role as the page shows it (an admin's is the owner's).
+        let standing = match me.as_deref() {
+            Some(name) => Some(self.standing(&room, name, Action::SeeBans).await?),
+            None => None,
+        };
+        let kind = Kind::of(&room, me.as_deref());
+        let role = standing.and_then(|s| s.authority(kind));
+        let sees_bans =
+            standing.is_some_and(|s| policy::allowed(kind, &s, Action::SeeBans).is_ok());
+        // The room was checked above: its members, and its bans for a moderator.
+        let members = db.members(slug).await?;
+        let banned = if sees_bans { db.bans(slug).await? } else { Vec::new() };
+        Ok(RoomPage {
+            room: room.room(),
+            private_assistant: room.assistant,
+            rooms,
+            me,
+            messages,
+            has_older,
+            has_newer,
+            highlight: cursor.around,
+            pos,
+            read_seq,
+            receipts,
+            online,
+            draft_id,
+            assistant: self.assistant.available(),
+            private: room.private,
+            direct: room.direct,
+            members,
+            role,
+            banned,
+        })
+    }
+}
