@@ -14,7 +14,7 @@ pub struct RoomPage {
     pub room: Room,
     /// Every room with its unread count, for the sidebar.
     pub rooms: Vec<RoomEntry>,
-    /// The visitor's display name; `None` until they choose one.
+    /// The signed-in reader's account name; `None` for a guest.
     pub me: Option<String>,
     /// One page of messages, oldest first: the latest, or the page the cursor asked for.
     pub messages: Vec<Message>,

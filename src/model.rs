@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 pub const LOBBY: &str = "lobby";
 /// Longest message body, in Unicode scalar values, after trimming.
 pub const MAX_MESSAGE_CHARS: usize = 4000;
-/// Longest display name, in Unicode scalar values, after trimming.
+/// Longest account name, in Unicode scalar values, after trimming.
 pub const MAX_NAME_CHARS: usize = 32;
 /// Shortest and longest password, in characters. The upper bound keeps hashing cheap to refuse.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -178,7 +178,7 @@ pub fn validate_body(raw: &str) -> Result<String, ProtocolError> {
     Ok(body.to_owned())
 }
 
-/// Trims a display name, folds inner runs of spaces, and checks length and characters:
+/// Trims an account name, folds inner runs of spaces, and checks length and characters:
 /// letters, digits, spaces and `_ - . '`.
 pub fn validate_name(raw: &str) -> Result<String, ProtocolError> {
     let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -1,7 +1,7 @@
 //! Accounts and sessions, through the forms a browser posts and the socket it opens: sign up,
 //! sign in, sign out, rotation, idle expiry, and the limits on each.
 
-use crate::helpers::{session_cookie, TestApp, PASSWORD};
+use crate::helpers::{eventually, session_cookie, TestApp, PASSWORD};
 use crate::pages::{location, page, post_form};
 use parley::server::limits::Rate;
 use reqwest::{header, StatusCode};
@@ -142,7 +142,8 @@ async fn an_idle_session_expires() {
         .await;
     let token = app.session("Ada").await;
     assert!(app.handshake(Some(&token)).await.is_ok());
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let expired = || async { app.handshake(Some(&token)).await.is_err() };
+    assert!(eventually(expired).await, "the session never expired");
     let refused = app.handshake(Some(&token)).await.err().expect("expired");
     assert!(refused.contains("Sign in to connect."), "{refused}");
     // A fresh sign-in works.
@@ -164,8 +165,8 @@ async fn wrong_passwords_back_off_per_account_and_per_address() {
     let html = refusal_page(&app, &response).await;
     assert!(html.contains("Too many failed sign-ins: try again in 1 s."), "{html}");
     // After the wait, the right password gets in and the failures are forgotten.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    assert!(app.try_account("sign_in", "Ada", PASSWORD).await.is_ok());
+    let signed_in = || async { app.try_account("sign_in", "Ada", PASSWORD).await.is_ok() };
+    assert!(eventually(signed_in).await);
 
     // The address has four times as many free failures (8), and a success does not reset them:
     // spread over several names, they slow down every account tried from it.

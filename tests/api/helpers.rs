@@ -262,6 +262,7 @@ impl TestAppBuilder {
     }
 
     pub async fn start(self) -> TestApp {
+        capture_server_log();
         let TestAppBuilder { dir, assistant, limits, auth, tls } = self;
         let leptos = LeptosOptions::builder()
             .output_name("parley")
@@ -297,6 +298,38 @@ impl TestAppBuilder {
             task,
         }
     }
+}
+
+/// Checks `condition` until it holds, for at most [`PATIENCE`]: for what becomes true as time
+/// passes (an expiry, a backoff), instead of sleeping a fixed time and hoping. False if it
+/// never held.
+pub async fn eventually<F, Fut>(mut condition: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while tokio::time::Instant::now() < deadline {
+        if condition().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// The server's log, for the test that runs it: written through libtest's capture, so `cargo
+/// test` shows it under a failing test only (and with `--nocapture`, always). `TEST_LOG` sets
+/// the filter (`RUST_LOG` syntax; `info` when unset).
+fn capture_server_log() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let filter = std::env::var("TEST_LOG").unwrap_or_else(|_| "info".to_owned());
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    });
 }
 
 pub fn urlencode(text: &str) -> String {

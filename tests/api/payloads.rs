@@ -60,6 +60,12 @@ async fn every_command_refuses_a_positional_array_and_changes_nothing() {
         ("member:role", json!(["plans", "Bob", "moderator"])),
         ("member:list", json!(["plans"])),
     ];
+    // Every command the protocol declares is tried here.
+    let mut tried: Vec<&str> = positional.iter().map(|(event, _)| *event).collect();
+    let mut declared = parley::protocol::command_names();
+    tried.sort_unstable();
+    declared.sort_unstable();
+    assert_eq!(tried, declared, "a command is missing from this test");
     for (event, payload) in &positional {
         let ack = ada.request_raw(event, payload.clone()).await;
         assert_eq!(ack["error"]["code"], "invalid_payload", "{event} {payload}: {ack}");

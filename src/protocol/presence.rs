@@ -1,0 +1,45 @@
+//! Presence: who is online in a room, and who is typing.
+
+use super::{broadcasts, commands};
+use serde::{Deserialize, Serialize};
+
+commands! {
+    /// `typing:set`: say whether this user is typing in a room. Acknowledged only if asked.
+    "typing:set" => struct SetTyping {
+        pub room: String,
+        pub typing: bool,
+    } -> ();
+}
+
+broadcasts! {
+    /// `presence:updated`: a person came online in a room (`here`: their first connection
+    /// there) or went away (their last one closed); sent to everyone else in the room. A
+    /// change, not the list: `room:join` gives the list, and sending it whole on every arrival
+    /// would cost each arrival the size of the room, to everyone in it.
+    "presence:updated" => struct PresenceUpdated {
+        pub room: String,
+        pub name: String,
+        pub here: bool,
+    }
+
+    /// `typing:updated`: someone started or stopped typing; sent to everyone in the room but
+    /// them.
+    "typing:updated" => struct TypingUpdated {
+        pub room: String,
+        pub name: String,
+        pub typing: bool,
+    }
+}
+
+impl PresenceUpdated {
+    /// Applies the change to a sorted list of who is online.
+    pub fn apply(&self, online: &mut Vec<String>) {
+        match (online.binary_search(&self.name), self.here) {
+            (Err(at), true) => online.insert(at, self.name.clone()),
+            (Ok(at), false) => {
+                online.remove(at);
+            }
+            _ => {}
+        }
+    }
+}
