@@ -1,4 +1,5 @@
-//! One page per file. Each renders completely on the server; the browser hydrates it.
+//! One page per file (the room page, with its components, per folder). Each renders completely
+//! on the server; the browser hydrates it.
 
 pub mod account;
 pub mod home;
@@ -6,8 +7,3 @@ pub mod not_found;
 pub mod room;
 
 mod account_forms;
-mod composer;
-mod live;
-mod members;
-mod message_list;
-mod sidebar;

@@ -2,14 +2,13 @@
 //! the page joins the room over the socket, catches up on what was posted meanwhile, and applies
 //! live events. Sends go over the socket when JavaScript runs, through the form otherwise.
 
-use super::live::{Live, Typist};
-use super::{
-    account_forms::{AccountForms, SignOutButton},
-    composer::Composer,
-    members::MembersPanel,
-    message_list::MessageList,
-    sidebar::Sidebar,
-};
+mod composer;
+mod live;
+mod members;
+mod message_list;
+mod sidebar;
+
+use super::account_forms::{AccountForms, SignOutButton};
 use crate::api::LeaveRoom;
 use crate::api::{
     load_room, set_status, Cursor, DeleteMessage, EditMessage, PostMessage, React, RoomPage,
@@ -19,9 +18,14 @@ use crate::notify;
 use crate::protocol::{ErrorCode, ProtocolError};
 use crate::realtime::{use_realtime, Realtime};
 use crate::timeline::Timeline;
+use composer::Composer;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use live::{Live, Typist};
+use members::MembersPanel;
+use message_list::MessageList;
+use sidebar::Sidebar;
 
 #[component]
 pub fn RoomPage() -> impl IntoView {
