@@ -1,4 +1,5 @@
-//! Configuration from environment variables, with safe defaults. Leptos' own settings (listen
+//! Configuration from environment variables, with safe defaults: each variable, its default and
+//! its meaning are in `settings`; this reads and checks them. Leptos' own settings (listen
 //! address, site folder) come from `Leptos.toml` when it exists, overridden by `LEPTOS_*`
 //! variables, which is how `cargo leptos` passes them; Parley's settings are `PARLEY_*`.
 
@@ -6,15 +7,15 @@ use super::assistant::AssistantConfig;
 use super::auth::AuthSettings;
 use super::limits::{Limits, Rate};
 use super::origin::AllowedOrigins;
+use super::settings::{self, default_number};
 use super::tls::TlsFiles;
 use leptos::config::{get_configuration, LeptosOptions};
 use std::{num::NonZeroU32, path::Path};
 
-/// Where the SQLite database lives unless `PARLEY_DATABASE_URL` says otherwise. The folder is
-/// created on first run and ignored by git.
-pub const DEFAULT_DATABASE_URL: &str = "sqlite:data/parley.db";
-/// Leptos settings for a binary run outside cargo-leptos (`PARLEY_LEPTOS_CONFIG` overrides).
-pub const DEFAULT_LEPTOS_CONFIG: &str = "Leptos.toml";
+/// A text setting, or its default.
+fn text(name: &'static str) -> String {
+    std::env::var(name).unwrap_or_else(|_| settings::get(name).default.unwrap_or("").to_owned())
+}
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -53,10 +54,10 @@ pub enum ConfigError {
     TlsHalfSet,
 }
 
-/// A positive number from the environment, or `default` when unset.
-fn number(name: &'static str, default: u64) -> Result<u64, ConfigError> {
+/// A positive number from the environment, or its default when unset.
+fn number(name: &'static str) -> Result<u64, ConfigError> {
     match std::env::var(name) {
-        Err(_) => Ok(default),
+        Err(_) => Ok(default_number(name)),
         Ok(value) => match value.trim().parse::<u64>() {
             Ok(number) if number > 0 => Ok(number),
             _ => Err(ConfigError::Number { name, value }),
@@ -64,9 +65,9 @@ fn number(name: &'static str, default: u64) -> Result<u64, ConfigError> {
     }
 }
 
-/// A positive number of at most 2^32 - 1 from the environment, or `default`.
-fn positive(name: &'static str, default: u32) -> Result<NonZeroU32, ConfigError> {
-    let value = number(name, u64::from(default))?;
+/// A positive number of at most 2^32 - 1 from the environment, or its default.
+fn positive(name: &'static str) -> Result<NonZeroU32, ConfigError> {
+    let value = number(name)?;
     u32::try_from(value)
         .ok()
         .and_then(NonZeroU32::new)
@@ -87,9 +88,9 @@ fn flag(name: &'static str) -> Result<bool, ConfigError> {
 fn limits_from_env() -> Result<Limits, ConfigError> {
     let d = Limits::default();
     let rate = |count: &'static str, burst: Option<&'static str>, default: Rate| {
-        let n = positive(count, default.count.get())?.get();
+        let n = positive(count)?.get();
         let b = match burst {
-            Some(burst) => positive(burst, default.burst.get())?.get(),
+            Some(burst) => positive(burst)?.get(),
             None => default.burst.get().min(n),
         };
         Ok::<_, ConfigError>(Rate::new(n, default.per, b))
@@ -99,8 +100,7 @@ fn limits_from_env() -> Result<Limits, ConfigError> {
         sign_ups: rate("PARLEY_SIGNUPS_PER_HOUR", None, d.sign_ups)?,
         rooms: rate("PARLEY_ROOMS_PER_HOUR", None, d.rooms)?,
         api_calls: rate("PARLEY_API_CALLS_PER_MINUTE", None, d.api_calls)?,
-        sign_in_free_failures: positive("PARLEY_SIGNIN_FREE_FAILURES", d.sign_in_free_failures)?
-            .get(),
+        sign_in_free_failures: positive("PARLEY_SIGNIN_FREE_FAILURES")?.get(),
     })
 }
 
@@ -120,8 +120,7 @@ fn secret_file(database_url: &str) -> std::path::PathBuf {
 }
 
 fn auth_from_env() -> Result<AuthSettings, ConfigError> {
-    let defaults = AuthSettings::default();
-    let idle_minutes = number("PARLEY_SESSION_IDLE_MINUTES", defaults.idle.as_secs() / 60)?;
+    let idle_minutes = number("PARLEY_SESSION_IDLE_MINUTES")?;
     let client_ip_header = match std::env::var("PARLEY_CLIENT_IP_HEADER") {
         Ok(value) if !value.trim().is_empty() => Some(
             axum::http::HeaderName::try_from(value.trim())
@@ -146,39 +145,24 @@ fn assistant_from_env() -> Result<Option<AssistantConfig>, ConfigError> {
         (Some(url), Some(model)) => (url, model),
         _ => return Err(ConfigError::AssistantHalfSet),
     };
-    let default_timeout = AssistantConfig::DEFAULT_TIMEOUT.as_secs();
     Ok(Some(AssistantConfig {
         url,
         model,
         api_key: set("PARLEY_ASSISTANT_API_KEY"),
-        timeout: std::time::Duration::from_secs(number(
-            "PARLEY_ASSISTANT_TIMEOUT_SECS",
-            default_timeout,
-        )?),
-        context_chars: number(
-            "PARLEY_ASSISTANT_CONTEXT_CHARS",
-            AssistantConfig::DEFAULT_CONTEXT_CHARS as u64,
-        )? as usize,
-        max_answer_chars: number(
-            "PARLEY_ASSISTANT_MAX_CHARS",
-            AssistantConfig::DEFAULT_MAX_ANSWER_CHARS as u64,
-        )?
-        .min(crate::model::MAX_MESSAGE_CHARS as u64) as usize,
-        questions_per_minute: number(
-            "PARLEY_ASSISTANT_QUESTIONS_PER_MINUTE",
-            AssistantConfig::DEFAULT_QUESTIONS_PER_MINUTE as u64,
-        )? as usize,
+        timeout: std::time::Duration::from_secs(number("PARLEY_ASSISTANT_TIMEOUT_SECS")?),
+        context_chars: number("PARLEY_ASSISTANT_CONTEXT_CHARS")? as usize,
+        max_answer_chars: number("PARLEY_ASSISTANT_MAX_CHARS")?
+            .min(crate::model::MAX_MESSAGE_CHARS as u64) as usize,
+        questions_per_minute: number("PARLEY_ASSISTANT_QUESTIONS_PER_MINUTE")? as usize,
     }))
 }
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
-        let leptos_file = std::env::var("PARLEY_LEPTOS_CONFIG")
-            .unwrap_or_else(|_| DEFAULT_LEPTOS_CONFIG.to_owned());
+        let leptos_file = text("PARLEY_LEPTOS_CONFIG");
         let file = Path::new(&leptos_file).exists().then_some(leptos_file.as_str());
         let leptos = get_configuration(file)?.leptos_options;
-        let database_url = std::env::var("PARLEY_DATABASE_URL")
-            .unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
+        let database_url = text("PARLEY_DATABASE_URL");
         let allowed_origins =
             AllowedOrigins::parse(&std::env::var("PARLEY_ALLOWED_ORIGINS").unwrap_or_default());
         let assistant = assistant_from_env()?;

@@ -51,13 +51,20 @@ pub struct Limits {
 }
 
 impl Default for Limits {
+    /// The settings' defaults (see `settings`); the bursts of the per-address and per-token
+    /// limits are fixed.
     fn default() -> Self {
+        let n = |name| u32::try_from(super::settings::default_number(name)).unwrap_or(u32::MAX);
         Self {
-            messages: Rate::new(60, Rate::MINUTE, 20),
-            sign_ups: Rate::new(10, Rate::HOUR, 5),
-            rooms: Rate::new(20, Rate::HOUR, 10),
-            api_calls: Rate::new(120, Rate::MINUTE, 30),
-            sign_in_free_failures: 5,
+            messages: Rate::new(
+                n("PARLEY_MESSAGES_PER_MINUTE"),
+                Rate::MINUTE,
+                n("PARLEY_MESSAGE_BURST"),
+            ),
+            sign_ups: Rate::new(n("PARLEY_SIGNUPS_PER_HOUR"), Rate::HOUR, 5),
+            rooms: Rate::new(n("PARLEY_ROOMS_PER_HOUR"), Rate::HOUR, 10),
+            api_calls: Rate::new(n("PARLEY_API_CALLS_PER_MINUTE"), Rate::MINUTE, 30),
+            sign_in_free_failures: n("PARLEY_SIGNIN_FREE_FAILURES"),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod origin;
 pub mod policy;
 pub mod rest;
 pub mod security;
+pub mod settings;
 pub mod socket;
 pub mod store;
 pub mod tls;
@@ -26,10 +27,9 @@ pub use usecases::Chat;
 pub async fn main() -> std::process::ExitCode {
     use tracing_subscriber::EnvFilter;
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,parley=info")),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+            EnvFilter::new(settings::get("RUST_LOG").default.unwrap_or("info"))
+        }))
         .init();
 
     let config = match Config::from_env() {

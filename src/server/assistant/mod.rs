@@ -93,13 +93,6 @@ pub struct AssistantConfig {
     pub questions_per_minute: usize,
 }
 
-impl AssistantConfig {
-    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-    pub const DEFAULT_CONTEXT_CHARS: usize = 12_000;
-    pub const DEFAULT_MAX_ANSWER_CHARS: usize = crate::model::MAX_MESSAGE_CHARS;
-    pub const DEFAULT_QUESTIONS_PER_MINUTE: usize = 6;
-}
-
 /// An answer being written, and how to stop it.
 struct Running {
     asker: String,
@@ -135,16 +128,19 @@ pub struct Ticket {
 
 impl Assistant {
     pub fn new(config: Option<AssistantConfig>) -> Self {
+        // Without a provider these only bound what would be asked: the settings' defaults.
+        let default = |name| super::settings::default_number(name) as usize;
         let settings = Settings {
             context_chars: config
                 .as_ref()
-                .map_or(AssistantConfig::DEFAULT_CONTEXT_CHARS, |c| c.context_chars),
+                .map_or_else(|| default("PARLEY_ASSISTANT_CONTEXT_CHARS"), |c| c.context_chars),
             max_answer_chars: config
                 .as_ref()
-                .map_or(AssistantConfig::DEFAULT_MAX_ANSWER_CHARS, |c| c.max_answer_chars),
-            questions_per_minute: config
-                .as_ref()
-                .map_or(AssistantConfig::DEFAULT_QUESTIONS_PER_MINUTE, |c| c.questions_per_minute),
+                .map_or_else(|| default("PARLEY_ASSISTANT_MAX_CHARS"), |c| c.max_answer_chars),
+            questions_per_minute: config.as_ref().map_or_else(
+                || default("PARLEY_ASSISTANT_QUESTIONS_PER_MINUTE"),
+                |c| c.questions_per_minute,
+            ),
         };
         let provider = config
             .map(|config| Arc::new(openai::OpenAiCompatible::new(config)) as Arc<dyn Provider>);

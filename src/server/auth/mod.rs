@@ -32,15 +32,11 @@ pub struct AuthSettings {
     pub secret: Secret,
 }
 
-impl AuthSettings {
-    /// A session unused this long is over, unless `PARLEY_SESSION_IDLE_MINUTES` says.
-    pub const DEFAULT_IDLE: Duration = Duration::from_secs(14 * 24 * 3600);
-}
-
 impl Default for AuthSettings {
     fn default() -> Self {
+        let idle_minutes = super::settings::default_number("PARLEY_SESSION_IDLE_MINUTES");
         Self {
-            idle: Self::DEFAULT_IDLE,
+            idle: Duration::from_secs(idle_minutes.saturating_mul(60)),
             secure_cookies: false,
             client_ip_header: None,
             secret: Secret::random(),
