@@ -109,6 +109,8 @@ pub struct Room {
 /// everywhere.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "TEXT", rename_all = "lowercase"))]
 pub enum Role {
     Member,
     Moderator,
@@ -116,23 +118,6 @@ pub enum Role {
 }
 
 impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Member => "member",
-            Self::Moderator => "moderator",
-            Self::Owner => "owner",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "member" => Some(Self::Member),
-            "moderator" => Some(Self::Moderator),
-            "owner" => Some(Self::Owner),
-            _ => None,
-        }
-    }
-
     pub fn moderates(self) -> bool {
         self >= Self::Moderator
     }

@@ -5,7 +5,9 @@ pinned to CPU 0 and the load generator to CPU 1. Prints medians and the Parley /
 every figure, and writes raw.json and results.md under target/bench/<date>/.
 
 Called by scripts/bench, which builds everything first. Options: --reps N (default 3),
---quick (smaller and shorter, to try the harness).
+--quick (smaller and shorter, to try the harness), --storm N (only the join storm: N clients
+joining the lobby, Parley as configured against the same binary announcing every arrival one by
+one, PARLEY_BATCH_ABOVE=1000000000, interleaved).
 """
 import argparse, datetime, gzip, http.client, json, os, pathlib, platform, shutil, signal
 import statistics, subprocess, sys, tempfile, time, urllib.error, urllib.request
@@ -15,7 +17,7 @@ BENCH = ROOT / "scripts" / "benchmarks"
 TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
 PARLEY = TARGET / "release" / "parley"
 LOADGEN = TARGET / "release" / "parley-loadgen"
-PORTS = {"parley": 3300, "node": 3301}
+PORTS = {"parley": 3300, "node": 3301, "parley-unbatched": 3302}
 
 
 class Server:
@@ -24,7 +26,7 @@ class Server:
     def __init__(self, kind):
         self.kind, self.port = kind, PORTS[kind]
         self.dir = tempfile.mkdtemp(prefix=f"parley-bench-{kind}-")
-        if kind == "parley":
+        if kind.startswith("parley"):
             env = dict(os.environ, LEPTOS_SITE_ADDR=f"127.0.0.1:{self.port}",
                        LEPTOS_SITE_ROOT=str(ROOT / "target" / "site"), LEPTOS_ENV="PROD",
                        PARLEY_DATABASE_URL=f"sqlite:{self.dir}/parley.db", RUST_LOG="warn",
@@ -32,6 +34,8 @@ class Server:
                        # signs up from this one address).
                        PARLEY_MESSAGES_PER_MINUTE="1000000000", PARLEY_MESSAGE_BURST="1000000000",
                        PARLEY_SIGNUPS_PER_HOUR="1000000000", PARLEY_ROOMS_PER_HOUR="1000000000")
+            if kind == "parley-unbatched":
+                env["PARLEY_BATCH_ABOVE"] = "1000000000"
             command, cwd = [str(PARLEY)], ROOT
         else:
             env = dict(os.environ, PORT=str(self.port), DB=f"{self.dir}/reference.db",
@@ -231,11 +235,31 @@ def bundle():
     return sizes
 
 
+def storm(clients, reps):
+    """The join storm alone: batched announcements against one by one, same binary."""
+    runs = {"parley": [], "parley-unbatched": []}
+    for rep in range(reps):
+        kinds = ("parley", "parley-unbatched") if rep % 2 == 0 else ("parley-unbatched", "parley")
+        for kind in kinds:
+            print(f"storm {rep + 1}/{reps}: {kind}", file=sys.stderr, flush=True)
+            runs[kind].append(idle(kind, clients))
+    print(f"| figure ({clients} clients, medians of {reps}) | batched | one by one | ratio |")
+    print("|---|---:|---:|---:|")
+    for name in runs["parley"][0]:
+        b = statistics.median(run[name] for run in runs["parley"])
+        u = statistics.median(run[name] for run in runs["parley-unbatched"])
+        print(f"| {name} | {b:,.1f} | {u:,.1f} | {b / u if u else float('nan'):.2f} |")
+    print("all runs:", json.dumps(runs), file=sys.stderr)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--storm", type=int)
     args = parser.parse_args()
+    if args.storm:
+        return storm(args.storm, args.reps)
     seconds = 2 if args.quick else 5
     rates = [100, 400, 1600] if args.quick else [100, 200, 400, 800, 1600, 3200, 6400]
     idle_sizes = [500] if args.quick else [1000, 5000]

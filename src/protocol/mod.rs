@@ -323,6 +323,18 @@ mod tests {
     }
 
     #[test]
+    fn a_presence_batch_keeps_the_online_list_sorted() {
+        let mut online = vec!["Ada".to_owned(), "Cy".to_owned()];
+        let batch = PresenceBatched {
+            room: "lobby".into(),
+            here: vec!["Bob".into(), "Ada".into(), "Dee".into()],
+            gone: vec!["Cy".into(), "Zed".into()],
+        };
+        batch.apply(&mut online);
+        assert_eq!(online, ["Ada", "Bob", "Dee"]);
+    }
+
+    #[test]
     fn acks_have_a_language_neutral_shape() {
         let ok: Ack<i32> = Ok(3).into();
         assert_eq!(serde_json::to_string(&ok).ok().as_deref(), Some(r#"{"ok":3}"#));

@@ -22,12 +22,37 @@ broadcasts! {
         pub here: bool,
     }
 
+    /// `presence:batched`: in a room with many people online, who came online (`here`) and
+    /// who went away (`gone`) since the last announcement, at most one every 250 ms, to
+    /// everyone in the room. (Announced one by one, N arrivals would cost N × N packets.)
+    "presence:batched" => struct PresenceBatched {
+        pub room: String,
+        pub here: Vec<String>,
+        pub gone: Vec<String>,
+    }
+
     /// `typing:updated`: someone started or stopped typing; sent to everyone in the room but
     /// them.
     "typing:updated" => struct TypingUpdated {
         pub room: String,
         pub name: String,
         pub typing: bool,
+    }
+}
+
+impl PresenceBatched {
+    /// Applies the batch to a sorted list of who is online.
+    pub fn apply(&self, online: &mut Vec<String>) {
+        for name in &self.gone {
+            if let Ok(at) = online.binary_search(name) {
+                online.remove(at);
+            }
+        }
+        for name in &self.here {
+            if let Err(at) = online.binary_search(name) {
+                online.insert(at, name.clone());
+            }
+        }
     }
 }
 

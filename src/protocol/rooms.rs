@@ -95,6 +95,15 @@ broadcasts! {
         pub event: Event,
     }
 
+    /// `room:batched`: in a room with many people online, consecutive membership changes
+    /// (`joined`, `left`) in one packet, at most one every 250 ms; apply each as a
+    /// `room:changed`. Any other change of the room is preceded by the batch collected before
+    /// it, so positions still arrive in order.
+    "room:batched" => struct ChangesBatched {
+        pub room: String,
+        pub changes: Vec<Change>,
+    }
+
     /// `room:created`: a new room exists; sent to every connection (a private room or a direct
     /// conversation: to its members' connections, when they are added).
     "room:created" => struct RoomCreated {

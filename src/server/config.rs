@@ -36,6 +36,9 @@ pub struct Config {
     /// Where the secret key is kept (created on first start) unless `PARLEY_SECRET_KEY` gives
     /// it; `None` keeps `auth.secret` as it is.
     pub secret_file: Option<std::path::PathBuf>,
+    /// Rooms with more people online than this get arrivals, departures and membership
+    /// changes in batches (`PARLEY_BATCH_ABOVE`).
+    pub batch_above: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -175,6 +178,13 @@ impl Config {
             (Some(cert), Some(key)) => Some(TlsFiles { cert: cert.into(), key: key.into() }),
             _ => return Err(ConfigError::TlsHalfSet),
         };
+        let batch_above = match std::env::var("PARLEY_BATCH_ABOVE") {
+            Ok(value) => value
+                .trim()
+                .parse()
+                .map_err(|_| ConfigError::Number { name: "PARLEY_BATCH_ABOVE", value })?,
+            Err(_) => default_number("PARLEY_BATCH_ABOVE") as usize,
+        };
         Ok(Self {
             leptos,
             database_url,
@@ -184,6 +194,7 @@ impl Config {
             auth,
             tls,
             secret_file,
+            batch_above,
         })
     }
 }

@@ -2,7 +2,7 @@
 //! `/healthz`, and socketioxide's layer at `/socket.io/`.
 
 use super::{assistant::Assistant, config::Config, origin::AllowedOrigins, Chat};
-use super::{limits::Limiters, security, socket, store};
+use super::{broadcast, limits::Limiters, security, socket, store};
 use crate::app::{shell, App};
 use axum::{
     extract::{DefaultBodyLimit, FromRef, OriginalUri, Request, State},
@@ -144,28 +144,28 @@ impl Server {
             auth.secret = super::auth::secret::Secret::from_env_or_file(file)?;
         }
         let assistant = Assistant::new(config.assistant.clone());
-        let rooms = store::Rooms::default();
-        let limits = Limiters::new(&config.limits);
         if let Some(settings) = &config.assistant {
             tracing::info!("assistant: model {} at {}", settings.model, settings.url);
         }
+        let services = socket::Services {
+            db,
+            rooms: store::Rooms::default(),
+            limits: Limiters::new(&config.limits),
+            assistant,
+            auth,
+            batches: broadcast::Batches::new(config.batch_above),
+        };
         let (sockets, io) = SocketIo::builder()
             .max_payload(MAX_SOCKET_PAYLOAD_BYTES)
             .ws_max_message_size(MAX_SOCKET_PAYLOAD_BYTES as usize)
             .ws_max_frame_size(MAX_SOCKET_PAYLOAD_BYTES as usize)
             .max_buffer_size(SOCKET_BUFFER_PACKETS)
             .ws_read_buffer_size(SOCKET_READ_BUFFER_BYTES)
-            .with_state(socket::Services::new(
-                db.clone(),
-                rooms.clone(),
-                limits.clone(),
-                assistant.clone(),
-                auth.clone(),
-            ))
+            .with_state(services.clone())
             .with_state(config.allowed_origins.clone())
             .build_layer();
         io.ns("/", socket::on_connect.with(socket::accept));
-        let chat = Chat { db, rooms, limits, io: io.clone(), assistant, auth };
+        let chat = services.chat(io.clone());
         let state = AppState { leptos: config.leptos.clone(), chat };
         let addr = config.leptos.site_addr;
         let listener =

@@ -59,6 +59,8 @@ pub const SETTINGS: &[Setting] = &[
         "REST calls per API token per minute (after a burst of 30)"),
     setting("PARLEY_SIGNIN_FREE_FAILURES", Some("5"), None,
         "failed sign-ins an account may have before each further try must wait (1 s, doubling to 15 min); an address gets four times as many. A success forgives the account, not the address"),
+    setting("PARLEY_BATCH_ABOVE", Some("50"), None,
+        "rooms with more people online than this get arrivals, departures and membership changes in batches (`presence:batched`, `room:batched`, at most one each per room every 250 ms) instead of one event per change: N people arriving cost N packets per interval, not N × N (0: always batch)"),
     setting("PARLEY_SESSION_IDLE_MINUTES", Some("20160"), Some("14 days"),
         "a session unused this long is over"),
     setting("PARLEY_SECURE_COOKIES", Some("0"), None,

@@ -5,8 +5,9 @@
 //! `invalid_payload` error ack instead of silence; the connection stays up.
 
 use super::auth::{AuthSettings, Session};
+use super::broadcast::{self, Batches};
 use super::store::{Db, Rooms};
-use super::{assistant::Assistant, broadcast, error::AppError, limits::Limiters};
+use super::{assistant::Assistant, error::AppError, limits::Limiters};
 use super::{origin::AllowedOrigins, Chat};
 use crate::protocol::{
     Ack, BanMember, CloseRoom, Command, CreateRoom, DeleteMessage, EditMessage, ErrorCode,
@@ -43,22 +44,19 @@ pub struct Claim {
 /// which exists only once the layer is built (each handler takes it from its socket).
 #[derive(Clone)]
 pub struct Services {
-    db: Db,
-    rooms: Rooms,
-    limits: Limiters,
-    assistant: Assistant,
-    auth: AuthSettings,
+    pub db: Db,
+    pub rooms: Rooms,
+    pub limits: Limiters,
+    pub assistant: Assistant,
+    pub auth: AuthSettings,
+    pub batches: Batches,
 }
 
 impl Services {
-    pub fn new(
-        db: Db,
-        rooms: Rooms,
-        limits: Limiters,
-        assistant: Assistant,
-        auth: AuthSettings,
-    ) -> Self {
-        Self { db, rooms, limits, assistant, auth }
+    /// The use cases, once the socket.io layer exists.
+    pub fn chat(self, io: SocketIo) -> Chat {
+        let Services { db, rooms, limits, assistant, auth, batches } = self;
+        Chat { db, rooms, limits, io, assistant, auth, batches }
     }
 }
 
@@ -71,9 +69,8 @@ pub struct MissingState;
 fn chat(socket: &Arc<Socket>) -> Result<Chat, MissingState> {
     let State(services) =
         State::<Services>::from_connect_parts(socket, &None).map_err(|_| MissingState)?;
-    let Services { db, rooms, limits, assistant, auth } = services;
     let io = SocketIo::from_connect_parts(socket, &None).unwrap_or_else(|never| match never {});
-    Ok(Chat { db, rooms, limits, io, assistant, auth })
+    Ok(services.chat(io))
 }
 
 /// The use cases, for the connect middleware and the disconnect handler.

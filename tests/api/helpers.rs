@@ -16,6 +16,8 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 
 /// Generous: a wait this long only ever ends a test that is failing anyway.
 pub const PATIENCE: Duration = Duration::from_secs(10);
+/// The server's default threshold for batched announcements.
+const DEFAULT_BATCH_ABOVE: usize = 50;
 /// Every test account's password.
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -56,6 +58,7 @@ impl TestApp {
             limits: generous_limits(),
             auth: AuthSettings::default(),
             tls: None,
+            batch_above: DEFAULT_BATCH_ABOVE,
         }
     }
 
@@ -82,6 +85,7 @@ impl TestApp {
             limits: self.limits,
             auth: self.auth.clone(),
             tls: None,
+            batch_above: DEFAULT_BATCH_ABOVE,
         };
         let sessions = std::mem::take(&mut *self.sessions.lock().expect("sessions"));
         self.stop().await;
@@ -237,9 +241,16 @@ pub struct TestAppBuilder {
     limits: Limits,
     auth: AuthSettings,
     tls: Option<parley::server::tls::TlsFiles>,
+    batch_above: usize,
 }
 
 impl TestAppBuilder {
+    /// Rooms with more than `people` online get their announcements in batches.
+    pub fn batch_above(mut self, people: usize) -> Self {
+        self.batch_above = people;
+        self
+    }
+
     /// Serves HTTPS with this certificate and key.
     pub fn tls(mut self, files: parley::server::tls::TlsFiles) -> Self {
         self.tls = Some(files);
@@ -263,7 +274,7 @@ impl TestAppBuilder {
 
     pub async fn start(self) -> TestApp {
         capture_server_log();
-        let TestAppBuilder { dir, assistant, limits, auth, tls } = self;
+        let TestAppBuilder { dir, assistant, limits, auth, tls, batch_above } = self;
         let leptos = LeptosOptions::builder()
             .output_name("parley")
             .site_root(dir.path().join("site").display().to_string())
@@ -280,6 +291,7 @@ impl TestAppBuilder {
             auth: auth.clone(),
             tls,
             secret_file: None,
+            batch_above,
         };
         let server = Server::start(config).await.expect("server starts");
         let addr = server.local_addr();

@@ -94,3 +94,104 @@ async fn a_page_from_another_origin_cannot_open_a_socket() {
         assert!(client.is_ok(), "{headers:?} refused");
     }
 }
+
+/// What a member of a busy room learns from the events it receives: who is online, the
+/// membership changes by position, and how many packets told it.
+#[derive(Default)]
+struct Watched {
+    online: Vec<String>,
+    joined: Vec<(i64, String)>,
+    packets: usize,
+    /// Packets about one person only (`presence:updated`, a lone `joined` change).
+    singles: usize,
+    posted: Option<i64>,
+}
+
+impl Watched {
+    fn take(&mut self, name: &str, data: serde_json::Value) {
+        use parley::protocol::{Change, ChangesBatched, Event, PresenceBatched};
+        let mut change = |change: Change| match change.event {
+            Event::Joined { name } => self.joined.push((change.pos, name)),
+            Event::Posted { .. } => self.posted = Some(change.pos),
+            _ => {}
+        };
+        match name {
+            "presence:updated" => {
+                let event: PresenceUpdated = serde_json::from_value(data).expect("presence");
+                event.apply(&mut self.online);
+                self.packets += 1;
+                self.singles += 1;
+            }
+            "presence:batched" => {
+                let batch: PresenceBatched = serde_json::from_value(data).expect("batch");
+                batch.apply(&mut self.online);
+                self.packets += 1;
+            }
+            "room:batched" => {
+                let batch: ChangesBatched = serde_json::from_value(data).expect("batch");
+                batch.changes.into_iter().for_each(&mut change);
+                self.packets += 1;
+            }
+            "room:changed" => {
+                let one: Change = serde_json::from_value(data).expect("change");
+                // (The watcher's own arrival, in a room still empty, is announced at once.)
+                if matches!(&one.event, Event::Joined { name } if name != "Watcher") {
+                    self.packets += 1;
+                    self.singles += 1;
+                }
+                change(one);
+            }
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_crowd_arriving_in_a_busy_room_is_announced_in_batches_and_nothing_is_missed() {
+    const CROWD: usize = 40;
+    let app = TestApp::builder().batch_above(0).start().await;
+    let mut watcher = app.member("Watcher").await;
+    let names: Vec<String> = (0..CROWD).map(|n| format!("Guest{n:02}")).collect();
+    for name in &names {
+        app.session(name).await; // accounts first: the arrivals themselves come quickly
+    }
+    let mut crowd = Vec::new();
+    for name in &names {
+        crowd.push(app.client(Some(name)).await);
+    }
+    futures_util::future::join_all(crowd.iter().map(|client| client.join("lobby"))).await;
+    let last = crowd.last().expect("a crowd");
+    let message = last.ok(&send("after-the-crowd")).await;
+
+    let mut seen = Watched { online: vec!["Watcher".to_owned()], ..Watched::default() };
+    let mut everyone: Vec<String> = names.clone();
+    everyone.push("Watcher".to_owned());
+    everyone.sort();
+    while seen.posted.is_none() || seen.online != everyone {
+        let (name, data) = watcher.next_any().await;
+        seen.take(&name, data);
+    }
+    // Every membership change of the crowd arrived, in order, right before the message.
+    seen.joined.retain(|(_, name)| name != "Watcher");
+    let positions: Vec<i64> = seen.joined.iter().map(|(pos, _)| *pos).collect();
+    let expected: Vec<i64> = (message.rev - CROWD as i64..message.rev).collect();
+    assert_eq!(positions, expected, "membership changes missing or out of order");
+    let mut joined: Vec<String> = seen.joined.into_iter().map(|(_, name)| name).collect();
+    joined.sort();
+    assert_eq!(joined, names);
+    assert_eq!(seen.posted, Some(message.rev));
+    // In a busy room nothing is announced one by one: one by one, the crowd would have cost
+    // the watcher two packets per arrival; batched, two per interval at most.
+    assert_eq!(seen.singles, 0, "single announcements in a busy room");
+    assert!(seen.packets <= CROWD, "{} packets for {CROWD} arrivals", seen.packets);
+
+    // Leaving is batched too.
+    futures_util::future::join_all(crowd.into_iter().map(|client| client.disconnect())).await;
+    let mut gone = Watched { online: everyone, ..Watched::default() };
+    while gone.online != ["Watcher"] {
+        let (name, data) = watcher.next_any().await;
+        gone.take(&name, data);
+    }
+    assert_eq!(gone.singles, 0, "single departures announced in a busy room");
+    assert!(gone.packets <= CROWD, "{} packets for {CROWD} departures", gone.packets);
+}

@@ -3,7 +3,7 @@
 
 use super::{now_millis, signed_in, Chat};
 use crate::model::{validate_name, Role, Room};
-use crate::protocol::{Event, MemberRef, Members, PresenceUpdated, RoomCreated, RoomRemoved};
+use crate::protocol::{Event, MemberRef, Members, RoomCreated, RoomRemoved};
 use crate::server::broadcast;
 use crate::server::error::{refuse, AppError};
 use crate::server::policy::{self, Action, Kind};
@@ -103,9 +103,7 @@ impl Chat {
         }
         broadcast::unsubscribe_person(&self.io, name, &room.slug).await;
         if self.db.remove_presence_of(&room.slug, name).await? {
-            let event =
-                PresenceUpdated { room: room.slug.clone(), name: name.to_owned(), here: false };
-            broadcast::to_room(&self.io, &room.slug, &event).await;
+            self.batches.presence(&self.io, None, &room.slug, name, false).await;
         }
         let event = RoomRemoved { room: room.slug.clone(), banned, by: by.to_owned() };
         broadcast::to_person(&self.io, name, &event).await;

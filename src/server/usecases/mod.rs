@@ -34,6 +34,8 @@ pub struct Chat {
     pub io: SocketIo,
     pub assistant: Assistant,
     pub auth: AuthSettings,
+    /// Announcements collected in busy rooms (see `broadcast::Batches`).
+    pub batches: broadcast::Batches,
 }
 
 /// The name of the person asking, or `not_signed_in`.
@@ -113,6 +115,6 @@ impl Chat {
 
     /// Tells a room's connections about a change in its log.
     async fn announce(&self, room: &str, pos: i64, event: Event) {
-        broadcast::change(&self.io, room, pos, event).await;
+        broadcast::change(&self.io, &self.batches, room, pos, event).await;
     }
 }

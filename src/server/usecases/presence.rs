@@ -2,9 +2,7 @@
 //! typing. A socket that opens a room is present there until it closes the room or disconnects.
 
 use super::{signed_in, Chat};
-use crate::protocol::{
-    Changes, CloseRoom, JoinRoom, Joined, PresenceUpdated, SetTyping, TypingUpdated,
-};
+use crate::protocol::{Changes, CloseRoom, JoinRoom, Joined, SetTyping, TypingUpdated};
 use crate::server::broadcast;
 use crate::server::error::{refuse, AppError};
 use crate::server::policy::Action;
@@ -27,9 +25,7 @@ impl Chat {
             self.ensure_member(&room, name).await?;
             let first = self.db.add_presence(&socket.id.to_string(), &room.slug, name).await?;
             if first {
-                let event =
-                    PresenceUpdated { room: room.slug.clone(), name: name.to_owned(), here: true };
-                broadcast::to_room_but(socket, &room.slug, &event).await;
+                self.batches.presence(&self.io, Some(socket), &room.slug, name, true).await;
             }
         }
         let online = self.db.online(&room.slug).await?;
@@ -70,9 +66,8 @@ impl Chat {
 
     pub(super) async fn announce_departures(&self, departures: Vec<Departure>) {
         for departure in departures.into_iter().filter(|d| d.last) {
-            let event =
-                PresenceUpdated { room: departure.room.clone(), name: departure.name, here: false };
-            broadcast::to_room(&self.io, &departure.room, &event).await;
+            let (room, name) = (&departure.room, &departure.name);
+            self.batches.presence(&self.io, None, room, name, false).await;
         }
     }
 

@@ -12,7 +12,7 @@ pub(super) use answers::Answering;
 pub(super) use typing::Typist;
 
 use crate::model::RoomEntry;
-use crate::protocol::{AnswerChunk, TypingUpdated};
+use crate::protocol::{AnswerChunk, ChangesBatched, PresenceBatched, TypingUpdated};
 use crate::protocol::{Change, CloseRoom, Event, MemberRead, PresenceUpdated, RoomRemoved};
 use crate::realtime::Realtime;
 use crate::{outbox, timeline::Timeline};
@@ -113,6 +113,18 @@ impl Live {
                 if !event.here {
                     self.typing.update(|typing| typing.retain(|t| t.name != event.name));
                 }
+            }
+        });
+        // A busy room's arrivals, departures and membership changes come in batches.
+        realtime.on::<PresenceBatched>(move |batch| {
+            if batch.room == self.room() {
+                self.online.update(|online| batch.apply(online));
+                self.typing.update(|typing| typing.retain(|t| !batch.gone.contains(&t.name)));
+            }
+        });
+        realtime.on::<ChangesBatched>(move |batch| {
+            for change in batch.changes {
+                self.take(change);
             }
         });
         realtime.on::<MemberRead>(move |event| {

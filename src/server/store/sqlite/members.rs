@@ -43,7 +43,7 @@ impl MemberStore for Sqlite {
     }
 
     async fn membership(&self, room: &str, name: &str) -> Result<Membership> {
-        let (role, banned): (Option<String>, bool) = sqlx::query_as(
+        let (role, banned): (Option<Role>, bool) = sqlx::query_as(
             "SELECT (SELECT role FROM read_positions WHERE room = ?1 AND name = ?2),
                     EXISTS (SELECT 1 FROM bans WHERE room = ?1 AND name = ?2)",
         )
@@ -51,11 +51,11 @@ impl MemberStore for Sqlite {
         .bind(name)
         .fetch_one(&self.pool)
         .await?;
-        Ok(Membership { role: role.as_deref().and_then(Role::parse), banned })
+        Ok(Membership { role, banned })
     }
 
     async fn members(&self, room: &str) -> Result<Vec<Member>> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
+        let rows: Vec<(String, Role)> = sqlx::query_as(
             "SELECT name, role FROM read_positions WHERE room = ?
              ORDER BY CASE role WHEN 'owner' THEN 0 WHEN 'moderator' THEN 1 ELSE 2 END,
                       name COLLATE NOCASE",
@@ -63,15 +63,12 @@ impl MemberStore for Sqlite {
         .bind(room)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(name, role)| Member { name, role: Role::parse(&role).unwrap_or(Role::Member) })
-            .collect())
+        Ok(rows.into_iter().map(|(name, role)| Member { name, role }).collect())
     }
 
     async fn set_role(&self, room: &str, name: &str, role: Role) -> Result<bool> {
         let changed = sqlx::query("UPDATE read_positions SET role = ? WHERE room = ? AND name = ?")
-            .bind(role.as_str())
+            .bind(role)
             .bind(room)
             .bind(name)
             .execute(&self.pool)

@@ -1,7 +1,12 @@
 //! Every emit from the server to clients, and the socket.io rooms ("channels") they go to: one
 //! per chat room (its open pages), one per person (all their tabs), one per session (signed out
 //! together). Delivery is best-effort: a client whose queue is full misses the packet and
-//! notices the gap by position (see PROTOCOL.md, *Sync*).
+//! notices the gap by position (see PROTOCOL.md, *Sync*). In busy rooms, arrivals, departures
+//! and membership changes are collected and sent in batches ([`batch`]).
+
+mod batch;
+
+pub use batch::Batches;
 
 use crate::protocol::{Broadcast, Change, Event};
 use socketioxide::extract::SocketRef;
@@ -50,10 +55,17 @@ async fn emit<B: Broadcast>(to: Option<BroadcastOperators>, event: &B) {
     }
 }
 
-/// A change in a room's log, to the room's open pages (`room:changed`).
-pub async fn change(io: &SocketIo, room: &str, pos: i64, event: Event) {
+/// A change in a room's log, to the room's open pages (`room:changed`): a membership change
+/// through the room's batch, anything else at once, after the batch collected before it.
+pub async fn change(io: &SocketIo, batches: &Batches, room: &str, pos: i64, event: Event) {
+    let membership = matches!(event, Event::Joined { .. } | Event::Left { .. });
     let change = Change { room: room.to_owned(), pos, event };
-    to_room(io, room, &change).await;
+    if membership {
+        batches.membership(io, change).await;
+    } else {
+        batches.before_change(io, room).await;
+        to_room(io, room, &change).await;
+    }
 }
 
 /// To every open page of a room.
