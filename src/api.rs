@@ -165,7 +165,7 @@ pub async fn moderate(room: String, name: String, action: String) -> Result<(), 
         "member" => chat.set_role(me, target, Role::Member).await?,
         other => {
             let why = format!("Unknown moderation action {other:?}.");
-            return Err(ProtocolError::new(crate::protocol::ErrorCode::InvalidPayload, why));
+            return Err(crate::server::error::refuse::invalid_payload(why).into());
         }
     }
     Ok(())
@@ -243,9 +243,7 @@ pub struct AccountPage {
 #[server(endpoint = "load_account")]
 pub async fn load_account() -> Result<AccountPage, ProtocolError> {
     let (chat, me) = server::context().await?;
-    let name = me.ok_or_else(|| {
-        ProtocolError::new(crate::protocol::ErrorCode::NotSignedIn, "Sign in to see your account.")
-    })?;
+    let name = me.ok_or_else(crate::server::error::refuse::not_signed_in_for_account)?;
     let tokens = chat
         .api_tokens(Some(&name))
         .await?

@@ -46,6 +46,16 @@ pub mod refuse {
         ProtocolError::new(ErrorCode::NotSignedIn, "Sign in to take part.")
     }
 
+    /// The account page, to a guest.
+    pub fn not_signed_in_for_account() -> ProtocolError {
+        ProtocolError::new(ErrorCode::NotSignedIn, "Sign in to see your account.")
+    }
+
+    /// A REST path that names nothing.
+    pub fn no_such_endpoint() -> ProtocolError {
+        ProtocolError::new(ErrorCode::InvalidPayload, "No such API endpoint.")
+    }
+
     pub fn unknown_room(slug: &str) -> AppError {
         refusal(ErrorCode::UnknownRoom, format!("There is no room called {slug:?}."))
     }

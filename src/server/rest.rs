@@ -24,7 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/rooms/{slug}/messages", get(history).post(post_message))
         .route("/openapi.json", get(openapi))
         .fallback(|| async {
-            let error = ProtocolError::new(ErrorCode::InvalidPayload, "No such API endpoint.");
+            let error = super::error::refuse::no_such_endpoint();
             (StatusCode::NOT_FOUND, Json(ApiErrorBody { error }))
         })
 }

@@ -6,14 +6,15 @@
 
 use super::auth::{AuthSettings, Session};
 use super::broadcast::{self, Batches};
+use super::error::{refuse, AppError};
 use super::store::{Db, Rooms};
-use super::{assistant::Assistant, error::AppError, limits::Limiters};
+use super::{assistant::Assistant, limits::Limiters};
 use super::{origin::AllowedOrigins, Chat};
 use crate::protocol::{
-    Ack, BanMember, CloseRoom, Command, CreateRoom, DeleteMessage, EditMessage, ErrorCode,
-    InviteMember, JoinRoom, KickMember, LeaveRoom, ListMembers, ListMessages, ListRooms, MarkRead,
-    MemberRef, Object, OpenDirect, ProtocolError, ReactMessage, SendMessage, SetRole, SetTyping,
-    StopAnswer, SyncRoom, UnbanMember,
+    Ack, BanMember, CloseRoom, Command, CreateRoom, DeleteMessage, EditMessage, InviteMember,
+    JoinRoom, KickMember, LeaveRoom, ListMembers, ListMessages, ListRooms, MarkRead, MemberRef,
+    Object, OpenDirect, ProtocolError, ReactMessage, SendMessage, SetRole, SetTyping, StopAnswer,
+    SyncRoom, UnbanMember,
 };
 use serde::Deserialize;
 use socketioxide::adapter::LocalAdapter;
@@ -202,10 +203,10 @@ fn route<C: Route>(socket: &SocketRef) {
         |caller: Caller, TryData(input): TryData<Object<C>>, ack: AckSender| async move {
             let reply = match input {
                 Ok(Object(command)) => command.run(caller).await.map_err(ProtocolError::from),
-                Err(error) => Err(ProtocolError::new(
-                    ErrorCode::InvalidPayload,
-                    format!("Invalid {} payload: {error}", C::NAME),
-                )),
+                Err(error) => {
+                    let why = format!("Invalid {} payload: {error}", C::NAME);
+                    Err(refuse::invalid_payload(why).into())
+                }
             };
             if let Err(error) = ack.send(&Ack::from(reply)) {
                 tracing::warn!("ack for {} not sent: {error}", C::NAME);
