@@ -62,9 +62,7 @@ test('signing out closes the live connection of every tab of that session', asyn
   test.skip(!javaScriptEnabled, 'live connections need JavaScript');
   const adaName = `Ada${tag()}`;
   const first = await people.enter(adaName, true);
-  const second = await first.context().newPage();
-  await second.goto('/r/lobby');
-  await expect(second.getByRole('status')).toHaveAttribute('data-state', 'connected');
+  const second = await people.secondTab(first);
   const bob = await people.enter(`Bob${tag()}`, true);
   const before = `before ${tag()}`;
   await send(bob, before, true);
@@ -86,9 +84,7 @@ test('unsent text belongs to the account that wrote it, never to the next person
   test.skip(!javaScriptEnabled, 'the outbox needs JavaScript');
   const adaName = `Ada${tag()}`;
   const first = await people.enter(adaName, true);
-  const second = await first.context().newPage();
-  await second.goto('/r/lobby');
-  await expect(second.getByRole('status')).toHaveAttribute('data-state', 'connected');
+  const second = await people.secondTab(first);
   const bob = await people.enter(`Bob${tag()}`, true);
 
   // Ada signs out in one tab and writes a line in the other, still open: it waits unsent.

@@ -43,6 +43,14 @@ export class People {
     return page;
   }
 
+  /** A second tab of `page`'s browser (same cookies, same session) on the lobby, live. */
+  async secondTab(page: Page): Promise<Page> {
+    const tab = await page.context().newPage();
+    await tab.goto('/r/lobby');
+    await expect(tab.getByRole('status')).toHaveAttribute('data-state', 'connected');
+    return tab;
+  }
+
   async close() {
     for (const page of this.pages) await page.context().close();
   }
