@@ -95,6 +95,10 @@ broadcasts! {
         pub event: Event,
     }
 
+    /// `sync:needed`: the server may have missed telling this connection about changes (the
+    /// link between its nodes was down): catch up on every open room as after a reconnection.
+    "sync:needed" => struct SyncNeeded {}
+
     /// `room:batched`: in a room with many people online, consecutive membership changes
     /// (`joined`, `left`) in one packet, at most one every 250 ms; apply each as a
     /// `room:changed`. Any other change of the room is preceded by the batch collected before

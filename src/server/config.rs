@@ -21,8 +21,11 @@ fn text(name: &'static str) -> String {
 pub struct Config {
     /// Site folder, listen address (`site_addr`) and bundle name.
     pub leptos: LeptosOptions,
-    /// `sqlite:` URL of the database file.
+    /// `sqlite:` URL of the database file, or `postgres:` URL of the database several nodes
+    /// share.
     pub database_url: String,
+    /// Redis, which carries broadcasts between nodes (`PARLEY_REDIS_URL`); `None`: one node.
+    pub redis_url: Option<String>,
     /// Origins besides Parley's own whose pages may open sockets (`PARLEY_ALLOWED_ORIGINS`).
     pub allowed_origins: AllowedOrigins,
     /// The AI provider, when `PARLEY_ASSISTANT_URL` and `PARLEY_ASSISTANT_MODEL` are set.
@@ -114,6 +117,9 @@ fn secret_file(database_url: &str) -> std::path::PathBuf {
             return file.into();
         }
     }
+    if !database_url.starts_with("sqlite:") {
+        return Path::new("data").join("secret.key");
+    }
     let path = database_url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
     let path = path.split('?').next().unwrap_or_default();
     match Path::new(path).parent() {
@@ -172,6 +178,7 @@ impl Config {
         let limits = limits_from_env()?;
         let auth = auth_from_env()?;
         let secret_file = Some(secret_file(&database_url));
+        let redis_url = std::env::var("PARLEY_REDIS_URL").ok().filter(|url| !url.trim().is_empty());
         let set = |name| std::env::var(name).ok().filter(|v: &String| !v.trim().is_empty());
         let tls = match (set("PARLEY_TLS_CERT"), set("PARLEY_TLS_KEY")) {
             (None, None) => None,
@@ -188,6 +195,7 @@ impl Config {
         Ok(Self {
             leptos,
             database_url,
+            redis_url,
             allowed_origins,
             assistant,
             limits,

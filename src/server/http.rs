@@ -13,6 +13,7 @@ use axum::{
 };
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use socketioxide::adapter::LocalAdapter;
 use socketioxide::{handler::ConnectHandler, layer::SocketIoLayer, SocketIo};
 use std::{future::Future, net::SocketAddr};
 use tokio::net::TcpListener;
@@ -45,10 +46,16 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-pub fn router(state: AppState, sockets: SocketIoLayer, origins: AllowedOrigins) -> Router {
+/// socketioxide's layer, of either adapter (see `broadcast::Io`).
+pub enum Sockets {
+    Alone(SocketIoLayer<LocalAdapter>),
+    Cluster(SocketIoLayer<broadcast::ClusterAdapter>),
+}
+
+pub fn router(state: AppState, sockets: Sockets, origins: AllowedOrigins) -> Router {
     let routes = generate_route_list(App);
     let leptos = state.leptos.clone();
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", super::rest::routes())
         .leptos_routes_with_context(&state, routes, security::provide_page_nonce, move || {
@@ -63,9 +70,12 @@ pub fn router(state: AppState, sockets: SocketIoLayer, origins: AllowedOrigins) 
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Pages, the WASM bundle and its JS go out gzipped (the bundle shrinks to about 40%).
-        .layer(CompressionLayer::new())
-        .layer(sockets)
-        .layer(super::origin::polling_cors(origins.clone()))
+        .layer(CompressionLayer::new());
+    let app = match sockets {
+        Sockets::Alone(sockets) => app.layer(sockets),
+        Sockets::Cluster(sockets) => app.layer(sockets),
+    };
+    app.layer(super::origin::polling_cors(origins.clone()))
         .layer(map_request(detach_head))
         .layer(from_fn_with_state(origins, security::same_origin_writes))
         .layer(from_fn(security::headers))
@@ -121,6 +131,19 @@ pub enum StartError {
     Tls(#[from] super::tls::TlsError),
     #[error(transparent)]
     Secret(#[from] super::auth::secret::SecretError),
+    #[error(
+        "this node's secret key is not the one the other nodes of this database use: give every \
+         node the same PARLEY_SECRET_KEY (to change it, stop every node first)"
+    )]
+    SecretMismatch,
+    #[error("the database could not be checked: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("PARLEY_REDIS_URL needs a postgres: database shared by every node (nodes cannot share a SQLite file)")]
+    ClusterOnSqlite,
+    #[error("cannot use Redis at PARLEY_REDIS_URL: {0}")]
+    Redis(#[from] fred::error::Error),
+    #[error("cannot set up socket.io on Redis: {0}")]
+    Adapter(String),
 }
 
 /// A bound, ready server. Tests start it on port 0 with a fresh database.
@@ -129,7 +152,7 @@ pub struct Server {
     /// Set when the server speaks HTTPS itself.
     tls: Option<tokio_rustls::TlsAcceptor>,
     app: Router,
-    io: SocketIo,
+    io: broadcast::Io,
 }
 
 impl Server {
@@ -139,15 +162,24 @@ impl Server {
         let mut auth = config.auth.clone();
         // Cookies of a site served over TLS never travel in the clear.
         auth.secure_cookies |= tls.is_some();
-        let db = store::open(&config.database_url).await?;
+        if config.redis_url.is_some() && config.database_url.starts_with("sqlite:") {
+            return Err(StartError::ClusterOnSqlite);
+        }
+        let node = super::cluster::node_id();
+        let db = store::open(&config.database_url, &node).await?;
         if let Some(file) = &config.secret_file {
             auth.secret = super::auth::secret::Secret::from_env_or_file(file)?;
+        }
+        let now = super::usecases::now_millis();
+        if !db.agree_secret(&auth.secret.check(), now, super::cluster::NODE_TIMEOUT_MS).await? {
+            return Err(StartError::SecretMismatch);
         }
         let assistant = Assistant::new(config.assistant.clone());
         if let Some(settings) = &config.assistant {
             tracing::info!("assistant: model {} at {}", settings.model, settings.url);
         }
         let services = socket::Services {
+            io: Default::default(),
             db,
             rooms: store::Rooms::default(),
             limits: Limiters::new(&config.limits),
@@ -155,17 +187,35 @@ impl Server {
             auth,
             batches: broadcast::Batches::new(config.batch_above),
         };
-        let (sockets, io) = SocketIo::builder()
+        let builder = SocketIo::builder()
             .max_payload(MAX_SOCKET_PAYLOAD_BYTES)
             .ws_max_message_size(MAX_SOCKET_PAYLOAD_BYTES as usize)
             .ws_max_frame_size(MAX_SOCKET_PAYLOAD_BYTES as usize)
             .max_buffer_size(SOCKET_BUFFER_PACKETS)
             .ws_read_buffer_size(SOCKET_READ_BUFFER_BYTES)
             .with_state(services.clone())
-            .with_state(config.allowed_origins.clone())
-            .build_layer();
-        io.ns("/", socket::on_connect.with(socket::accept));
-        let chat = services.chat(io.clone());
+            .with_state(config.allowed_origins.clone());
+        let (sockets, io): (Sockets, _) = match &config.redis_url {
+            None => {
+                let (sockets, io) = builder.build_layer();
+                io.ns("/", socket::on_connect.with(socket::accept::<LocalAdapter>));
+                (Sockets::Alone(sockets), broadcast::Io::Alone(io))
+            }
+            Some(url) => {
+                let (adapter, redis) = super::cluster::adapter(url).await?;
+                let (sockets, io) =
+                    builder.with_adapter::<broadcast::ClusterAdapter>(adapter).build_layer();
+                io.ns("/", socket::on_connect.with(socket::accept::<broadcast::ClusterAdapter>))
+                    .await
+                    .map_err(|error| StartError::Adapter(error.to_string()))?;
+                tracing::info!("node {node}: broadcasts go through Redis");
+                (Sockets::Cluster(sockets), broadcast::Io::Cluster(io, redis))
+            }
+        };
+        let _ = services.io.set(io.clone());
+        let chat = services.chat().map_err(|_| StartError::Adapter("no socket.io".into()))?;
+        super::cluster::beat(chat.clone());
+        super::cluster::resync_on_return(&io);
         let state = AppState { leptos: config.leptos.clone(), chat };
         let addr = config.leptos.site_addr;
         let listener =

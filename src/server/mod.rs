@@ -4,6 +4,7 @@
 pub mod assistant;
 pub mod auth;
 pub mod broadcast;
+pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod limits;
@@ -71,7 +72,7 @@ async fn command(config: &Config, args: &[String]) -> std::process::ExitCode {
             return ExitCode::from(2);
         }
     };
-    let db = match store::open(&config.database_url).await {
+    let db = match store::open(&config.database_url, &cluster::node_id()).await {
         Ok(db) => db,
         Err(error) => {
             eprintln!("cannot open the database: {error}");

@@ -5,7 +5,8 @@
 //! `invalid_payload` error ack instead of silence; the connection stays up.
 
 use super::auth::{AuthSettings, Session};
-use super::broadcast::{self, Batches};
+use super::broadcast::{self, Batches, Conn, Io, Wire};
+use std::sync::OnceLock;
 use super::error::{refuse, AppError};
 use super::store::{Db, Rooms};
 use super::{assistant::Assistant, limits::Limiters};
@@ -17,11 +18,10 @@ use crate::protocol::{
     SyncRoom, UnbanMember,
 };
 use serde::Deserialize;
-use socketioxide::adapter::LocalAdapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::handler::{FromConnectParts, FromDisconnectParts, FromMessageParts, Value};
 use socketioxide::socket::DisconnectReason;
-use socketioxide::{socket::Socket, SocketIo};
+use socketioxide::socket::Socket;
 use std::{future::Future, sync::Arc};
 
 /// Who a connection speaks for, read once from the handshake's session cookie, and the address
@@ -41,10 +41,11 @@ pub struct Claim {
     user: Option<String>,
 }
 
-/// The one state the server registers on socket.io: the use cases' parts but the `SocketIo`,
-/// which exists only once the layer is built (each handler takes it from its socket).
+/// The one state the server registers on socket.io: the use cases' parts, the socket.io server
+/// among them once the layer is built.
 #[derive(Clone)]
 pub struct Services {
+    pub io: Arc<OnceLock<Io>>,
     pub db: Db,
     pub rooms: Rooms,
     pub limits: Limiters,
@@ -55,39 +56,39 @@ pub struct Services {
 
 impl Services {
     /// The use cases, once the socket.io layer exists.
-    pub fn chat(self, io: SocketIo) -> Chat {
-        let Services { db, rooms, limits, assistant, auth, batches } = self;
-        Chat { db, rooms, limits, io, assistant, auth, batches }
+    pub fn chat(self) -> Result<Chat, MissingState> {
+        let Services { io, db, rooms, limits, assistant, auth, batches } = self;
+        let io = io.get().ok_or(MissingState)?.clone();
+        Ok(Chat { db, rooms, limits, io, assistant, auth, batches })
     }
 }
 
 /// A state the server did not register: a programming error, reported instead of panicking.
 #[derive(Debug, thiserror::Error)]
-#[error("the socket.io state Services is missing")]
+#[error("the socket.io state Services is missing or incomplete")]
 pub struct MissingState;
 
 /// The use cases, for a socket.
-fn chat(socket: &Arc<Socket>) -> Result<Chat, MissingState> {
+fn chat<A: Wire>(socket: &Arc<Socket<A>>) -> Result<Chat, MissingState> {
     let State(services) =
         State::<Services>::from_connect_parts(socket, &None).map_err(|_| MissingState)?;
-    let io = SocketIo::from_connect_parts(socket, &None).unwrap_or_else(|never| match never {});
-    Ok(services.chat(io))
+    services.chat()
 }
 
 /// The use cases, for the connect middleware and the disconnect handler.
 pub struct UseCases(Chat);
 
-impl FromConnectParts<LocalAdapter> for UseCases {
+impl<A: Wire> FromConnectParts<A> for UseCases {
     type Error = MissingState;
-    fn from_connect_parts(socket: &Arc<Socket>, _: &Option<Value>) -> Result<Self, Self::Error> {
+    fn from_connect_parts(socket: &Arc<Socket<A>>, _: &Option<Value>) -> Result<Self, Self::Error> {
         chat(socket).map(Self)
     }
 }
 
-impl FromDisconnectParts<LocalAdapter> for UseCases {
+impl<A: Wire> FromDisconnectParts<A> for UseCases {
     type Error = MissingState;
     fn from_disconnect_parts(
-        socket: &Arc<Socket>,
+        socket: &Arc<Socket<A>>,
         _: DisconnectReason,
     ) -> Result<Self, Self::Error> {
         chat(socket).map(Self)
@@ -97,23 +98,24 @@ impl FromDisconnectParts<LocalAdapter> for UseCases {
 /// What every command's use case gets: the use cases, the connection, and who it speaks for.
 pub struct Caller {
     chat: Chat,
-    socket: SocketRef,
+    socket: Conn,
     name: Option<String>,
     address: String,
 }
 
-impl FromMessageParts<LocalAdapter> for Caller {
+impl<A: Wire> FromMessageParts<A> for Caller {
     type Error = MissingState;
 
     fn from_message_parts(
-        socket: &Arc<Socket>,
+        socket: &Arc<Socket<A>>,
         _: &mut Value,
         _: &Option<i64>,
     ) -> Result<Self, Self::Error> {
         let speaker = socket.extensions.get::<Speaker>();
         let (name, address) =
             speaker.map_or((None, String::new()), |s| (Some(s.session.user.name), s.address));
-        Ok(Self { chat: chat(socket)?, socket: SocketRef::from(socket.clone()), name, address })
+        let conn = A::conn(SocketRef::from(socket.clone()));
+        Ok(Self { chat: chat(socket)?, socket: conn, name, address })
     }
 }
 
@@ -128,8 +130,8 @@ impl Caller {
 /// handlers registered there could miss a client's first emit.) A handshake from another origin,
 /// or without a live session, or claiming another account than the session's, is refused: every
 /// socket speaks for the signed-in person its page was made for.
-pub async fn accept(
-    socket: SocketRef,
+pub async fn accept<A: Wire>(
+    socket: SocketRef<A>,
     State(origins): State<AllowedOrigins>,
     UseCases(chat): UseCases,
     TryData(claim): TryData<Claim>,
@@ -158,28 +160,28 @@ pub async fn accept(
     socket.join(channels);
     socket.extensions.insert(Speaker { session, address });
 
-    route::<SendMessage>(&socket);
-    route::<EditMessage>(&socket);
-    route::<DeleteMessage>(&socket);
-    route::<ReactMessage>(&socket);
-    route::<ListMessages>(&socket);
-    route::<JoinRoom>(&socket);
-    route::<SyncRoom>(&socket);
-    route::<CloseRoom>(&socket);
-    route::<LeaveRoom>(&socket);
-    route::<CreateRoom>(&socket);
-    route::<ListRooms>(&socket);
-    route::<MarkRead>(&socket);
-    route::<SetTyping>(&socket);
-    route::<StopAnswer>(&socket);
-    route::<OpenDirect>(&socket);
-    route::<InviteMember>(&socket);
-    route::<KickMember>(&socket);
-    route::<BanMember>(&socket);
-    route::<UnbanMember>(&socket);
-    route::<SetRole>(&socket);
-    route::<ListMembers>(&socket);
-    socket.on_disconnect(|socket: SocketRef, UseCases(chat): UseCases| async move {
+    route::<SendMessage, A>(&socket);
+    route::<EditMessage, A>(&socket);
+    route::<DeleteMessage, A>(&socket);
+    route::<ReactMessage, A>(&socket);
+    route::<ListMessages, A>(&socket);
+    route::<JoinRoom, A>(&socket);
+    route::<SyncRoom, A>(&socket);
+    route::<CloseRoom, A>(&socket);
+    route::<LeaveRoom, A>(&socket);
+    route::<CreateRoom, A>(&socket);
+    route::<ListRooms, A>(&socket);
+    route::<MarkRead, A>(&socket);
+    route::<SetTyping, A>(&socket);
+    route::<StopAnswer, A>(&socket);
+    route::<OpenDirect, A>(&socket);
+    route::<InviteMember, A>(&socket);
+    route::<KickMember, A>(&socket);
+    route::<BanMember, A>(&socket);
+    route::<UnbanMember, A>(&socket);
+    route::<SetRole, A>(&socket);
+    route::<ListMembers, A>(&socket);
+    socket.on_disconnect(|socket: SocketRef<A>, UseCases(chat): UseCases| async move {
         chat.disconnect(&socket.id.to_string()).await;
     });
     Ok(())
@@ -197,10 +199,10 @@ pub trait Route: Command + Send + Sync + 'static {
 /// [`Object`]), runs its use case, and acknowledges either way (if the client asked for an ack).
 /// A failed ack means the socket is gone or its queue is full; the client's own timeout and
 /// retry cover that, so it is only logged.
-fn route<C: Route>(socket: &SocketRef) {
+fn route<C: Route, A: Wire>(socket: &SocketRef<A>) {
     socket.on(
         C::NAME,
-        |caller: Caller, TryData(input): TryData<Object<C>>, ack: AckSender| async move {
+        |caller: Caller, TryData(input): TryData<Object<C>>, ack: AckSender<A>| async move {
             let reply = match input {
                 Ok(Object(command)) => command.run(caller).await.map_err(ProtocolError::from),
                 Err(error) => {

@@ -67,7 +67,7 @@ async fn sigterm_stops_the_server_gracefully_and_keeps_the_data() {
     assert!(exited.expect("exit status").success(), "a graceful stop exits with 0");
 
     // The data is still there for the next start.
-    let db = parley::server::store::open(&database).await.expect("reopen");
+    let db = parley::server::store::open(&database, "test").await.expect("reopen");
     let kept = db.latest_messages("lobby", 10).await.expect("query");
     assert_eq!(kept, vec![sent]);
 }

@@ -132,7 +132,7 @@ async fn a_killed_server_loses_no_acknowledged_message_and_stores_none_twice() {
     }
     assert_eq!(acknowledged.len(), CLIENTS * MESSAGES_EACH);
 
-    let db = parley::server::store::open(&database).await.expect("open the database");
+    let db = parley::server::store::open(&database, "test").await.expect("open the database");
     let stored = db.messages_after("lobby", 0, 10_000).await.expect("query");
     assert_eq!(stored.len(), CLIENTS * MESSAGES_EACH, "each message stored exactly once");
     let seqs: Vec<i64> = stored.iter().map(|m| m.seq).collect();

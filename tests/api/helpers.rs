@@ -24,6 +24,8 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct TestApp {
     pub addr: SocketAddr,
     dir: Arc<tempfile::TempDir>,
+    database_url: String,
+    redis_url: Option<String>,
     assistant: Option<AssistantConfig>,
     limits: Limits,
     auth: AuthSettings,
@@ -54,6 +56,8 @@ impl TestApp {
     pub fn builder() -> TestAppBuilder {
         TestAppBuilder {
             dir: Arc::new(tempfile::tempdir().expect("temp dir")),
+            database_url: None,
+            redis_url: None,
             assistant: None,
             limits: generous_limits(),
             auth: AuthSettings::default(),
@@ -67,9 +71,20 @@ impl TestApp {
         Self::builder().assistant(assistant).start().await
     }
 
-    /// The `sqlite:` URL of this server's database.
+    /// The URL of this server's database (`sqlite:`, or `postgres:` under
+    /// `PARLEY_TEST_POSTGRES`).
     pub fn database_url(&self) -> String {
-        format!("sqlite:{}", self.dir.path().join("parley.db").display())
+        self.database_url.clone()
+    }
+
+    /// Another node of the same cluster: the same database, Redis and secret key.
+    pub fn node(&self) -> TestAppBuilder {
+        let mut builder = Self::builder();
+        builder.database_url = Some(self.database_url.clone());
+        builder.redis_url = self.redis_url.clone();
+        builder.auth = self.auth.clone();
+        builder.limits = self.limits;
+        builder
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -81,6 +96,8 @@ impl TestApp {
     pub async fn restart(self) -> Self {
         let builder = TestAppBuilder {
             dir: self.dir.clone(),
+            database_url: Some(self.database_url.clone()),
+            redis_url: self.redis_url.clone(),
             assistant: self.assistant.clone(),
             limits: self.limits,
             auth: self.auth.clone(),
@@ -237,6 +254,9 @@ fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
 /// How a [`TestApp`] is set up before it starts.
 pub struct TestAppBuilder {
     dir: Arc<tempfile::TempDir>,
+    /// `None`: a fresh database (see [`fresh_database`]).
+    database_url: Option<String>,
+    redis_url: Option<String>,
     assistant: Option<AssistantConfig>,
     limits: Limits,
     auth: AuthSettings,
@@ -244,7 +264,34 @@ pub struct TestAppBuilder {
     batch_above: usize,
 }
 
+/// A new, empty database for one test: a SQLite file in `dir`, or, when `PARLEY_TEST_POSTGRES`
+/// names a Postgres server (`postgres://user@host:port`, as `scripts/test` sets it), a new
+/// database there.
+pub async fn fresh_database(dir: &std::path::Path) -> String {
+    let Some(server) = std::env::var("PARLEY_TEST_POSTGRES").ok().filter(|url| !url.is_empty())
+    else {
+        return format!("sqlite:{}", dir.join("parley.db").display());
+    };
+    use sqlx::Connection;
+    let name = format!("parley_{}", uuid::Uuid::new_v4().simple());
+    let mut admin =
+        sqlx::PgConnection::connect(&format!("{server}/postgres")).await.expect("Postgres");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("database");
+    format!("{server}/{name}")
+}
+
+/// The Redis server the cluster tests use (`PARLEY_TEST_REDIS`, set by `scripts/test`).
+pub fn test_redis() -> String {
+    std::env::var("PARLEY_TEST_REDIS").expect("PARLEY_TEST_REDIS: run the cluster tests with scripts/test")
+}
+
 impl TestAppBuilder {
+    /// A node of a cluster: broadcasts through Redis at `url`.
+    pub fn redis(mut self, url: &str) -> Self {
+        self.redis_url = Some(url.to_owned());
+        self
+    }
+
     /// Rooms with more than `people` online get their announcements in batches.
     pub fn batch_above(mut self, people: usize) -> Self {
         self.batch_above = people;
@@ -274,17 +321,30 @@ impl TestAppBuilder {
 
     pub async fn start(self) -> TestApp {
         capture_server_log();
-        let TestAppBuilder { dir, assistant, limits, auth, tls, batch_above } = self;
+        let TestAppBuilder {
+            dir,
+            database_url,
+            redis_url,
+            assistant,
+            limits,
+            auth,
+            tls,
+            batch_above,
+        } = self;
         let leptos = LeptosOptions::builder()
             .output_name("parley")
             .site_root(dir.path().join("site").display().to_string())
             .site_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
             .build();
-        let database_url = format!("sqlite:{}", dir.path().join("parley.db").display());
+        let database_url = match database_url {
+            Some(url) => url,
+            None => fresh_database(dir.path()).await,
+        };
         let allowed_origins = AllowedOrigins::parse("https://friend.example");
         let config = Config {
             leptos,
-            database_url,
+            database_url: database_url.clone(),
+            redis_url: redis_url.clone(),
             allowed_origins,
             assistant: assistant.clone(),
             limits,
@@ -302,6 +362,8 @@ impl TestAppBuilder {
         TestApp {
             addr,
             dir,
+            database_url,
+            redis_url,
             assistant,
             limits,
             auth,

@@ -188,7 +188,7 @@ async fn a_server_admin_moderates_every_room() {
 
     let ban = BanMember { room: "lobby".into(), name: "Ada".into() };
     assert_eq!(bob.refused(&ban).await.code, ErrorCode::Forbidden);
-    let db = parley::server::store::open(&app.database_url()).await.expect("database");
+    let db = parley::server::store::open(&app.database_url(), "test").await.expect("database");
     let granted = db.set_admin("bob", true).await.expect("grant");
     assert_eq!(granted.as_deref(), Some("Bob"));
 

@@ -74,6 +74,12 @@ impl Secret {
         mac.update(token.as_bytes());
         mac.finalize().into_bytes().to_vec()
     }
+
+    /// What nodes compare to know they share this key without showing it: the keyed hash of a
+    /// fixed text.
+    pub fn check(&self) -> String {
+        hex::encode(self.token_hash("parley: the nodes' secret key check"))
+    }
 }
 
 /// Creates `file` with `text`, readable and writable by its owner only; never replaces one.

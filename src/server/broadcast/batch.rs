@@ -9,10 +9,8 @@
 //! not chat state (presence and the log are in the database). The count of people online is
 //! this node's own tally of what it announced: a threshold, not a truth.
 
-use super::to_room;
+use super::{to_room, Conn, Io};
 use crate::protocol::{Change, ChangesBatched, PresenceBatched, PresenceUpdated};
-use socketioxide::extract::SocketRef;
-use socketioxide::SocketIo;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -35,6 +33,14 @@ struct Room {
 impl Room {
     fn is_empty(&self) -> bool {
         self.here.is_empty() && self.gone.is_empty() && self.changes.is_empty()
+    }
+
+    /// The collected membership changes, by position: concurrent changes commit in one order
+    /// and may reach the batch in another.
+    fn take_changes(&mut self) -> Vec<Change> {
+        let mut changes = std::mem::take(&mut self.changes);
+        changes.sort_by_key(|change| change.pos);
+        changes
     }
 }
 
@@ -83,8 +89,8 @@ impl Batches {
     /// went away (their last socket closed).
     pub async fn presence(
         &self,
-        io: &SocketIo,
-        socket: Option<&SocketRef>,
+        io: &Io,
+        socket: Option<&Conn>,
         room: &str,
         name: &str,
         here: bool,
@@ -114,7 +120,7 @@ impl Batches {
     }
 
     /// A membership change (`joined`, `left`) in a room's log.
-    pub async fn membership(&self, io: &SocketIo, change: Change) {
+    pub async fn membership(&self, io: &Io, change: Change) {
         let room = change.room.clone();
         let mut single = None;
         let collect = |state: &mut Room| state.changes.push(change.clone());
@@ -130,10 +136,10 @@ impl Batches {
 
     /// Sends a room's collected membership changes now, before another change of its log, so
     /// that clients receive positions in order.
-    pub async fn before_change(&self, io: &SocketIo, room: &str) {
+    pub async fn before_change(&self, io: &Io, room: &str) {
         let changes = {
             let mut rooms = self.rooms.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            rooms.get_mut(room).map(|state| std::mem::take(&mut state.changes)).unwrap_or_default()
+            rooms.get_mut(room).map(Room::take_changes).unwrap_or_default()
         };
         if !changes.is_empty() {
             to_room(io, room, &ChangesBatched { room: room.to_owned(), changes }).await;
@@ -141,7 +147,7 @@ impl Batches {
     }
 
     /// Flushes the room after an interval, and again after each interval that collected more.
-    fn schedule(&self, io: &SocketIo, room: &str) {
+    fn schedule(&self, io: &Io, room: &str) {
         let (batches, io, room) = (self.clone(), io.clone(), room.to_owned());
         tokio::spawn(async move {
             loop {
@@ -156,7 +162,7 @@ impl Batches {
                     } else {
                         let here = std::mem::take(&mut state.here).into_iter().collect();
                         let gone = std::mem::take(&mut state.gone).into_iter().collect();
-                        Some((here, gone, std::mem::take(&mut state.changes)))
+                        Some((here, gone, state.take_changes()))
                     }
                 };
                 let Some((here, gone, changes)) = taken else { return };

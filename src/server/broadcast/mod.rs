@@ -4,14 +4,36 @@
 //! notices the gap by position (see PROTOCOL.md, *Sync*). In busy rooms, arrivals, departures
 //! and membership changes are collected and sent in batches ([`batch`]).
 
+/// Runs `$body` with `$all` bound to every connection of `$io` (of either adapter), narrowed
+/// down by the body. `$all` is `None` once the server has closed its namespace while shutting
+/// down (socketioxide's `io.to` panics then): work still finishing tells nobody.
+macro_rules! on_wire {
+    ($io:expr, $all:ident => $body:expr) => {
+        match $io {
+            Io::Alone(io) => {
+                let $all = io.of("/");
+                $body
+            }
+            Io::Cluster(io, redis) => {
+                use fred::interfaces::ClientLike;
+                let connected = redis.is_connected();
+                let $all = io.of("/").map(|all| if connected { all } else { all.local() });
+                $body
+            }
+        }
+    };
+}
+
 mod batch;
+mod wire;
 
 pub use batch::Batches;
+pub use wire::{ClusterAdapter, Conn, Io, Wire};
 
 use crate::protocol::{Broadcast, Change, Event};
-use socketioxide::extract::SocketRef;
+use socketioxide::adapter::Adapter;
 use socketioxide::operators::BroadcastOperators;
-use socketioxide::{BroadcastError, SocketError, SocketIo};
+use socketioxide::{BroadcastError, SocketError};
 
 /// The channel of a chat room's open pages.
 pub fn room_channel(room: &str) -> String {
@@ -28,19 +50,21 @@ pub fn session_channel(id: &str) -> String {
     format!("session:{id}")
 }
 
-/// Every connection, to narrow down. `None` once the server has closed its namespace while
-/// shutting down (socketioxide's `io.to` panics then): work still finishing tells nobody.
-fn everyone(io: &SocketIo) -> Option<BroadcastOperators> {
-    io.of("/")
-}
-
 /// Sends an event to the connections `to` selects (none, when `to` is `None`). Receivers that
 /// were closing or had a full queue miss it; nothing is lost, since they notice the gap in
 /// positions (or rejoin) and fetch what they missed.
-async fn emit<B: Broadcast>(to: Option<BroadcastOperators>, event: &B) {
+async fn emit<A: Adapter, B: Broadcast>(to: Option<BroadcastOperators<A>>, event: &B) {
     let Some(to) = to else { return };
-    match to.emit(B::NAME, event).await {
+    match to.clone().emit(B::NAME, event).await {
         Ok(()) => {}
+        // Redis failed to take it: this node's own sockets still get it (the others are told
+        // to catch up when Redis is back).
+        Err(BroadcastError::Adapter(error)) => {
+            tracing::warn!("{}: not sent to other nodes ({error}); sent on this node", B::NAME);
+            if let Err(error) = to.local().emit(B::NAME, event).await {
+                tracing::warn!("{}: {error}", B::NAME);
+            }
+        }
         Err(BroadcastError::Socket(failures)) => {
             let full =
                 failures.iter().filter(|f| matches!(f, SocketError::InternalChannelFull)).count();
@@ -57,7 +81,7 @@ async fn emit<B: Broadcast>(to: Option<BroadcastOperators>, event: &B) {
 
 /// A change in a room's log, to the room's open pages (`room:changed`): a membership change
 /// through the room's batch, anything else at once, after the batch collected before it.
-pub async fn change(io: &SocketIo, batches: &Batches, room: &str, pos: i64, event: Event) {
+pub async fn change(io: &Io, batches: &Batches, room: &str, pos: i64, event: Event) {
     let membership = matches!(event, Event::Joined { .. } | Event::Left { .. });
     let change = Change { room: room.to_owned(), pos, event };
     if membership {
@@ -69,53 +93,58 @@ pub async fn change(io: &SocketIo, batches: &Batches, room: &str, pos: i64, even
 }
 
 /// To every open page of a room.
-pub async fn to_room<B: Broadcast>(io: &SocketIo, room: &str, event: &B) {
-    emit(everyone(io).map(|all| all.to(room_channel(room))), event).await;
+pub async fn to_room<B: Broadcast>(io: &Io, room: &str, event: &B) {
+    on_wire!(io, all => emit(all.map(|all| all.to(room_channel(room))), event).await);
 }
 
 /// To every open page of a room but `socket`'s.
-pub async fn to_room_but<B: Broadcast>(socket: &SocketRef, room: &str, event: &B) {
-    emit(Some(socket.to(room_channel(room))), event).await;
+pub async fn to_room_but<B: Broadcast>(socket: &Conn, room: &str, event: &B) {
+    match socket {
+        Conn::Alone(socket) => emit(Some(socket.to(room_channel(room))), event).await,
+        Conn::Cluster(socket) => emit(Some(socket.to(room_channel(room))), event).await,
+    }
 }
 
 /// To every connection.
-pub async fn to_all<B: Broadcast>(io: &SocketIo, event: &B) {
-    emit(everyone(io), event).await;
+pub async fn to_all<B: Broadcast>(io: &Io, event: &B) {
+    on_wire!(io, all => emit(all, event).await);
 }
 
 /// To every connection that does not have `room` open.
-pub async fn to_all_but_room<B: Broadcast>(io: &SocketIo, room: &str, event: &B) {
-    emit(everyone(io).map(|all| all.except(room_channel(room))), event).await;
+pub async fn to_all_but_room<B: Broadcast>(io: &Io, room: &str, event: &B) {
+    on_wire!(io, all => emit(all.map(|all| all.except(room_channel(room))), event).await);
 }
 
 /// To every connection of one person.
-pub async fn to_person<B: Broadcast>(io: &SocketIo, name: &str, event: &B) {
-    emit(everyone(io).map(|all| all.to(user_channel(name))), event).await;
+pub async fn to_person<B: Broadcast>(io: &Io, name: &str, event: &B) {
+    on_wire!(io, all => emit(all.map(|all| all.to(user_channel(name))), event).await);
 }
 
 /// To every connection of these people that does not have `room` open.
 pub async fn to_people_but_room<'a, B: Broadcast>(
-    io: &SocketIo,
+    io: &Io,
     names: impl Iterator<Item = &'a str>,
     room: &str,
     event: &B,
 ) {
     let to: Vec<String> = names.map(user_channel).collect();
-    emit(everyone(io).map(|all| all.to(to).except(room_channel(room))), event).await;
+    on_wire!(io, all => emit(all.map(|all| all.to(to).except(room_channel(room))), event).await);
 }
 
 /// Takes every socket of a person out of a room's channel (a kick or a ban).
-pub async fn unsubscribe_person(io: &SocketIo, name: &str, room: &str) {
-    if let Some(all) = everyone(io) {
-        all.to(user_channel(name)).leave(room_channel(room)).await;
-    }
+pub async fn unsubscribe_person(io: &Io, name: &str, room: &str) {
+    on_wire!(io, all => if let Some(all) = all {
+        if let Err(error) = all.to(user_channel(name)).leave(room_channel(room)).await {
+            tracing::warn!("taking {name}'s sockets out of {room}: {error}");
+        }
+    });
 }
 
 /// Disconnects every socket of a session (sign-out).
-pub async fn disconnect_session(io: &SocketIo, id: &str) {
-    if let Some(all) = everyone(io) {
+pub async fn disconnect_session(io: &Io, id: &str) {
+    on_wire!(io, all => if let Some(all) = all {
         if let Err(error) = all.to(session_channel(id)).disconnect().await {
             tracing::warn!("disconnecting a signed-out session's sockets: {error}");
         }
-    }
+    });
 }

@@ -14,6 +14,7 @@ mod messages;
 mod presence;
 mod rooms;
 mod sessions;
+mod postgres;
 pub mod sqlite;
 mod tokens;
 
@@ -26,6 +27,7 @@ pub use rooms::{RoomRecord, RoomStore, Rooms};
 pub use sessions::{SessionRecord, SessionStore};
 pub use tokens::{ApiTokenRecord, TokenStore};
 
+use crate::model::{Message, Reaction, REACTIONS};
 use std::sync::Arc;
 
 /// What storage calls return: a value, or the database's error (logged by the caller, never
@@ -46,6 +48,12 @@ pub trait Store:
 {
     /// Whether the database answers (`/healthz`).
     async fn ping(&self) -> Result<()>;
+
+    /// Whether this node's secret key (`check`: a keyed hash of a fixed text under it) is the
+    /// one every node of the database uses. A different key is refused while a node that uses
+    /// the agreed one is alive (heartbeat within `timeout` of `now`); once all are stopped, the
+    /// first node to start with a new key makes it the agreed one.
+    async fn agree_secret(&self, check: &str, now: i64, timeout: i64) -> Result<bool>;
 }
 
 /// The database the server runs on, shared by every request.
@@ -55,7 +63,7 @@ pub type Db = Arc<dyn Store>;
 pub enum OpenError {
     #[error("invalid database URL {url:?}: {source}")]
     Url { url: String, source: sqlx::Error },
-    #[error("unsupported database URL {0:?}: this build of Parley speaks sqlite: URLs only")]
+    #[error("unsupported database URL {0:?}: Parley speaks sqlite: and postgres: URLs")]
     Scheme(String),
     #[error("cannot create the database folder {path}: {source}")]
     Folder { path: String, source: std::io::Error },
@@ -65,11 +73,30 @@ pub enum OpenError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-/// Opens (creating if needed) the database the URL names, applies pending migrations and clears
-/// presence left over from a previous run.
-pub async fn open(url: &str) -> std::result::Result<Db, OpenError> {
-    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        return Err(OpenError::Scheme(url.to_owned()));
+/// Opens the database the URL names (`sqlite:` or `postgres:`) and applies pending migrations,
+/// as node `node`.
+pub async fn open(url: &str, node: &str) -> std::result::Result<Db, OpenError> {
+    match url.split_once(':').map(|(scheme, _)| scheme) {
+        Some("sqlite") => Ok(Arc::new(sqlite::Sqlite::open(url).await?)),
+        Some("postgres" | "postgresql") => Ok(Arc::new(postgres::Postgres::open(url, node).await?)),
+        _ => Err(OpenError::Scheme(url.to_owned())),
     }
-    Ok(Arc::new(sqlite::Sqlite::open(url).await?))
+}
+
+/// Gives each message its reactions from `(seq, emoji, name)` rows in the order they were made,
+/// emoji in the order of [`REACTIONS`].
+fn attach_reactions(messages: &mut [Message], rows: &[(i64, String, String)]) {
+    for message in messages {
+        message.reactions = REACTIONS
+            .iter()
+            .filter_map(|emoji| {
+                let names: Vec<String> = rows
+                    .iter()
+                    .filter(|(seq, e, _)| *seq == message.seq && e == emoji)
+                    .map(|(_, _, name)| name.clone())
+                    .collect();
+                (!names.is_empty()).then(|| Reaction { emoji: (*emoji).to_owned(), names })
+            })
+            .collect();
+    }
 }

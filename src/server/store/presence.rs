@@ -25,4 +25,9 @@ pub trait PresenceStore: Send + Sync {
 
     /// The people online in a room, each once, sorted.
     async fn online(&self, room: &str) -> Result<Vec<String>>;
+
+    /// This node is alive at `now` (milliseconds); nodes silent for `timeout` are dead, and
+    /// their sockets' presence is removed: each room and person it was for, once, whichever
+    /// node notices first.
+    async fn heartbeat(&self, now: i64, timeout: i64) -> Result<Vec<Departure>>;
 }

@@ -19,10 +19,10 @@ use super::auth::AuthSettings;
 use super::error::{refuse, AppError};
 use super::policy::{self, Action, Standing};
 use super::store::{Db, RoomRecord, Rooms};
-use super::{assistant::Assistant, broadcast, limits::Limiters};
+use super::broadcast::{self, Io};
+use super::{assistant::Assistant, limits::Limiters};
 use crate::model::MAX_ROOM_CHARS;
 use crate::protocol::{Event, ProtocolError};
-use socketioxide::SocketIo;
 
 /// What every use case needs: the database, the socket.io server to broadcast through, the
 /// limits and the assistant.
@@ -31,7 +31,7 @@ pub struct Chat {
     pub db: Db,
     pub rooms: Rooms,
     pub limits: Limiters,
-    pub io: SocketIo,
+    pub io: Io,
     pub assistant: Assistant,
     pub auth: AuthSettings,
     /// Announcements collected in busy rooms (see `broadcast::Batches`).

@@ -3,11 +3,10 @@
 
 use super::{signed_in, Chat};
 use crate::protocol::{Changes, CloseRoom, JoinRoom, Joined, SetTyping, TypingUpdated};
-use crate::server::broadcast;
+use crate::server::broadcast::{self, Conn};
 use crate::server::error::{refuse, AppError};
 use crate::server::policy::Action;
 use crate::server::store::Departure;
-use socketioxide::extract::SocketRef;
 
 impl Chat {
     /// Opens a room on a socket and returns what changed since `after`. A named person is also
@@ -15,7 +14,7 @@ impl Chat {
     /// the others; a visitor without a name only reads.
     pub async fn join_room(
         &self,
-        socket: &SocketRef,
+        socket: &Conn,
         who: Option<&str>,
         input: JoinRoom,
     ) -> Result<Joined, AppError> {
@@ -23,7 +22,7 @@ impl Chat {
         socket.join(broadcast::room_channel(&room.slug));
         if let Some(name) = who {
             self.ensure_member(&room, name).await?;
-            let first = self.db.add_presence(&socket.id.to_string(), &room.slug, name).await?;
+            let first = self.db.add_presence(&socket.id(), &room.slug, name).await?;
             if first {
                 self.batches.presence(&self.io, Some(socket), &room.slug, name, true).await;
             }
@@ -44,13 +43,13 @@ impl Chat {
     /// gone if that was their last connection there.
     pub async fn close_room(
         &self,
-        socket: &SocketRef,
+        socket: &Conn,
         who: Option<&str>,
         input: CloseRoom,
     ) -> Result<(), AppError> {
         let (room, _) = self.enter(&input.room, who, Action::Read).await?;
         socket.leave(broadcast::room_channel(&room.slug));
-        let id = socket.id.to_string();
+        let id = socket.id();
         let departures = self.db.remove_presence(&id, Some(&room.slug)).await?;
         self.announce_departures(departures).await;
         Ok(())
@@ -64,7 +63,7 @@ impl Chat {
         }
     }
 
-    pub(super) async fn announce_departures(&self, departures: Vec<Departure>) {
+    pub async fn announce_departures(&self, departures: Vec<Departure>) {
         for departure in departures.into_iter().filter(|d| d.last) {
             let (room, name) = (&departure.room, &departure.name);
             self.batches.presence(&self.io, None, room, name, false).await;
@@ -75,13 +74,13 @@ impl Chat {
     /// receiving side.
     pub async fn set_typing(
         &self,
-        socket: &SocketRef,
+        socket: &Conn,
         who: Option<&str>,
         input: SetTyping,
     ) -> Result<(), AppError> {
         let name = signed_in(who)?;
         let (room, _) = self.enter(&input.room, Some(name), Action::Post).await?;
-        if !self.db.is_present(&socket.id.to_string(), &room.slug).await? {
+        if !self.db.is_present(&socket.id(), &room.slug).await? {
             return Err(refuse::not_in_room());
         }
         let event =

@@ -10,7 +10,7 @@ mod presence;
 mod rooms;
 
 use super::{ChangeKind, OpenError, Result};
-use crate::model::{Message, Reaction, REACTIONS};
+use crate::model::Message;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite as Db, SqlitePool, Transaction};
 use std::{str::FromStr, time::Duration};
@@ -49,7 +49,7 @@ impl Sqlite {
             .connect_with(options)
             .await
             .map_err(OpenError::Connect)?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         sqlx::query("DELETE FROM presence").execute(&pool).await.map_err(OpenError::Connect)?;
         Ok(Self { pool })
     }
@@ -59,6 +59,11 @@ impl Sqlite {
 impl super::Store for Sqlite {
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+    }
+
+    /// One node: a new key is a rotation (earlier sessions no longer verify).
+    async fn agree_secret(&self, _check: &str, _now: i64, _timeout: i64) -> Result<bool> {
+        Ok(true)
     }
 }
 
@@ -137,18 +142,6 @@ async fn with_reactions(pool: &SqlitePool, mut messages: Vec<Message>) -> Result
     .bind(seqs)
     .fetch_all(pool)
     .await?;
-    for message in &mut messages {
-        message.reactions = REACTIONS
-            .iter()
-            .filter_map(|emoji| {
-                let names: Vec<String> = rows
-                    .iter()
-                    .filter(|(seq, e, _)| *seq == message.seq && e == emoji)
-                    .map(|(_, _, name)| name.clone())
-                    .collect();
-                (!names.is_empty()).then(|| Reaction { emoji: (*emoji).to_owned(), names })
-            })
-            .collect();
-    }
+    super::attach_reactions(&mut messages, &rows);
     Ok(messages)
 }

@@ -1,0 +1,111 @@
+//! Presence in Postgres: one row per socket and room, tagged with the node holding the socket.
+//! Nodes beat a heartbeat; a node silent past the timeout is dead, and whichever node notices
+//! first removes its rows (the `DELETE … RETURNING` hands each row to one node only, so each
+//! departure is announced once).
+
+use super::super::{Departure, PresenceStore, Result};
+use super::Postgres;
+
+#[async_trait::async_trait]
+impl PresenceStore for Postgres {
+    async fn add_presence(&self, socket_id: &str, room: &str, name: &str) -> Result<bool> {
+        sqlx::query(
+            "INSERT INTO presence (socket_id, room, name, node) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(socket_id)
+        .bind(room)
+        .bind(name)
+        .bind(&self.node)
+        .execute(&self.pool)
+        .await?;
+        let sockets: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM presence WHERE room = $1 AND name = $2")
+                .bind(room)
+                .bind(name)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(sockets == 1)
+    }
+
+    async fn is_present(&self, socket_id: &str, room: &str) -> Result<bool> {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM presence WHERE socket_id = $1 AND room = $2)",
+        )
+        .bind(socket_id)
+        .bind(room)
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    async fn remove_presence(&self, socket_id: &str, room: Option<&str>) -> Result<Vec<Departure>> {
+        let left: Vec<(String, String)> = sqlx::query_as(
+            "DELETE FROM presence WHERE socket_id = $1 AND ($2::TEXT IS NULL OR room = $2)
+             RETURNING room, name",
+        )
+        .bind(socket_id)
+        .bind(room)
+        .fetch_all(&self.pool)
+        .await?;
+        self.departures(left).await
+    }
+
+    async fn remove_presence_of(&self, room: &str, name: &str) -> Result<bool> {
+        let removed = sqlx::query("DELETE FROM presence WHERE room = $1 AND name = $2")
+            .bind(room)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(removed.rows_affected() > 0)
+    }
+
+    async fn online(&self, room: &str) -> Result<Vec<String>> {
+        sqlx::query_scalar(
+            "SELECT DISTINCT name COLLATE \"C\" FROM presence WHERE room = $1 ORDER BY 1",
+        )
+        .bind(room)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    async fn heartbeat(&self, now: i64, timeout: i64) -> Result<Vec<Departure>> {
+        sqlx::query(
+            "INSERT INTO nodes (id, seen_at) VALUES ($1, $2)
+             ON CONFLICT (id) DO UPDATE SET seen_at = EXCLUDED.seen_at",
+        )
+        .bind(&self.node)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        let left: Vec<(String, String)> = sqlx::query_as(
+            "WITH dead AS (DELETE FROM nodes WHERE seen_at < $1 RETURNING id)
+             DELETE FROM presence WHERE node IN (SELECT id FROM dead) RETURNING room, name",
+        )
+        .bind(now - timeout)
+        .fetch_all(&self.pool)
+        .await?;
+        if !left.is_empty() {
+            tracing::info!("removed {} presence row(s) of nodes silent for {timeout} ms", left.len());
+        }
+        self.departures(left).await
+    }
+}
+
+impl Postgres {
+    /// Each person and room removed rows were for, and whether the person is now gone from it.
+    async fn departures(&self, mut left: Vec<(String, String)>) -> Result<Vec<Departure>> {
+        left.sort();
+        left.dedup();
+        let mut departures = Vec::with_capacity(left.len());
+        for (room, name) in left {
+            let remaining: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM presence WHERE room = $1 AND name = $2")
+                    .bind(&room)
+                    .bind(&name)
+                    .fetch_one(&self.pool)
+                    .await?;
+            departures.push(Departure { room, name, last: remaining == 0 });
+        }
+        Ok(departures)
+    }
+}
