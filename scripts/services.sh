@@ -51,3 +51,27 @@ stop_redis() {
   [[ -n "${REDIS_DIR:-}" && -s "$REDIS_DIR/redis.pid" ]] || return 0
   kill "$(cat "$REDIS_DIR/redis.pid")" 2>/dev/null || true
 }
+
+# start_nginx DIR FRONT_PORT NODE_PORT...: deploy/nginx.conf with these ports, in DIR; sets
+# NGINX_DIR.
+start_nginx() {
+  local dir=$1 front=$2 conf
+  shift 2
+  mkdir -p "$dir"
+  NGINX_DIR=$dir
+  conf=$(sed "s/listen 127.0.0.1:3000;/listen 127.0.0.1:$front;/" deploy/nginx.conf)
+  local servers="" port
+  for port in "$@"; do
+    servers+="        server 127.0.0.1:$port max_fails=1 fail_timeout=5s;\n"
+  done
+  # The two example nodes become the given ones.
+  conf=$(printf '%s\n' "$conf" | grep -v 'server 127.0.0.1:300[12] ' |
+    sed "s|^        keepalive 64;|$servers        keepalive 64;|")
+  printf '%s\n' "$conf" >"$dir/nginx.conf"
+  nginx -p "$dir" -c "$dir/nginx.conf" -g "pid $dir/nginx.pid; error_log $dir/error.log;"
+}
+
+stop_nginx() {
+  [[ -n "${NGINX_DIR:-}" && -s "$NGINX_DIR/nginx.pid" ]] || return 0
+  kill "$(cat "$NGINX_DIR/nginx.pid")" 2>/dev/null || true
+}

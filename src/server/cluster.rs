@@ -14,9 +14,9 @@ use socketioxide_redis::{drivers::fred::FredDriver, RedisAdapterCtr};
 use std::time::Duration;
 
 /// How often a node records that it is alive.
-pub const HEARTBEAT: Duration = Duration::from_secs(3);
+pub const HEARTBEAT: Duration = Duration::from_secs(2);
 /// A node silent this long (milliseconds) is dead: the others remove its presence.
-pub const NODE_TIMEOUT_MS: i64 = 10_000;
+pub const NODE_TIMEOUT_MS: i64 = 8_000;
 
 /// A fresh name for this process: presence rows are tagged with it.
 pub fn node_id() -> String {
@@ -57,17 +57,19 @@ pub async fn adapter(
         // Forever, every half second: a Redis restart is a pause, not the end of the node.
         .set_policy(ReconnectPolicy::new_constant(0, 500))
         .build_subscriber_client()?;
-    // Subscribes again to the adapter's channels whenever the connection comes back.
-    client.manage_subscriptions();
     let adapter = RedisAdapterCtr::new_with_fred(client.clone()).await?;
     Ok((adapter, client))
 }
 
-/// When Redis comes back after an outage, tells every socket of this node to catch up: what
-/// other nodes broadcast meanwhile never reached them (and a client that receives nothing
+/// Once socket.io's adapter has subscribed to its channels: whenever the connection to Redis
+/// comes back, subscribes to them again and tells every socket of this node to catch up (what
+/// other nodes broadcast meanwhile never reached them, and a client that receives nothing
 /// afterwards would not notice a gap).
-pub fn resync_on_return(io: &Io) {
+pub fn follow_redis(io: &Io) {
     let Io::Cluster(sockets, redis) = io else { return };
+    // Not before the adapter subscribed: with no channel yet, fred's resubscription sends a
+    // SUBSCRIBE without arguments, which Redis refuses.
+    redis.manage_subscriptions();
     let (sockets, mut reconnected) = (sockets.clone(), redis.reconnect_rx());
     tokio::spawn(async move {
         while reconnected.recv().await.is_ok() {

@@ -215,7 +215,7 @@ impl Server {
         let _ = services.io.set(io.clone());
         let chat = services.chat().map_err(|_| StartError::Adapter("no socket.io".into()))?;
         super::cluster::beat(chat.clone());
-        super::cluster::resync_on_return(&io);
+        super::cluster::follow_redis(&io);
         let state = AppState { leptos: config.leptos.clone(), chat };
         let addr = config.leptos.site_addr;
         let listener =

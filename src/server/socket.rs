@@ -6,7 +6,6 @@
 
 use super::auth::{AuthSettings, Session};
 use super::broadcast::{self, Batches, Conn, Io, Wire};
-use std::sync::OnceLock;
 use super::error::{refuse, AppError};
 use super::store::{Db, Rooms};
 use super::{assistant::Assistant, limits::Limiters};
@@ -22,6 +21,7 @@ use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::handler::{FromConnectParts, FromDisconnectParts, FromMessageParts, Value};
 use socketioxide::socket::DisconnectReason;
 use socketioxide::socket::Socket;
+use std::sync::OnceLock;
 use std::{future::Future, sync::Arc};
 
 /// Who a connection speaks for, read once from the handshake's session cookie, and the address

@@ -282,7 +282,8 @@ pub async fn fresh_database(dir: &std::path::Path) -> String {
 
 /// The Redis server the cluster tests use (`PARLEY_TEST_REDIS`, set by `scripts/test`).
 pub fn test_redis() -> String {
-    std::env::var("PARLEY_TEST_REDIS").expect("PARLEY_TEST_REDIS: run the cluster tests with scripts/test")
+    std::env::var("PARLEY_TEST_REDIS")
+        .expect("PARLEY_TEST_REDIS: run the cluster tests with scripts/test")
 }
 
 impl TestAppBuilder {
@@ -568,6 +569,20 @@ impl TestClient {
                 return serde_json::from_value(data).expect("event payload");
             }
         }
+    }
+
+    /// The next `B` within `patience` (for what takes longer than [`PATIENCE`]), skipping
+    /// events of every other kind; `None` if none came.
+    pub async fn wait_for_within<B: Broadcast>(&mut self, patience: Duration) -> Option<B> {
+        let wait = async {
+            while let Some((name, data)) = self.events.recv().await {
+                if name == B::NAME {
+                    return Some(serde_json::from_value(data).expect("event payload"));
+                }
+            }
+            None
+        };
+        tokio::time::timeout(patience, wait).await.ok().flatten()
     }
 
     /// The next event of any kind: its name and payload.

@@ -7,6 +7,7 @@ mod authorization;
 mod binary;
 mod burst;
 mod changes;
+mod cluster;
 mod config;
 mod fake_openai;
 mod helpers;

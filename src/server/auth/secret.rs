@@ -36,7 +36,8 @@ impl Secret {
         Self(Arc::new(key))
     }
 
-    fn parse(text: &str) -> Option<Self> {
+    /// A key written as 64 hex digits (as `PARLEY_SECRET_KEY` holds it).
+    pub fn parse(text: &str) -> Option<Self> {
         let bytes = hex::decode(text.trim()).ok()?;
         let key: [u8; 32] = bytes.try_into().ok()?;
         Some(Self(Arc::new(key)))

@@ -11,10 +11,10 @@ mod accounts;
 mod changes;
 mod members;
 mod messages;
+mod postgres;
 mod presence;
 mod rooms;
 mod sessions;
-mod postgres;
 pub mod sqlite;
 mod tokens;
 

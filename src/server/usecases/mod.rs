@@ -16,10 +16,10 @@ mod rooms;
 pub use room_page::PAGE_MESSAGES;
 
 use super::auth::AuthSettings;
+use super::broadcast::{self, Io};
 use super::error::{refuse, AppError};
 use super::policy::{self, Action, Standing};
 use super::store::{Db, RoomRecord, Rooms};
-use super::broadcast::{self, Io};
 use super::{assistant::Assistant, limits::Limiters};
 use crate::model::MAX_ROOM_CHARS;
 use crate::protocol::{Event, ProtocolError};

@@ -7,14 +7,13 @@ use super::Postgres;
 #[async_trait::async_trait]
 impl AccountStore for Postgres {
     async fn create_user(&self, name: &str, password_hash: &str, created_at: i64) -> Result<bool> {
-        let created = sqlx::query(
-            "INSERT INTO users (name, password_hash, created_at) VALUES ($1, $2, $3)",
-        )
-        .bind(name)
-        .bind(password_hash)
-        .bind(created_at)
-        .execute(&self.pool)
-        .await;
+        let created =
+            sqlx::query("INSERT INTO users (name, password_hash, created_at) VALUES ($1, $2, $3)")
+                .bind(name)
+                .bind(password_hash)
+                .bind(created_at)
+                .execute(&self.pool)
+                .await;
         match created {
             Ok(_) => Ok(true),
             Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Ok(false),

@@ -60,15 +60,18 @@ impl super::Store for Postgres {
     async fn agree_secret(&self, check: &str, now: i64, timeout: i64) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
         // The row lock orders nodes starting together.
-        sqlx::query("INSERT INTO cluster (key, value) VALUES ('secret_check', $1) ON CONFLICT DO NOTHING")
-            .bind(check)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO cluster (key, value) VALUES ('secret_check', $1) ON CONFLICT DO NOTHING",
+        )
+        .bind(check)
+        .execute(&mut *tx)
+        .await?;
         let agreed: String =
             sqlx::query_scalar("SELECT value FROM cluster WHERE key = 'secret_check' FOR UPDATE")
                 .fetch_one(&mut *tx)
                 .await?;
         if agreed == check {
+            tx.commit().await?;
             return Ok(true);
         }
         // Another key: refused while a node that uses it is alive; once every node is stopped,

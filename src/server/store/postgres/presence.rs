@@ -85,7 +85,10 @@ impl PresenceStore for Postgres {
         .fetch_all(&self.pool)
         .await?;
         if !left.is_empty() {
-            tracing::info!("removed {} presence row(s) of nodes silent for {timeout} ms", left.len());
+            tracing::info!(
+                "removed {} presence row(s) of nodes silent for {timeout} ms",
+                left.len()
+            );
         }
         self.departures(left).await
     }
