@@ -7,7 +7,7 @@ use super::broadcast::Io;
 use super::usecases::{now_millis, Chat};
 use crate::protocol::{Broadcast, SyncNeeded};
 use fred::clients::SubscriberClient;
-use fred::interfaces::EventInterface;
+use fred::interfaces::{ClientLike, EventInterface, PubsubInterface};
 use fred::prelude::{Builder, Config, ReconnectPolicy};
 use fred::types::RespVersion;
 use socketioxide_redis::{drivers::fred::FredDriver, RedisAdapterCtr};
@@ -38,41 +38,59 @@ pub fn beat(chat: Chat) {
     });
 }
 
-/// socket.io's Redis adapter, connected to `url`, and the Redis client it uses.
-pub async fn adapter(
-    url: &str,
-) -> Result<(RedisAdapterCtr<FredDriver>, SubscriberClient), fred::error::Error> {
-    let mut config = Config::from_url(url)?;
-    // The adapter speaks RESP3 (Redis 7 or later); fred does not read it from the URL.
-    config.version = RespVersion::RESP3;
-    let client = Builder::from_config(config)
-        .with_connection_config(|connection| {
-            connection.connection_timeout = Duration::from_secs(3);
-        })
-        // A command waits at most this long for Redis (a broadcast then goes to this node's
-        // sockets only: see `broadcast::Io`).
-        .with_performance_config(|performance| {
-            performance.default_command_timeout = Duration::from_secs(1);
-        })
-        // Forever, every half second: a Redis restart is a pause, not the end of the node.
-        .set_policy(ReconnectPolicy::new_constant(0, 500))
-        .build_subscriber_client()?;
-    let adapter = RedisAdapterCtr::new_with_fred(client.clone()).await?;
-    Ok((adapter, client))
+/// The connections a node keeps to Redis: one subscribed to socket.io's adapter channels, one
+/// for commands (the shared limits).
+pub struct Redis {
+    pub subscriber: SubscriberClient,
+    pub commands: fred::clients::Client,
 }
 
-/// Once socket.io's adapter has subscribed to its channels: whenever the connection to Redis
-/// comes back, subscribes to them again and tells every socket of this node to catch up (what
+impl Redis {
+    pub async fn connect(url: &str) -> Result<Self, fred::error::Error> {
+        let mut config = Config::from_url(url)?;
+        // The adapter speaks RESP3 (Redis 7 or later); fred does not read it from the URL.
+        config.version = RespVersion::RESP3;
+        let mut builder = Builder::from_config(config);
+        builder
+            .with_connection_config(|connection| {
+                connection.connection_timeout = Duration::from_secs(3);
+            })
+            // A command waits at most this long for Redis (a broadcast then goes to this
+            // node's sockets only, a limit is counted on this node: see `broadcast::Io` and
+            // `limits::Shared`).
+            .with_performance_config(|performance| {
+                performance.default_command_timeout = Duration::from_secs(1);
+            })
+            // Forever, every half second: a Redis restart is a pause, not the end of the node.
+            .set_policy(ReconnectPolicy::new_constant(0, 500));
+        let commands = builder.build()?;
+        commands.init().await?;
+        Ok(Self { subscriber: builder.build_subscriber_client()?, commands })
+    }
+
+    /// socket.io's Redis adapter, on the subscriber connection.
+    pub async fn adapter(&self) -> Result<RedisAdapterCtr<FredDriver>, fred::error::Error> {
+        RedisAdapterCtr::new_with_fred(self.subscriber.clone()).await
+    }
+}
+
+/// Whenever the connection to Redis comes back, subscribes again to socket.io's adapter
+/// channels and tells every socket of this node to catch up (what
 /// other nodes broadcast meanwhile never reached them, and a client that receives nothing
 /// afterwards would not notice a gap).
 pub fn follow_redis(io: &Io) {
     let Io::Cluster(sockets, redis) = io else { return };
-    // Not before the adapter subscribed: with no channel yet, fred's resubscription sends a
-    // SUBSCRIBE without arguments, which Redis refuses.
-    redis.manage_subscriptions();
-    let (sockets, mut reconnected) = (sockets.clone(), redis.reconnect_rx());
+    let (sockets, redis) = (sockets.clone(), redis.clone());
+    let mut reconnected = redis.reconnect_rx();
     tokio::spawn(async move {
         while reconnected.recv().await.is_ok() {
+            // fred's own `manage_subscriptions` first sends a SUBSCRIBE without channels (the
+            // adapter uses only shard channels), which Redis refuses, and stops there.
+            for channel in redis.tracked_shard_channels() {
+                if let Err(error) = redis.ssubscribe(channel.to_string()).await {
+                    tracing::error!("subscribing again to {channel}: {error}");
+                }
+            }
             tracing::info!("Redis is back: every socket of this node catches up");
             if let Err(error) = sockets.local().emit(SyncNeeded::NAME, &SyncNeeded {}).await {
                 tracing::warn!("sync:needed: {error}");

@@ -170,6 +170,10 @@ impl Server {
         if let Some(file) = &config.secret_file {
             auth.secret = super::auth::secret::Secret::from_env_or_file(file)?;
         }
+        let redis = match &config.redis_url {
+            Some(url) => Some(super::cluster::Redis::connect(url).await?),
+            None => None,
+        };
         let now = super::usecases::now_millis();
         if !db.agree_secret(&auth.secret.check(), now, super::cluster::NODE_TIMEOUT_MS).await? {
             return Err(StartError::SecretMismatch);
@@ -182,7 +186,7 @@ impl Server {
             io: Default::default(),
             db,
             rooms: store::Rooms::default(),
-            limits: Limiters::new(&config.limits),
+            limits: Limiters::new(&config.limits, redis.as_ref().map(|redis| &redis.commands)),
             assistant,
             auth,
             batches: broadcast::Batches::new(config.batch_above),
@@ -195,21 +199,21 @@ impl Server {
             .ws_read_buffer_size(SOCKET_READ_BUFFER_BYTES)
             .with_state(services.clone())
             .with_state(config.allowed_origins.clone());
-        let (sockets, io): (Sockets, _) = match &config.redis_url {
+        let (sockets, io): (Sockets, _) = match redis {
             None => {
                 let (sockets, io) = builder.build_layer();
                 io.ns("/", socket::on_connect.with(socket::accept::<LocalAdapter>));
                 (Sockets::Alone(sockets), broadcast::Io::Alone(io))
             }
-            Some(url) => {
-                let (adapter, redis) = super::cluster::adapter(url).await?;
+            Some(redis) => {
+                let adapter = redis.adapter().await?;
                 let (sockets, io) =
                     builder.with_adapter::<broadcast::ClusterAdapter>(adapter).build_layer();
                 io.ns("/", socket::on_connect.with(socket::accept::<broadcast::ClusterAdapter>))
                     .await
                     .map_err(|error| StartError::Adapter(error.to_string()))?;
                 tracing::info!("node {node}: broadcasts go through Redis");
-                (Sockets::Cluster(sockets), broadcast::Io::Cluster(io, redis))
+                (Sockets::Cluster(sockets), broadcast::Io::Cluster(io, redis.subscriber))
             }
         };
         let _ = services.io.set(io.clone());

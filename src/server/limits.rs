@@ -1,7 +1,10 @@
 //! Rate limits, each configurable (see the README): how fast one person may post, one address may
 //! sign up or create rooms, one API token may call, and how sign-in failures slow further tries
 //! (per account and per address). Checked by the use cases, so every path (socket, form, REST)
-//! shares one allowance. Kept in memory per node: a restart, or another node, starts afresh.
+//! shares one allowance. Kept in memory on a single node (a restart starts afresh); in a
+//! cluster, kept in Redis and shared by every node ([`Shared`]: GCRA in a Lua script, so a
+//! person cannot get N allowances by spreading requests over N nodes), falling back to the
+//! node's own count while Redis cannot be reached.
 
 use governor::{clock::Clock, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
@@ -69,25 +72,93 @@ impl Default for Limits {
     }
 }
 
+/// Where a cluster keeps its limits: Redis, under one prefix per limit.
+#[derive(Clone)]
+pub struct Shared {
+    redis: fred::clients::Client,
+    prefix: String,
+}
+
+/// GCRA (the algorithm `governor` uses) on Redis's clock: `KEYS[1]` holds the theoretical
+/// arrival time; `ARGV`: the interval between two events and the burst, in milliseconds and
+/// events. Returns 0 when the event is allowed, else the milliseconds to wait.
+const GCRA: &str = "
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1])) or now_ms
+if tat < now_ms then tat = now_ms end
+local new_tat = tat + interval
+local allow_at = new_tat - interval * tonumber(ARGV[2])
+if allow_at > now_ms then return allow_at - now_ms end
+redis.call('SET', KEYS[1], new_tat, 'PX', math.max(1, new_tat - now_ms))
+return 0";
+
+/// A failed sign-in: counts it (`KEYS[1]`, forgotten after `ARGV[2]` ms) and, past `ARGV[1]`
+/// free failures, makes the key wait (`KEYS[2]` lives as long as the wait), 1 s doubling up to
+/// `ARGV[2]`.
+const FAIL: &str = "
+local n = redis.call('INCR', KEYS[1])
+local longest = tonumber(ARGV[2])
+redis.call('PEXPIRE', KEYS[1], longest)
+local free = tonumber(ARGV[1])
+if n > free then
+  local wait = math.min(1000 * 2 ^ math.min(n - free - 1, 20), longest)
+  redis.call('SET', KEYS[2], 1, 'PX', math.floor(wait))
+end
+return n";
+
+impl Shared {
+    pub fn new(redis: fred::clients::Client, limit: &str) -> Self {
+        Self { redis, prefix: format!("parley:limit:{limit}:") }
+    }
+
+    async fn eval(&self, script: &str, keys: Vec<String>, args: Vec<i64>) -> Option<i64> {
+        use fred::interfaces::LuaInterface;
+        match self.redis.eval::<i64, _, _, _>(script, keys, args).await {
+            Ok(value) => Some(value),
+            Err(error) => {
+                tracing::warn!("shared limit {}: {error}; counting on this node", self.prefix);
+                None
+            }
+        }
+    }
+}
+
 /// One allowance per key (a person, an address, a token). Cheap to clone.
 #[derive(Clone)]
-pub struct KeyedLimit(Arc<DefaultKeyedRateLimiter<String>>);
+pub struct KeyedLimit {
+    local: Arc<DefaultKeyedRateLimiter<String>>,
+    rate: Rate,
+    shared: Option<Shared>,
+}
 
 impl KeyedLimit {
     /// Keys remembered before those with a full allowance again are forgotten.
     const FORGET_AFTER: usize = 10_000;
 
-    pub fn new(rate: Rate) -> Self {
-        Self(Arc::new(RateLimiter::keyed(rate.quota())))
+    pub fn new(rate: Rate, shared: Option<Shared>) -> Self {
+        Self { local: Arc::new(RateLimiter::keyed(rate.quota())), rate, shared }
     }
 
     /// Takes one from `key`'s allowance, or says how long until the next one.
-    pub fn take(&self, key: &str) -> Result<(), Duration> {
-        if self.0.len() > Self::FORGET_AFTER {
-            self.0.retain_recent();
+    pub async fn take(&self, key: &str) -> Result<(), Duration> {
+        if let Some(shared) = &self.shared {
+            let interval = (self.rate.per / self.rate.count.get()).as_millis().max(1);
+            let args = vec![interval as i64, i64::from(self.rate.burst.get())];
+            let keys = vec![format!("{}{key}", shared.prefix)];
+            if let Some(wait) = shared.eval(GCRA, keys, args).await {
+                return match wait {
+                    0 => Ok(()),
+                    ms => Err(Duration::from_millis(ms.unsigned_abs())),
+                };
+            }
+        }
+        if self.local.len() > Self::FORGET_AFTER {
+            self.local.retain_recent();
         }
         let key = key.to_owned();
-        self.0.check_key(&key).map_err(|not_until| {
+        self.local.check_key(&key).map_err(|not_until| {
             not_until.wait_time_from(governor::clock::DefaultClock::default().now())
         })
     }
@@ -99,18 +170,33 @@ impl KeyedLimit {
 pub struct Backoff {
     free: u32,
     failures: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
+    shared: Option<Shared>,
 }
 
 impl Backoff {
     pub const LONGEST: Duration = Duration::from_secs(15 * 60);
     const FORGET_AFTER: usize = 100_000;
 
-    pub fn new(free: u32) -> Self {
-        Self { free, failures: Arc::default() }
+    pub fn new(free: u32, shared: Option<Shared>) -> Self {
+        Self { free, failures: Arc::default(), shared }
+    }
+
+    /// The Redis keys of `key`'s failure count and wait.
+    fn keys(shared: &Shared, key: &str) -> Vec<String> {
+        vec![format!("{}count:{key}", shared.prefix), format!("{}wait:{key}", shared.prefix)]
     }
 
     /// `Err(wait)` while `key` must wait before trying again.
-    pub fn check(&self, key: &str) -> Result<(), Duration> {
+    pub async fn check(&self, key: &str) -> Result<(), Duration> {
+        if let Some(shared) = &self.shared {
+            let wait = "local t = redis.call('PTTL', KEYS[2]) if t > 0 then return t end return 0";
+            if let Some(ms) = shared.eval(wait, Self::keys(shared, key), vec![]).await {
+                return match ms {
+                    0 => Ok(()),
+                    ms => Err(Duration::from_millis(ms.unsigned_abs())),
+                };
+            }
+        }
         let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         match failures.get(key) {
             Some(&(_, until)) if until > Instant::now() => Err(until - Instant::now()),
@@ -118,7 +204,14 @@ impl Backoff {
         }
     }
 
-    pub fn fail(&self, key: &str) {
+    pub async fn fail(&self, key: &str) {
+        if let Some(shared) = &self.shared {
+            let longest = Self::LONGEST.as_millis() as i64;
+            let args = vec![i64::from(self.free), longest];
+            if shared.eval(FAIL, Self::keys(shared, key), args).await.is_some() {
+                return;
+            }
+        }
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         if failures.len() > Self::FORGET_AFTER {
@@ -132,7 +225,13 @@ impl Backoff {
         }
     }
 
-    pub fn succeed(&self, key: &str) {
+    pub async fn succeed(&self, key: &str) {
+        if let Some(shared) = &self.shared {
+            let forget = "redis.call('DEL', KEYS[1], KEYS[2]) return 0";
+            if shared.eval(forget, Self::keys(shared, key), vec![]).await.is_some() {
+                return;
+            }
+        }
         self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
     }
 }
@@ -149,14 +248,22 @@ pub struct Limiters {
 }
 
 impl Limiters {
-    pub fn new(limits: &Limits) -> Self {
+    /// The limits, kept in Redis when the node has one (a cluster), else in memory.
+    pub fn new(limits: &Limits, redis: Option<&fred::clients::Client>) -> Self {
+        let shared = |name| redis.map(|redis| Shared::new(redis.clone(), name));
         Self {
-            messages: KeyedLimit::new(limits.messages),
-            sign_ups: KeyedLimit::new(limits.sign_ups),
-            rooms: KeyedLimit::new(limits.rooms),
-            api_calls: KeyedLimit::new(limits.api_calls),
-            sign_in_accounts: Backoff::new(limits.sign_in_free_failures),
-            sign_in_addresses: Backoff::new(limits.sign_in_free_failures.saturating_mul(4)),
+            messages: KeyedLimit::new(limits.messages, shared("messages")),
+            sign_ups: KeyedLimit::new(limits.sign_ups, shared("sign-ups")),
+            rooms: KeyedLimit::new(limits.rooms, shared("rooms")),
+            api_calls: KeyedLimit::new(limits.api_calls, shared("api-calls")),
+            sign_in_accounts: Backoff::new(
+                limits.sign_in_free_failures,
+                shared("sign-in-accounts"),
+            ),
+            sign_in_addresses: Backoff::new(
+                limits.sign_in_free_failures.saturating_mul(4),
+                shared("sign-in-addresses"),
+            ),
         }
     }
 }
@@ -170,33 +277,33 @@ pub fn seconds(wait: Duration) -> u64 {
 mod tests {
     use super::*;
 
-    #[test]
-    fn backoff_lets_the_free_failures_through_then_doubles_the_wait() {
-        let backoff = Backoff::new(2);
+    #[tokio::test]
+    async fn backoff_lets_the_free_failures_through_then_doubles_the_wait() {
+        let backoff = Backoff::new(2, None);
         for _ in 0..2 {
-            assert!(backoff.check("ada").is_ok());
-            backoff.fail("ada");
+            assert!(backoff.check("ada").await.is_ok());
+            backoff.fail("ada").await;
         }
-        assert!(backoff.check("ada").is_ok(), "two failures are free");
-        backoff.fail("ada");
-        let first = backoff.check("ada").expect_err("third failure waits");
+        assert!(backoff.check("ada").await.is_ok(), "two failures are free");
+        backoff.fail("ada").await;
+        let first = backoff.check("ada").await.expect_err("third failure waits");
         assert!(first <= Duration::from_secs(1));
-        backoff.fail("ada");
-        let second = backoff.check("ada").expect_err("fourth waits longer");
+        backoff.fail("ada").await;
+        let second = backoff.check("ada").await.expect_err("fourth waits longer");
         assert!(second > Duration::from_secs(1) && second <= Duration::from_secs(2));
-        assert!(backoff.check("bob").is_ok(), "others are not slowed");
-        backoff.succeed("ada");
-        assert!(backoff.check("ada").is_ok(), "a success forgets");
+        assert!(backoff.check("bob").await.is_ok(), "others are not slowed");
+        backoff.succeed("ada").await;
+        assert!(backoff.check("ada").await.is_ok(), "a success forgets");
     }
 
-    #[test]
-    fn a_keyed_limit_allows_its_burst_then_refuses() {
-        let limit = KeyedLimit::new(Rate::new(1, Rate::HOUR, 3));
+    #[tokio::test]
+    async fn a_keyed_limit_allows_its_burst_then_refuses() {
+        let limit = KeyedLimit::new(Rate::new(1, Rate::HOUR, 3), None);
         for _ in 0..3 {
-            assert!(limit.take("10.0.0.1").is_ok());
+            assert!(limit.take("10.0.0.1").await.is_ok());
         }
-        let wait = limit.take("10.0.0.1").expect_err("burst spent");
+        let wait = limit.take("10.0.0.1").await.expect_err("burst spent");
         assert!(wait > Duration::from_secs(60 * 59));
-        assert!(limit.take("10.0.0.2").is_ok());
+        assert!(limit.take("10.0.0.2").await.is_ok());
     }
 }

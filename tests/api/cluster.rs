@@ -5,10 +5,11 @@
 use crate::binary::{parley, sign_up, started};
 use crate::helpers::{fresh_database, test_redis, TestApp, TestClient};
 use parley::protocol::{
-    BanMember, Change, CreateRoom, Event, PresenceUpdated, RoomCreated, RoomRemoved, SendMessage,
-    SetTyping, TypingUpdated,
+    BanMember, Change, CreateRoom, ErrorCode, Event, PresenceUpdated, RoomCreated, RoomRemoved,
+    SendMessage, SetTyping, SyncNeeded, SyncRoom, TypingUpdated,
 };
 use parley::server::auth::secret::Secret;
+use parley::server::limits::Rate;
 use std::time::Duration;
 
 fn send(room: &str, client_id: &str, body: &str) -> SendMessage {
@@ -188,4 +189,115 @@ async fn a_node_with_another_secret_key_refuses_to_start_and_nodes_migrate_once(
     let log =
         String::from_utf8_lossy(&other_key.stdout) + String::from_utf8_lossy(&other_key.stderr);
     assert!(log.contains("give every node the same PARLEY_SECRET_KEY"), "{log}");
+}
+
+#[tokio::test]
+#[ignore = "needs Postgres and Redis: run by scripts/test"]
+async fn the_posting_limit_holds_across_nodes() {
+    let secret = Secret::parse(&key()).expect("a key");
+    let one = TestApp::builder()
+        .redis(&test_redis())
+        .auth(|auth| auth.secret = secret)
+        .limits(|limits| limits.messages = Rate::new(1, Rate::HOUR, 3))
+        .start()
+        .await;
+    let two = one.node().start().await;
+    let on_one = one.member("Ada").await;
+    let on_two = two.member("Ada").await;
+    // Three in a burst, however they are spread over the nodes; the fourth is refused on both.
+    on_one.ok(&send("lobby", "1", "one")).await;
+    on_two.ok(&send("lobby", "2", "two")).await;
+    on_one.ok(&send("lobby", "3", "three")).await;
+    for (tab, id) in [(&on_two, "4"), (&on_one, "5")] {
+        let refused = tab.refused(&send("lobby", id, "too many")).await;
+        assert_eq!(refused.code, ErrorCode::RateLimited, "{refused:?}");
+    }
+}
+
+/// A Redis server of a test's own, to stop and start again.
+struct OwnRedis {
+    port: u16,
+    dir: tempfile::TempDir,
+    process: std::process::Child,
+}
+
+impl OwnRedis {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let process = Self::spawn(port, &dir);
+        Self { port, dir, process }
+    }
+
+    fn spawn(port: u16, dir: &tempfile::TempDir) -> std::process::Child {
+        let process = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
+            .args(["--appendonly", "no", "--dir"])
+            .arg(dir.path())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server (scripts/setup --cluster installs it)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        process
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn stop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+
+    fn start_again(&mut self) {
+        self.process = Self::spawn(self.port, &self.dir);
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs Postgres and Redis: run by scripts/test"]
+async fn after_a_redis_outage_every_client_catches_up_without_a_reload() {
+    let mut redis = OwnRedis::start();
+    let secret = Secret::parse(&key()).expect("a key");
+    let one =
+        TestApp::builder().redis(&redis.url()).auth(|auth| auth.secret = secret).start().await;
+    let two = one.node().start().await;
+    let mut ada = one.member("Ada").await;
+    let bob = two.member("Bob").await;
+    let before = bob.ok(&send("lobby", "b0", "before the outage")).await;
+    hears(&mut ada, "lobby", "before the outage").await;
+
+    // While Redis is down, both nodes keep serving: Bob's message is stored and acknowledged.
+    redis.stop();
+    let stored = bob.ok(&send("lobby", "b1", "during the outage")).await;
+    redis.start_again();
+    // Once Redis is back, Ada's node tells her to catch up, and what she missed is there.
+    let prompt = ada.wait_for_within::<SyncNeeded>(Duration::from_secs(20)).await;
+    assert!(prompt.is_some(), "no sync:needed after Redis came back");
+    let caught = ada.ok(&SyncRoom { room: "lobby".into(), after: before.rev }).await;
+    let bodies: Vec<_> = caught
+        .changes
+        .into_iter()
+        .filter_map(|change| change.event.message().map(|m| m.body.clone()))
+        .collect();
+    assert!(bodies.contains(&stored.body), "{bodies:?}");
+    // And broadcasts cross between the nodes again.
+    bob.ok(&send("lobby", "b2", "after the outage")).await;
+    hears(&mut ada, "lobby", "after the outage").await;
 }

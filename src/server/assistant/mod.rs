@@ -145,7 +145,9 @@ impl Assistant {
         let provider = config
             .map(|config| Arc::new(openai::OpenAiCompatible::new(config)) as Arc<dyn Provider>);
         let per_minute = u32::try_from(settings.questions_per_minute).unwrap_or(u32::MAX);
-        let asked = KeyedLimit::new(Rate::new(per_minute, Rate::MINUTE, per_minute));
+        // Per node: a person asking through several nodes at once is still held back by each
+        // room's one-answer-at-a-time rule and by the posting limit, which are shared.
+        let asked = KeyedLimit::new(Rate::new(per_minute, Rate::MINUTE, per_minute), None);
         Self { provider, settings: Arc::new(settings), running: Arc::default(), asked }
     }
 
@@ -163,17 +165,21 @@ impl Assistant {
 
     /// Takes the room's one answer slot for `asker`, if the assistant is configured, free in that
     /// room, and `asker` has not asked too often. Release it with [`Assistant::finish`].
-    pub fn begin(&self, room: &str, asker: &str) -> Result<Ticket, AppError> {
+    pub async fn begin(&self, room: &str, asker: &str) -> Result<Ticket, AppError> {
         if self.provider.is_none() {
             return Err(refuse::assistant_unavailable().into());
         }
-        let mut running = self.running.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if running.contains_key(room) {
+        if self.running.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).contains_key(room) {
             return Err(refuse::assistant_busy().into());
         }
-        if let Err(wait) = self.asked.take(asker) {
+        if let Err(wait) = self.asked.take(asker).await {
             let limited = refuse::Limited::Questions(self.settings.questions_per_minute);
             return Err(refuse::rate_limited(limited, wait));
+        }
+        let mut running = self.running.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Asked again in the same room while the limit was checked.
+        if running.contains_key(room) {
+            return Err(refuse::assistant_busy().into());
         }
         let ticket = Ticket { stop: CancellationToken::new(), stopped_by: Arc::default() };
         running.insert(

@@ -39,7 +39,7 @@ impl Chat {
     ) -> Result<(String, String), AppError> {
         let name = validate_name(name)?;
         validate_password(password)?;
-        if let Err(wait) = self.limits.sign_ups.take(address) {
+        if let Err(wait) = self.limits.sign_ups.take(address).await {
             return Err(refuse::rate_limited(refuse::Limited::SignUps, wait));
         }
         if self.db.user_name(&name).await?.is_some() {
@@ -64,7 +64,11 @@ impl Chat {
     ) -> Result<(String, String), AppError> {
         let key = name.trim().to_lowercase();
         let (accounts, addresses) = (&self.limits.sign_in_accounts, &self.limits.sign_in_addresses);
-        if let Err(wait) = accounts.check(&key).and_then(|()| addresses.check(address)) {
+        let allowed = match accounts.check(&key).await {
+            Ok(()) => addresses.check(address).await,
+            waiting => waiting,
+        };
+        if let Err(wait) = allowed {
             return Err(refuse::rate_limited(refuse::Limited::SignIns, wait));
         }
         let found = if password.chars().count() <= MAX_PASSWORD_CHARS {
@@ -74,15 +78,15 @@ impl Chat {
         };
         let (stored, hash) = found.map_or((None, None), |(n, h)| (Some(n), Some(h)));
         if !password::verify_password(hash, password.to_owned()).await {
-            accounts.fail(&key);
-            addresses.fail(address);
+            accounts.fail(&key).await;
+            addresses.fail(address).await;
             tracing::info!(%address, "failed sign-in");
             return Err(refuse::wrong_credentials());
         }
         let name = stored.ok_or_else(ProtocolError::internal)?;
         // An address's failures are not forgiven by a success: one known password must not let
         // it guess others' at full speed.
-        accounts.succeed(&key);
+        accounts.succeed(&key).await;
         let token = self.start_session(&name).await?;
         Ok((name, token))
     }
@@ -178,7 +182,7 @@ impl Chat {
         let hash = self.auth.secret.token_hash(token);
         let (id, user) =
             self.db.use_token(&hash, now_millis()).await?.ok_or_else(refuse::unknown_token)?;
-        if let Err(wait) = self.limits.api_calls.take(&id.to_string()) {
+        if let Err(wait) = self.limits.api_calls.take(&id.to_string()).await {
             return Err(refuse::rate_limited(refuse::Limited::ApiCalls, wait));
         }
         Ok(user)

@@ -26,7 +26,7 @@ impl Chat {
         let room = self.record(&input.room, Some(author)).await?;
         validate_client_id(&input.client_id)?;
         let body = validate_body(&input.body)?;
-        if let Err(wait) = self.limits.messages.take(author) {
+        if let Err(wait) = self.limits.messages.take(author).await {
             // A retry of a message already stored is answered, not refused.
             if let Some(sent) = self.db.sent(author, &input.client_id).await? {
                 return Ok(sent);
@@ -39,7 +39,7 @@ impl Chat {
             if let Some(sent) = self.db.sent(author, &input.client_id).await? {
                 return Ok(sent);
             }
-            Some(self.assistant.begin(&room.slug, author)?)
+            Some(self.assistant.begin(&room.slug, author).await?)
         } else {
             None
         };

@@ -20,7 +20,7 @@ impl Chat {
     ) -> Result<Room, AppError> {
         let author = signed_in(author)?;
         let room = validate_room_name(&input.name)?;
-        if let Err(wait) = self.limits.rooms.take(address) {
+        if let Err(wait) = self.limits.rooms.take(address).await {
             return Err(refuse::rate_limited(refuse::Limited::Rooms, wait));
         }
         let created = self.db.create_room(&room, author, now_millis(), input.private).await?;
