@@ -23,16 +23,29 @@ start_postgres() {
   PG_DIR=$dir
   PG_PORT=$(free_port)
   as_postgres "$bin/initdb" -D "$dir/data" -A trust -U postgres --no-sync >/dev/null
+  resume_postgres "$dir" "$PG_PORT"
+}
+
+# resume_postgres DIR PORT: starts the cluster start_postgres made in DIR again (after
+# stop_postgres), on the same port; sets PG_URL.
+resume_postgres() {
+  local dir=$1
+  PG_DIR=$dir
+  PG_PORT=$2
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
   # Durability off: the data is thrown away after the run.
-  as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o \
+  as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o \
     "-p $PG_PORT -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
     start >/dev/null
   PG_URL="postgres://postgres@127.0.0.1:$PG_PORT"
 }
 
+# stop_postgres [MODE]: pg_ctl's shutdown mode, `immediate` by default (the data is thrown
+# away); `fast` writes what was committed first (commits are not synchronous here).
 stop_postgres() {
   [[ -n "${PG_DIR:-}" ]] || return 0
-  as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+  PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
+  as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m "${1:-immediate}" stop >/dev/null 2>&1 || true
 }
 
 # start_redis DIR: a Redis server without persistence; sets REDIS_PORT and REDIS_URL.

@@ -109,6 +109,13 @@ impl ProtocolError {
     pub fn internal() -> Self {
         Self::new(ErrorCode::Internal, "Something went wrong on the server. Please try again.")
     }
+
+    pub fn unavailable() -> Self {
+        Self::new(
+            ErrorCode::Unavailable,
+            "The server cannot reach its database right now. Nothing was done: try again in a moment.",
+        )
+    }
 }
 
 /// Machine-readable error codes; the set is closed and documented in `PROTOCOL.md`.
@@ -162,6 +169,8 @@ pub enum ErrorCode {
     NothingToStop,
     /// Only the person who asked may stop an answer.
     NotAsker,
+    /// The server cannot reach its database right now: try again shortly (nothing was done).
+    Unavailable,
     Internal,
 }
 

@@ -18,11 +18,33 @@ impl From<AppError> for ProtocolError {
     fn from(error: AppError) -> Self {
         match error {
             AppError::Rejected(rejected) => rejected,
+            AppError::Database(error) if unreachable(&error) => {
+                tracing::warn!("database unavailable: {error}");
+                ProtocolError::unavailable()
+            }
             other => {
                 tracing::error!("{other}");
                 ProtocolError::internal()
             }
         }
+    }
+}
+
+/// Whether a database error means the database could not be reached (as opposed to a query
+/// that failed): the connection failed, broke or timed out, or the server is shutting down.
+fn unreachable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        // SQLSTATE class 08 (connection exception), 57P01-57P03 (shutting down, cannot
+        // connect now).
+        sqlx::Error::Database(error) => error.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
     }
 }
 

@@ -52,7 +52,7 @@ impl ApiError {
             }
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorCode::AssistantUnavailable | ErrorCode::AssistantBusy => {
+            ErrorCode::AssistantUnavailable | ErrorCode::AssistantBusy | ErrorCode::Unavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             _ => StatusCode::BAD_REQUEST,

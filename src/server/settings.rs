@@ -28,7 +28,7 @@ pub const SETTINGS: &[Setting] = &[
     setting("PARLEY_DATABASE_URL", Some("sqlite:data/parley.db"), None,
         "SQLite database file (its folder is created on first run; `data/` is git-ignored), or a `postgres://user:password@host/db` URL of the database several nodes share (see *Running several nodes*)"),
     setting("PARLEY_REDIS_URL", None, Some("none: one node"),
-        "Redis (7 or later) that carries broadcasts, presence and limits between nodes, e.g. `redis://127.0.0.1:6379`; requires a `postgres:` database"),
+        "Redis (7 or later) that carries broadcasts and the shared rate limits between nodes, e.g. `redis://127.0.0.1:6379`; requires a `postgres:` database"),
     setting("LEPTOS_SITE_ROOT", Some("target/site"), None,
         "folder with the built site (WASM, JS, CSS, static files)"),
     setting("PARLEY_ALLOWED_ORIGINS", None, None,

@@ -5,8 +5,8 @@
 use crate::binary::{parley, sign_up, started};
 use crate::helpers::{fresh_database, test_redis, TestApp, TestClient};
 use parley::protocol::{
-    BanMember, Change, CreateRoom, ErrorCode, Event, PresenceUpdated, RoomCreated, RoomRemoved,
-    SendMessage, SetTyping, SyncNeeded, SyncRoom, TypingUpdated,
+    BanMember, Change, CreateRoom, ErrorCode, Event, ListMessages, PresenceUpdated, Range,
+    RoomCreated, RoomRemoved, SendMessage, SetTyping, SyncNeeded, SyncRoom, TypingUpdated,
 };
 use parley::server::auth::secret::Secret;
 use parley::server::limits::Rate;
@@ -300,4 +300,87 @@ async fn after_a_redis_outage_every_client_catches_up_without_a_reload() {
     // And broadcasts cross between the nodes again.
     bob.ok(&send("lobby", "b2", "after the outage")).await;
     hears(&mut ada, "lobby", "after the outage").await;
+}
+
+/// A Postgres server of a test's own, to stop and start again (`scripts/services.sh`).
+struct OwnPostgres {
+    dir: tempfile::TempDir,
+    port: String,
+}
+
+impl OwnPostgres {
+    fn services(script: &str) -> String {
+        let output = std::process::Command::new("bash")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["-c", &format!("set -e; source scripts/services.sh; {script}")])
+            .output()
+            .expect("bash");
+        assert!(output.status.success(), "{script}: {output:?}");
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    }
+
+    fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("postgres");
+        let port = Self::services(&format!(
+            "chmod 755 {0}; start_postgres {1}; as_postgres \"$PG_BIN/createdb\" -h 127.0.0.1 -p $PG_PORT -U postgres parley; echo $PG_PORT",
+            dir.path().display(),
+            path.display()
+        ));
+        Self { dir, port }
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/parley", self.port)
+    }
+
+    /// A clean shutdown (commits here are not synchronous: an immediate one would lose them).
+    fn stop(&self) {
+        Self::services(&format!(
+            "PG_DIR={}; stop_postgres fast",
+            self.dir.path().join("postgres").display()
+        ));
+    }
+
+    fn start_again(&self) {
+        let path = self.dir.path().join("postgres");
+        Self::services(&format!("resume_postgres {} {}", path.display(), self.port));
+    }
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs Postgres and Redis: run by scripts/test"]
+async fn while_postgres_is_down_commands_are_refused_clearly_and_all_recovers_by_itself() {
+    let postgres = OwnPostgres::start();
+    let app = TestApp::builder().database(&postgres.url()).start().await;
+    let ada = app.member("Ada").await;
+    ada.ok(&send("lobby", "a0", "before")).await;
+
+    postgres.stop();
+    // Not a hang, not a crash: an error ack that says what is going on, and nothing stored.
+    let refused = ada.refused(&send("lobby", "a1", "during")).await;
+    assert_eq!(refused.code, ErrorCode::Unavailable, "{refused:?}");
+    let health = crate::helpers::anonymous_http().get(app.url("/healthz")).send().await;
+    assert_eq!(health.expect("healthz").status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+
+    postgres.start_again();
+    let healthy = || async {
+        let health = crate::helpers::anonymous_http().get(app.url("/healthz")).send().await;
+        health.is_ok_and(|response| response.status().is_success())
+    };
+    assert!(crate::helpers::eventually(healthy).await, "the node never recovered");
+    // The client sends the message again (the browser's outbox does): stored once.
+    let stored = ada.ok(&send("lobby", "a1", "during")).await;
+    let again = ada.ok(&send("lobby", "a1", "during")).await;
+    assert_eq!(stored, again);
+    let list = ListMessages { room: "lobby".into(), range: Range::Before(i64::MAX) };
+    let latest = ada.ok(&list).await;
+    let bodies: Vec<_> = latest.messages.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(bodies, ["before", "during"]);
 }

@@ -287,6 +287,12 @@ pub fn test_redis() -> String {
 }
 
 impl TestAppBuilder {
+    /// On this database instead of a fresh one.
+    pub fn database(mut self, url: &str) -> Self {
+        self.database_url = Some(url.to_owned());
+        self
+    }
+
     /// A node of a cluster: broadcasts through Redis at `url`.
     pub fn redis(mut self, url: &str) -> Self {
         self.redis_url = Some(url.to_owned());

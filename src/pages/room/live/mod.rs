@@ -12,7 +12,7 @@ pub(super) use answers::Answering;
 pub(super) use typing::Typist;
 
 use crate::model::RoomEntry;
-use crate::protocol::{AnswerChunk, ChangesBatched, PresenceBatched, TypingUpdated};
+use crate::protocol::{AnswerChunk, ChangesBatched, PresenceBatched, SyncNeeded, TypingUpdated};
 use crate::protocol::{Change, CloseRoom, Event, MemberRead, PresenceUpdated, RoomRemoved};
 use crate::realtime::Realtime;
 use crate::{outbox, timeline::Timeline};
@@ -91,6 +91,8 @@ impl Live {
         });
         let realtime = self.realtime;
         realtime.on_connect(move || spawn_local(self.catch_up()));
+        // The server's nodes lost touch for a while: catch up as after a reconnection.
+        realtime.on::<SyncNeeded>(move |_| spawn_local(self.catch_up()));
         // Coming back to the tab reads what arrived meanwhile.
         let visible = window_event_listener_untyped("visibilitychange", move |_| {
             spawn_local(self.mark_read());

@@ -3,7 +3,7 @@
 
 use super::Live;
 use crate::model::Message;
-use crate::protocol::{Command, DeleteMessage, EditMessage, ReactMessage};
+use crate::protocol::{Command, DeleteMessage, EditMessage, ErrorCode, ReactMessage};
 use crate::realtime::{new_client_id, ConnectionState, RequestError};
 use crate::timeline::Timeline;
 use leptos::{prelude::*, task::spawn_local};
@@ -35,6 +35,11 @@ impl Live {
         match self.realtime.emit_with_ack(&command).await {
             Ok(message) => {
                 self.timeline.try_update(|t| t.apply(message));
+            }
+            // The server's database is down for a while: the message waits, and is sent again.
+            Err(RequestError::Rejected(error)) if error.code == ErrorCode::Unavailable => {
+                self.timeline.try_update(|t| t.send_interrupted(&client_id));
+                set_timeout(move || spawn_local(self.deliver(client_id)), Duration::from_secs(3));
             }
             Err(RequestError::Rejected(error)) => {
                 self.timeline.try_update(|t| t.send_refused(&client_id, error.message));
