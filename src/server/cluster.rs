@@ -3,14 +3,14 @@
 //! connection that socket.io's adapter uses (fred's subscriber client, which reconnects and
 //! resubscribes by itself after Redis restarts).
 
-use super::broadcast::Io;
+use super::broadcast::{self, Io};
 use super::usecases::{now_millis, Chat};
-use crate::protocol::{Broadcast, SyncNeeded};
+use crate::protocol::SyncNeeded;
 use fred::clients::SubscriberClient;
 use fred::interfaces::{ClientLike, EventInterface, PubsubInterface};
 use fred::prelude::{Builder, Config, ReconnectPolicy};
 use fred::types::RespVersion;
-use socketioxide_redis::{drivers::fred::FredDriver, RedisAdapterCtr};
+use socketioxide_redis::{drivers::fred::FredDriver, RedisAdapterConfig, RedisAdapterCtr};
 use std::time::Duration;
 
 /// How often a node records that it is alive.
@@ -24,7 +24,7 @@ pub fn node_id() -> String {
 }
 
 /// Beats this node's heartbeat and removes the presence of dead nodes, announcing each person
-/// who is now gone from a room. With SQLite there are no other nodes and this does nothing.
+/// who is now gone from a room, and ends their unfinished answers. With SQLite there are no other nodes and this does nothing.
 pub fn beat(chat: Chat) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(HEARTBEAT);
@@ -34,19 +34,22 @@ pub fn beat(chat: Chat) {
                 Ok(departures) => chat.announce_departures(departures).await,
                 Err(error) => tracing::warn!("heartbeat: {error}"),
             }
+            super::assistant::answer::end_orphans(&chat).await;
         }
     });
 }
 
 /// The connections a node keeps to Redis: one subscribed to socket.io's adapter channels, one
-/// for commands (the shared limits).
+/// for commands (the shared limits); and the cluster's name, which everything this cluster
+/// keeps in Redis goes under.
 pub struct Redis {
     pub subscriber: SubscriberClient,
     pub commands: fred::clients::Client,
+    pub cluster: String,
 }
 
 impl Redis {
-    pub async fn connect(url: &str) -> Result<Self, fred::error::Error> {
+    pub async fn connect(url: &str, cluster: String) -> Result<Self, fred::error::Error> {
         let mut config = Config::from_url(url)?;
         // The adapter speaks RESP3 (Redis 7 or later); fred does not read it from the URL.
         config.version = RespVersion::RESP3;
@@ -65,22 +68,23 @@ impl Redis {
             .set_policy(ReconnectPolicy::new_constant(0, 500));
         let commands = builder.build()?;
         commands.init().await?;
-        Ok(Self { subscriber: builder.build_subscriber_client()?, commands })
+        Ok(Self { subscriber: builder.build_subscriber_client()?, commands, cluster })
     }
 
     /// socket.io's Redis adapter, on the subscriber connection.
     pub async fn adapter(&self) -> Result<RedisAdapterCtr<FredDriver>, fred::error::Error> {
-        RedisAdapterCtr::new_with_fred(self.subscriber.clone()).await
+        let config = RedisAdapterConfig::new().with_prefix(format!("parley-{}", self.cluster));
+        RedisAdapterCtr::new_with_fred_config(self.subscriber.clone(), config).await
     }
 }
 
 /// Whenever the connection to Redis comes back, subscribes again to socket.io's adapter
-/// channels and tells every socket of this node to catch up (what
-/// other nodes broadcast meanwhile never reached them, and a client that receives nothing
-/// afterwards would not notice a gap).
+/// channels and tells every socket of the cluster to catch up (`sync:needed`): what this node
+/// broadcast while it was cut off reached only its own sockets, and what the others broadcast
+/// never reached its sockets; a client that receives nothing afterwards would not notice a gap.
 pub fn follow_redis(io: &Io) {
-    let Io::Cluster(sockets, redis) = io else { return };
-    let (sockets, redis) = (sockets.clone(), redis.clone());
+    let Io::Cluster(_, redis) = io else { return };
+    let (io, redis) = (io.clone(), redis.clone());
     let mut reconnected = redis.reconnect_rx();
     tokio::spawn(async move {
         while reconnected.recv().await.is_ok() {
@@ -91,10 +95,8 @@ pub fn follow_redis(io: &Io) {
                     tracing::error!("subscribing again to {channel}: {error}");
                 }
             }
-            tracing::info!("Redis is back: every socket of this node catches up");
-            if let Err(error) = sockets.local().emit(SyncNeeded::NAME, &SyncNeeded {}).await {
-                tracing::warn!("sync:needed: {error}");
-            }
+            tracing::info!("Redis is back: every socket of the cluster catches up");
+            broadcast::to_all(&io, &SyncNeeded {}).await;
         }
     });
 }

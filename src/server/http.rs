@@ -171,7 +171,7 @@ impl Server {
             auth.secret = super::auth::secret::Secret::from_env_or_file(file)?;
         }
         let redis = match &config.redis_url {
-            Some(url) => Some(super::cluster::Redis::connect(url).await?),
+            Some(url) => Some(super::cluster::Redis::connect(url, db.cluster_name().await?).await?),
             None => None,
         };
         let now = super::usecases::now_millis();
@@ -186,7 +186,7 @@ impl Server {
             io: Default::default(),
             db,
             rooms: store::Rooms::default(),
-            limits: Limiters::new(&config.limits, redis.as_ref().map(|redis| &redis.commands)),
+            limits: Limiters::new(&config.limits, redis.as_ref()),
             assistant,
             auth,
             batches: broadcast::Batches::new(config.batch_above),

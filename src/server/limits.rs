@@ -109,8 +109,9 @@ end
 return n";
 
 impl Shared {
-    pub fn new(redis: fred::clients::Client, limit: &str) -> Self {
-        Self { redis, prefix: format!("parley:limit:{limit}:") }
+    pub fn new(redis: &super::cluster::Redis, limit: &str) -> Self {
+        let prefix = format!("parley:{}:limit:{limit}:", redis.cluster);
+        Self { redis: redis.commands.clone(), prefix }
     }
 
     async fn eval(&self, script: &str, keys: Vec<String>, args: Vec<i64>) -> Option<i64> {
@@ -249,8 +250,8 @@ pub struct Limiters {
 
 impl Limiters {
     /// The limits, kept in Redis when the node has one (a cluster), else in memory.
-    pub fn new(limits: &Limits, redis: Option<&fred::clients::Client>) -> Self {
-        let shared = |name| redis.map(|redis| Shared::new(redis.clone(), name));
+    pub fn new(limits: &Limits, redis: Option<&super::cluster::Redis>) -> Self {
+        let shared = |name| redis.map(|redis| Shared::new(redis, name));
         Self {
             messages: KeyedLimit::new(limits.messages, shared("messages")),
             sign_ups: KeyedLimit::new(limits.sign_ups, shared("sign-ups")),

@@ -84,6 +84,7 @@ impl TestApp {
         builder.redis_url = self.redis_url.clone();
         builder.auth = self.auth.clone();
         builder.limits = self.limits;
+        builder.assistant = self.assistant.clone();
         builder
     }
 

@@ -2,7 +2,7 @@
 //! as a message, complete or cut short (stopped, too long, or the provider failed) with a note
 //! saying so. Runs in the background; the room's answer slot is freed when it is done.
 
-use super::{prompt, Ticket, ASSISTANT};
+use super::{prompt, Ticket, ASSISTANT, STOP_CHECK};
 use crate::model::Message;
 use crate::protocol::AnswerChunk;
 use crate::server::store::RoomRecord;
@@ -17,7 +17,7 @@ const HISTORY_MESSAGES: i64 = 200;
 pub fn spawn(chat: Chat, room: RoomRecord, question: Message, ticket: Ticket) {
     tokio::spawn(async move {
         answer(&chat, &room, &question, ticket).await;
-        chat.assistant.finish(&room.slug);
+        chat.assistant.finish(&chat.db, &room.slug).await;
     });
 }
 
@@ -30,13 +30,24 @@ async fn answer(chat: &Chat, room: &RoomRecord, question: &Message, ticket: Tick
         vec![question.clone()]
     });
     let turns = prompt(&room.name, &history, settings.context_chars);
-    let client_id = format!("assistant-{}", uuid::Uuid::new_v4());
+    let client_id = ticket.client_id.clone();
+    // A stop asked on another node reaches this one through the database.
+    let mut stop_check = tokio::time::interval(STOP_CHECK);
     let mut pieces = provider.answer(turns, settings.max_answer_chars);
     let (mut text, mut index, mut note) = (String::new(), 0, None::<String>);
     loop {
         let next = tokio::select! {
             () = ticket.stop.cancelled() => None,
             next = pieces.next() => Some(next),
+            _ = stop_check.tick() => {
+                if let Ok(Some(by)) = chat.db.stop_requested(&room.slug).await {
+                    if let Ok(mut stopped_by) = ticket.stopped_by.lock() {
+                        *stopped_by = Some(by);
+                    }
+                    ticket.stop.cancel();
+                }
+                continue;
+            }
         };
         let piece = match next {
             None => {
@@ -82,5 +93,22 @@ async fn answer(chat: &Chat, room: &RoomRecord, question: &Message, ticket: Tick
     let stored = chat.store_and_announce(room, ASSISTANT, body, &client_id, note.as_deref()).await;
     if let Err(error) = stored {
         tracing::error!("storing the assistant's answer in {}: {error}", room.slug);
+    }
+}
+
+/// Ends the answers whose node died before storing them: an empty answer with a note, in place
+/// of the pieces the room saw.
+pub async fn end_orphans(chat: &Chat) {
+    let orphans = match chat.db.orphaned_answers().await {
+        Ok(orphans) => orphans,
+        Err(error) => return tracing::warn!("looking for interrupted answers: {error}"),
+    };
+    for orphan in orphans {
+        let Ok(Some(room)) = chat.rooms.get(&chat.db, &orphan.room).await else { continue };
+        let note = Some("The answer was cut off: the server writing it stopped.");
+        let stored = chat.store_and_announce(&room, ASSISTANT, "", &orphan.client_id, note).await;
+        if let Err(error) = stored {
+            tracing::error!("ending the interrupted answer in {}: {error}", room.slug);
+        }
     }
 }

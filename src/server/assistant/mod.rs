@@ -12,6 +12,8 @@ pub mod openai;
 
 use super::error::{refuse, AppError};
 use super::limits::{KeyedLimit, Rate};
+use super::store::Db;
+use super::usecases::now_millis;
 use crate::model::Message;
 use futures_util::stream::BoxStream;
 use std::collections::HashMap;
@@ -124,6 +126,8 @@ pub struct Settings {
 pub struct Ticket {
     pub stop: CancellationToken,
     pub stopped_by: Arc<Mutex<Option<String>>>,
+    /// The answer's client id: its pieces carry it, and the stored answer replaces them.
+    pub client_id: String,
 }
 
 impl Assistant {
@@ -164,8 +168,9 @@ impl Assistant {
     }
 
     /// Takes the room's one answer slot for `asker`, if the assistant is configured, free in that
-    /// room, and `asker` has not asked too often. Release it with [`Assistant::finish`].
-    pub async fn begin(&self, room: &str, asker: &str) -> Result<Ticket, AppError> {
+    /// room (on every node: see `store::AnswerStore`), and `asker` has not asked too often.
+    /// Release it with [`Assistant::finish`].
+    pub async fn begin(&self, db: &Db, room: &str, asker: &str) -> Result<Ticket, AppError> {
         if self.provider.is_none() {
             return Err(refuse::assistant_unavailable().into());
         }
@@ -176,43 +181,71 @@ impl Assistant {
             let limited = refuse::Limited::Questions(self.settings.questions_per_minute);
             return Err(refuse::rate_limited(limited, wait));
         }
-        let mut running = self.running.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        // Asked again in the same room while the limit was checked.
-        if running.contains_key(room) {
+        let client_id = format!("assistant-{}", uuid::Uuid::new_v4());
+        if !db.claim_answer(room, asker, &client_id, now_millis()).await? {
             return Err(refuse::assistant_busy().into());
         }
-        let ticket = Ticket { stop: CancellationToken::new(), stopped_by: Arc::default() };
-        running.insert(
-            room.to_owned(),
-            Running {
-                asker: asker.to_owned(),
-                stop: ticket.stop.clone(),
-                stopped_by: ticket.stopped_by.clone(),
-            },
-        );
+        let ticket =
+            Ticket { stop: CancellationToken::new(), stopped_by: Arc::default(), client_id };
+        let taken = {
+            let mut running = self.running.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            // Asked again in the same room while the limit was checked.
+            let taken = running.contains_key(room);
+            if !taken {
+                let answer = Running {
+                    asker: asker.to_owned(),
+                    stop: ticket.stop.clone(),
+                    stopped_by: ticket.stopped_by.clone(),
+                };
+                running.insert(room.to_owned(), answer);
+            }
+            taken
+        };
+        if taken {
+            self.release(db, room).await;
+            return Err(refuse::assistant_busy().into());
+        }
         Ok(ticket)
     }
 
     /// Frees the room's answer slot.
-    pub fn finish(&self, room: &str) {
+    pub async fn finish(&self, db: &Db, room: &str) {
         self.running.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(room);
+        self.release(db, room).await;
     }
 
-    /// Stops the answer running in `room`; only the person who asked may.
-    pub fn stop(&self, room: &str, by: &str) -> Result<(), AppError> {
-        let running = self.running.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let Some(answer) = running.get(room) else {
-            return Err(refuse::nothing_to_stop().into());
-        };
-        if answer.asker != by {
-            return Err(refuse::not_asker().into());
+    async fn release(&self, db: &Db, room: &str) {
+        if let Err(error) = db.release_answer(room).await {
+            tracing::error!("freeing the answer slot of {room}: {error}");
         }
-        *answer.stopped_by.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
-            Some(by.to_owned());
-        answer.stop.cancel();
-        Ok(())
+    }
+
+    /// Stops the answer running in `room`; only the person who asked may. An answer written
+    /// by another node is asked to stop through the database, and stops within
+    /// [`STOP_CHECK`].
+    pub async fn stop(&self, db: &Db, room: &str, by: &str) -> Result<(), AppError> {
+        {
+            let running = self.running.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if let Some(answer) = running.get(room) {
+                if answer.asker != by {
+                    return Err(refuse::not_asker().into());
+                }
+                *answer.stopped_by.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+                    Some(by.to_owned());
+                answer.stop.cancel();
+                return Ok(());
+            }
+        }
+        match db.request_stop(room, by).await? {
+            None => Err(refuse::nothing_to_stop().into()),
+            Some(asker) if asker != by => Err(refuse::not_asker().into()),
+            Some(_) => Ok(()),
+        }
     }
 }
+
+/// How often an answer looks for a stop asked on another node.
+pub const STOP_CHECK: Duration = Duration::from_millis(500);
 
 /// What the assistant is shown: a short instruction, then the conversation's latest turns that
 /// fit in `budget` characters (older ones are left out), oldest first. `history` is the room's

@@ -1,5 +1,5 @@
 //! Storage: an interface by table (rooms, members, messages, changes, presence, accounts,
-//! sessions, tokens), each a trait of its own, and one implementation per database behind it
+//! sessions, tokens, answers), each a trait of its own, and one implementation per database behind it
 //! ([`sqlite`], the default). The use cases see only [`Store`]: storage returns facts, the
 //! policy decides, the use cases act.
 //!
@@ -8,6 +8,7 @@
 //! whatever the number of writers; each implementation says how it guarantees that.
 
 mod accounts;
+mod answers;
 mod changes;
 mod members;
 mod messages;
@@ -19,6 +20,7 @@ pub mod sqlite;
 mod tokens;
 
 pub use accounts::AccountStore;
+pub use answers::{AnswerStore, Orphan};
 pub use changes::{ChangeKind, ChangeStore, LoggedChange};
 pub use members::{MemberStore, Membership};
 pub use messages::{MessageStore, NewMessage, Outcome, Posted};
@@ -45,6 +47,7 @@ pub trait Store:
     + AccountStore
     + SessionStore
     + TokenStore
+    + AnswerStore
 {
     /// Whether the database answers (`/healthz`).
     async fn ping(&self) -> Result<()>;
@@ -54,6 +57,11 @@ pub trait Store:
     /// the agreed one is alive (heartbeat within `timeout` of `now`); once all are stopped, the
     /// first node to start with a new key makes it the agreed one.
     async fn agree_secret(&self, check: &str, now: i64, timeout: i64) -> Result<bool>;
+
+    /// The name of the cluster this database is the database of (chosen at random by the first
+    /// node): what the nodes share in Redis goes under it, so that clusters sharing one Redis
+    /// server do not mix.
+    async fn cluster_name(&self) -> Result<String>;
 }
 
 /// The database the server runs on, shared by every request.

@@ -39,7 +39,7 @@ impl Chat {
             if let Some(sent) = self.db.sent(author, &input.client_id).await? {
                 return Ok(sent);
             }
-            Some(self.assistant.begin(&room.slug, author).await?)
+            Some(self.assistant.begin(&self.db, &room.slug, author).await?)
         } else {
             None
         };
@@ -48,7 +48,7 @@ impl Chat {
             (Some(ticket), Ok((question, true))) => {
                 assistant::answer::spawn(self.clone(), room, question.clone(), ticket)
             }
-            (Some(_), _) => self.assistant.finish(&room.slug),
+            (Some(_), _) => self.assistant.finish(&self.db, &room.slug).await,
             (None, _) => {}
         }
         Ok(posted?.0)
@@ -172,7 +172,7 @@ impl Chat {
     pub async fn stop_answer(&self, name: Option<&str>, input: StopAnswer) -> Result<(), AppError> {
         let name = signed_in(name)?;
         let (room, _) = self.enter(&input.room, Some(name), Action::Post).await?;
-        self.assistant.stop(&room.slug, name)
+        self.assistant.stop(&self.db, &room.slug, name).await
     }
 
     /// A batch of a room's messages after or before a position, oldest first.

@@ -93,6 +93,17 @@ impl super::Store for Postgres {
         tx.commit().await?;
         Ok(true)
     }
+
+    async fn cluster_name(&self) -> Result<String> {
+        let name = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+        sqlx::query("INSERT INTO cluster (key, value) VALUES ('name', $1) ON CONFLICT DO NOTHING")
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query_scalar("SELECT value FROM cluster WHERE key = 'name'")
+            .fetch_one(&self.pool)
+            .await
+    }
 }
 
 #[async_trait::async_trait]

@@ -112,3 +112,69 @@ impl Postgres {
         Ok(departures)
     }
 }
+
+#[async_trait::async_trait]
+impl super::super::AnswerStore for Postgres {
+    async fn claim_answer(
+        &self,
+        room: &str,
+        asker: &str,
+        client_id: &str,
+        at: i64,
+    ) -> Result<bool> {
+        let claimed = sqlx::query(
+            "INSERT INTO answers (room, asker, client_id, node, started_at)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(room)
+        .bind(asker)
+        .bind(client_id)
+        .bind(&self.node)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(claimed.rows_affected() == 1)
+    }
+
+    async fn release_answer(&self, room: &str) -> Result<()> {
+        sqlx::query("DELETE FROM answers WHERE room = $1 AND node = $2")
+            .bind(room)
+            .bind(&self.node)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn request_stop(&self, room: &str, by: &str) -> Result<Option<String>> {
+        sqlx::query_scalar(
+            "UPDATE answers SET stop_by = CASE WHEN asker = $2 THEN $2 ELSE stop_by END
+             WHERE room = $1 RETURNING asker",
+        )
+        .bind(room)
+        .bind(by)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    async fn stop_requested(&self, room: &str) -> Result<Option<String>> {
+        let by: Option<Option<String>> =
+            sqlx::query_scalar("SELECT stop_by FROM answers WHERE room = $1")
+                .bind(room)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(by.flatten())
+    }
+
+    async fn orphaned_answers(&self) -> Result<Vec<super::super::Orphan>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "DELETE FROM answers WHERE node NOT IN (SELECT id FROM nodes)
+             RETURNING room, client_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(room, client_id)| super::super::Orphan { room, client_id })
+            .collect())
+    }
+}

@@ -65,6 +65,11 @@ impl super::Store for Sqlite {
     async fn agree_secret(&self, _check: &str, _now: i64, _timeout: i64) -> Result<bool> {
         Ok(true)
     }
+
+    /// Never in a cluster (`PARLEY_REDIS_URL` needs Postgres).
+    async fn cluster_name(&self) -> Result<String> {
+        Ok("alone".to_owned())
+    }
 }
 
 #[async_trait::async_trait]

@@ -74,3 +74,28 @@ impl PresenceStore for Sqlite {
         Ok(Vec::new())
     }
 }
+
+/// One process: its own memory knows the running answers (see `assistant::Assistant`), and
+/// none outlives it.
+#[async_trait::async_trait]
+impl super::super::AnswerStore for Sqlite {
+    async fn claim_answer(&self, _: &str, _: &str, _: &str, _: i64) -> Result<bool> {
+        Ok(true)
+    }
+
+    async fn release_answer(&self, _room: &str) -> Result<()> {
+        Ok(())
+    }
+
+    async fn request_stop(&self, _room: &str, _by: &str) -> Result<Option<String>> {
+        Ok(None)
+    }
+
+    async fn stop_requested(&self, _room: &str) -> Result<Option<String>> {
+        Ok(None)
+    }
+
+    async fn orphaned_answers(&self) -> Result<Vec<super::super::Orphan>> {
+        Ok(Vec::new())
+    }
+}
