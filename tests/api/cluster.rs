@@ -483,3 +483,108 @@ async fn an_answer_whose_node_died_ends_with_a_note() {
     let _ = node.kill();
     result.expect("the test").expect("kill");
 }
+
+/// A writer that sends `count` messages one after another, each until it is acknowledged: when
+/// its node stops answering, it connects to `fallback` (as a browser reconnects through the load
+/// balancer) and sends the unacknowledged message again under the same client id, as the
+/// browser's outbox does. Returns the messages acknowledged, by client id, and whether it had
+/// to move.
+async fn write_through(
+    name: String,
+    token: String,
+    first: String,
+    fallback: String,
+    count: usize,
+) -> (Vec<(String, Message)>, bool) {
+    let mut moved = false;
+    let mut client = TestClient::connect(&first, Some(&token)).await;
+    client.join("lobby").await;
+    let mut acked = Vec::new();
+    for k in 0..count {
+        // Paced as people type, so that the storm is still going when the node dies.
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let client_id = format!("{name}-{k}");
+        let command = send("lobby", &client_id, &format!("{name} says {k}"));
+        let payload = serde_json::to_value(&command).expect("json");
+        loop {
+            let ack = client
+                .try_request_raw("message:send", payload.clone(), Duration::from_secs(3))
+                .await;
+            if let Some(ack) = ack {
+                match serde_json::from_value::<parley::protocol::Ack<Message>>(ack.clone()) {
+                    Ok(parley::protocol::Ack::Ok(message)) => {
+                        acked.push((client_id.clone(), message));
+                        break;
+                    }
+                    other => panic!("{client_id} refused: {other:?} ({ack})"),
+                }
+            }
+            // No answer: the node is gone. Over to the other one.
+            client = TestClient::connect(&fallback, Some(&token)).await;
+            client.join("lobby").await;
+            moved = true;
+        }
+    }
+    (acked, moved)
+}
+
+#[tokio::test]
+#[ignore = "needs Postgres and Redis: run by scripts/test"]
+async fn a_node_killed_during_a_send_storm_loses_nothing_and_stores_nothing_twice() {
+    const WRITERS: usize = 6;
+    const EACH: usize = 30;
+    let (survivor, _) = two_nodes().await;
+    let mut victim = parley()
+        .env("PARLEY_DATABASE_URL", survivor.database_url())
+        .env("PARLEY_REDIS_URL", test_redis())
+        .env("PARLEY_SECRET_KEY", key())
+        .env("PARLEY_MESSAGES_PER_MINUTE", "100000")
+        .env("PARLEY_MESSAGE_BURST", "100000")
+        .spawn()
+        .expect("start the node to kill");
+    let addr = started(&mut victim);
+    let (on_victim, on_survivor) = (format!("http://{addr}/"), survivor.url("/"));
+    let mut writers = Vec::new();
+    for w in 0..WRITERS {
+        let name = format!("W{w}");
+        let token = survivor.session(&name).await;
+        // Half of them start on the node that will die.
+        let first = if w % 2 == 0 { on_victim.clone() } else { on_survivor.clone() };
+        let task = write_through(name, token, first, on_survivor.clone(), EACH);
+        writers.push(tokio::spawn(task));
+    }
+    // Mid-storm, without warning.
+    let observer = survivor.member("Observer").await;
+    loop {
+        let joined = observer.join("lobby").await;
+        if joined.changes.upto >= (WRITERS * EACH / 4) as i64 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    std::process::Command::new("kill").args(["-KILL", &victim.id().to_string()]).status().ok();
+    let _ = victim.wait();
+    let (mut acked, mut moved) = (Vec::new(), 0);
+    for writer in writers {
+        let (written, has_moved) = writer.await.expect("writer");
+        acked.extend(written);
+        moved += usize::from(has_moved);
+    }
+    assert_eq!(acked.len(), WRITERS * EACH);
+    assert_eq!(moved, WRITERS / 2, "the writers on the killed node had to move mid-storm");
+
+    // The database's log: every acknowledged message exactly once, as acknowledged, and the
+    // room's positions consecutive from 1.
+    let log = observer.ok(&SyncRoom { room: "lobby".into(), after: 0 }).await;
+    assert!(log.complete, "the log fits one reply");
+    let positions: Vec<i64> = log.changes.iter().map(|change| change.pos).collect();
+    assert_eq!(positions, (1..=log.upto).collect::<Vec<_>>(), "holes in the positions");
+    let list = ListMessages { room: "lobby".into(), range: Range::After(0) };
+    let stored = observer.ok(&list).await.messages;
+    assert_eq!(stored.len(), WRITERS * EACH, "stored twice or lost");
+    for (client_id, message) in &acked {
+        let found: Vec<_> = stored.iter().filter(|m| &m.client_id == client_id).collect();
+        assert_eq!(found.len(), 1, "{client_id} stored {} times", found.len());
+        assert_eq!(found[0].seq, message.seq, "{client_id} acknowledged at another place");
+    }
+}
