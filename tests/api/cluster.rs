@@ -322,21 +322,48 @@ struct OwnPostgres {
     port: String,
 }
 
-impl OwnPostgres {
-    fn services(script: &str) -> String {
-        let output = std::process::Command::new("bash")
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(["-c", &format!("set -e; source scripts/services.sh; {script}")])
-            .output()
-            .expect("bash");
-        assert!(output.status.success(), "{script}: {output:?}");
-        String::from_utf8_lossy(&output.stdout).trim().to_owned()
-    }
+/// Runs `script` after sourcing `scripts/services.sh` (what scripts/test uses to start Postgres,
+/// Redis and nginx): its output.
+fn services(script: &str) -> String {
+    let output = std::process::Command::new("bash")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["-c", &format!("set -e; source scripts/services.sh; {script}")])
+        .output()
+        .expect("bash");
+    assert!(output.status.success(), "{script}: {output:?}");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
 
+/// deploy/nginx.conf in front of nodes listening on `ports`, as `scripts/cluster` runs it.
+struct Nginx {
+    dir: tempfile::TempDir,
+    url: String,
+}
+
+impl Nginx {
+    fn start(ports: &[u16]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let front = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
+        services(&format!("start_nginx {} {front} {}", dir.path().display(), ports.join(" ")));
+        Self { dir, url: format!("http://127.0.0.1:{front}/") }
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        services(&format!("NGINX_DIR={}; stop_nginx", self.dir.path().display()));
+    }
+}
+
+impl OwnPostgres {
     fn start() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("postgres");
-        let port = Self::services(&format!(
+        let port = services(&format!(
             "chmod 755 {0}; start_postgres {1}; as_postgres \"$PG_BIN/createdb\" -h 127.0.0.1 -p $PG_PORT -U postgres parley; echo $PG_PORT",
             dir.path().display(),
             path.display()
@@ -350,7 +377,7 @@ impl OwnPostgres {
 
     /// A clean shutdown (commits here are not synchronous: an immediate one would lose them).
     fn stop(&self) {
-        Self::services(&format!(
+        services(&format!(
             "PG_DIR={}; stop_postgres fast",
             self.dir.path().join("postgres").display()
         ));
@@ -358,7 +385,7 @@ impl OwnPostgres {
 
     fn start_again(&self) {
         let path = self.dir.path().join("postgres");
-        Self::services(&format!("resume_postgres {} {}", path.display(), self.port));
+        services(&format!("resume_postgres {} {}", path.display(), self.port));
     }
 }
 
@@ -485,8 +512,8 @@ async fn an_answer_whose_node_died_ends_with_a_note() {
 }
 
 /// A writer that sends `count` messages one after another, each until it is acknowledged: when
-/// its node stops answering, it connects to `fallback` (as a browser reconnects through the load
-/// balancer) and sends the unacknowledged message again under the same client id, as the
+/// its node stops answering, it connects to `fallback` (the load balancer, as a browser
+/// reconnects) and sends the unacknowledged message again under the same client id, as the
 /// browser's outbox does. Returns the messages acknowledged, by client id, and whether it had
 /// to move.
 async fn write_through(
@@ -543,14 +570,19 @@ async fn a_node_killed_during_a_send_storm_loses_nothing_and_stores_nothing_twic
         .spawn()
         .expect("start the node to kill");
     let addr = started(&mut victim);
-    let (on_victim, on_survivor) = (format!("http://{addr}/"), survivor.url("/"));
+    let on_victim = format!("http://{addr}/");
+    // Writers start on a node of their own; when theirs dies they reconnect through nginx
+    // (deploy/nginx.conf), which must take them to the node still alive.
+    let port = |addr: &str| addr.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port");
+    let nginx = Nginx::start(&[port(&addr), survivor.addr.port()]);
+    let on_survivor = survivor.url("/");
     let mut writers = Vec::new();
     for w in 0..WRITERS {
         let name = format!("W{w}");
         let token = survivor.session(&name).await;
         // Half of them start on the node that will die.
         let first = if w % 2 == 0 { on_victim.clone() } else { on_survivor.clone() };
-        let task = write_through(name, token, first, on_survivor.clone(), EACH);
+        let task = write_through(name, token, first, nginx.url.clone(), EACH);
         writers.push(tokio::spawn(task));
     }
     // Mid-storm, without warning.
