@@ -25,6 +25,17 @@ fn key() -> String {
     "11".repeat(32)
 }
 
+/// The `parley` binary as a node of the cluster on `database` (the test Redis), signing with
+/// `secret`: a separate process, to kill.
+fn node_process(database: &str, secret: &str) -> std::process::Command {
+    let mut command = parley();
+    command
+        .env("PARLEY_DATABASE_URL", database)
+        .env("PARLEY_REDIS_URL", test_redis())
+        .env("PARLEY_SECRET_KEY", secret);
+    command
+}
+
 /// Two nodes of one cluster.
 async fn two_nodes() -> (TestApp, TestApp) {
     assert!(
@@ -128,12 +139,7 @@ async fn sign_out_ban_and_new_rooms_reach_the_other_node_at_once() {
 async fn a_killed_node_s_people_are_announced_gone_by_the_others() {
     let (one, _two) = two_nodes().await;
     // Node 3 is a separate process, killed with SIGKILL: nothing of it runs afterwards.
-    let mut node = parley()
-        .env("PARLEY_DATABASE_URL", one.database_url())
-        .env("PARLEY_REDIS_URL", test_redis())
-        .env("PARLEY_SECRET_KEY", key())
-        .spawn()
-        .expect("start node 3");
+    let mut node = node_process(&one.database_url(), &key()).spawn().expect("start node 3");
     let outcome = std::panic::AssertUnwindSafe(async {
         let addr = started(&mut node);
         let token = sign_up(&addr, "Eve").await;
@@ -167,14 +173,7 @@ async fn a_node_with_another_secret_key_refuses_to_start_and_nodes_migrate_once(
     let database = fresh_database(dir.path()).await;
     // Two nodes starting at once on an empty database: both come up (the migrations ran once,
     // under Postgres's advisory lock).
-    let start = || {
-        parley()
-            .env("PARLEY_DATABASE_URL", &database)
-            .env("PARLEY_REDIS_URL", test_redis())
-            .env("PARLEY_SECRET_KEY", "22".repeat(32))
-            .spawn()
-            .expect("start a node")
-    };
+    let start = || node_process(&database, &"22".repeat(32)).spawn().expect("start a node");
     let (mut first, mut second) = (start(), start());
     let (a, b) = (started(&mut first), started(&mut second));
     let token = sign_up(&a, "Ada").await;
@@ -182,12 +181,7 @@ async fn a_node_with_another_secret_key_refuses_to_start_and_nodes_migrate_once(
     let ada = TestClient::connect(&format!("http://{b}/"), Some(&token)).await;
     ada.join("lobby").await;
 
-    let other_key = parley()
-        .env("PARLEY_DATABASE_URL", &database)
-        .env("PARLEY_REDIS_URL", test_redis())
-        .env("PARLEY_SECRET_KEY", "33".repeat(32))
-        .output()
-        .expect("run a third node");
+    let other_key = node_process(&database, &"33".repeat(32)).output().expect("run a third node");
     let _ = (first.kill(), second.kill());
     assert!(!other_key.status.success());
     let log =
@@ -482,10 +476,7 @@ async fn an_answer_whose_node_died_ends_with_a_note() {
     let fake = FakeOpenAi::start(Script::slow(400, Duration::from_millis(50))).await;
     let (one, _two) = two_nodes().await;
     let config = fake.config();
-    let mut node = parley()
-        .env("PARLEY_DATABASE_URL", one.database_url())
-        .env("PARLEY_REDIS_URL", test_redis())
-        .env("PARLEY_SECRET_KEY", key())
+    let mut node = node_process(&one.database_url(), &key())
         .env("PARLEY_ASSISTANT_URL", &config.url)
         .env("PARLEY_ASSISTANT_MODEL", &config.model)
         .spawn()
@@ -561,10 +552,7 @@ async fn a_node_killed_during_a_send_storm_loses_nothing_and_stores_nothing_twic
     const WRITERS: usize = 6;
     const EACH: usize = 30;
     let (survivor, _) = two_nodes().await;
-    let mut victim = parley()
-        .env("PARLEY_DATABASE_URL", survivor.database_url())
-        .env("PARLEY_REDIS_URL", test_redis())
-        .env("PARLEY_SECRET_KEY", key())
+    let mut victim = node_process(&survivor.database_url(), &key())
         .env("PARLEY_MESSAGES_PER_MINUTE", "100000")
         .env("PARLEY_MESSAGE_BURST", "100000")
         .spawn()
