@@ -40,6 +40,23 @@ pub enum Outcome {
     Deleted,
 }
 
+impl Outcome {
+    /// The checks every change to a message starts with, on the message as stored (if found):
+    /// `Ok` carries it; `author`, when given, must be its author. (`Err` is the outcome the
+    /// caller returns as it is: its size does not matter.)
+    #[allow(clippy::result_large_err)]
+    pub(super) fn check(
+        message: Option<Message>,
+        author: Option<&str>,
+    ) -> std::result::Result<Message, Outcome> {
+        match message {
+            None => Err(Outcome::NotFound),
+            Some(m) if author.is_some_and(|author| author != m.author) => Err(Outcome::NotAuthor),
+            Some(m) => Ok(m),
+        }
+    }
+}
+
 #[async_trait::async_trait]
 pub trait MessageStore: Send + Sync {
     /// Stores a new message as the room's next change, in one round trip where the database

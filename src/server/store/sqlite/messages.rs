@@ -254,9 +254,5 @@ async fn existing_message(
         .bind(seq)
         .fetch_optional(&mut **tx)
         .await?;
-    Ok(match message {
-        None => Err(Outcome::NotFound),
-        Some(m) if author.is_some_and(|author| author != m.author) => Err(Outcome::NotAuthor),
-        Some(m) => Ok(m),
-    })
+    Ok(Outcome::check(message, author))
 }
