@@ -80,18 +80,20 @@ pub struct Shared {
 }
 
 /// GCRA (the algorithm `governor` uses) on Redis's clock: `KEYS[1]` holds the theoretical
-/// arrival time; `ARGV`: the interval between two events and the burst, in milliseconds and
-/// events. Returns 0 when the event is allowed, else the milliseconds to wait.
+/// arrival time; `ARGV`: the interval between two events and the burst, in microseconds and
+/// events (microseconds: a generous limit has an interval well under a millisecond). Returns 0
+/// when the event is allowed, else the milliseconds to wait.
 const GCRA: &str = "
 local now = redis.call('TIME')
-local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local now_us = tonumber(now[1]) * 1000000 + tonumber(now[2])
 local interval = tonumber(ARGV[1])
-local tat = tonumber(redis.call('GET', KEYS[1])) or now_ms
-if tat < now_ms then tat = now_ms end
+local tat = tonumber(redis.call('GET', KEYS[1])) or now_us
+if tat < now_us then tat = now_us end
 local new_tat = tat + interval
 local allow_at = new_tat - interval * tonumber(ARGV[2])
-if allow_at > now_ms then return allow_at - now_ms end
-redis.call('SET', KEYS[1], new_tat, 'PX', math.max(1, new_tat - now_ms))
+if allow_at > now_us then return math.ceil((allow_at - now_us) / 1000) end
+-- %d: Lua would write a number this large with 14 digits.
+redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', math.max(1, math.ceil((new_tat - now_us) / 1000)))
 return 0";
 
 /// A failed sign-in: counts it (`KEYS[1]`, forgotten after `ARGV[2]` ms) and, past `ARGV[1]`
@@ -145,7 +147,7 @@ impl KeyedLimit {
     /// Takes one from `key`'s allowance, or says how long until the next one.
     pub async fn take(&self, key: &str) -> Result<(), Duration> {
         if let Some(shared) = &self.shared {
-            let interval = (self.rate.per / self.rate.count.get()).as_millis().max(1);
+            let interval = (self.rate.per / self.rate.count.get()).as_micros().max(1);
             let args = vec![interval as i64, i64::from(self.rate.burst.get())];
             let keys = vec![format!("{}{key}", shared.prefix)];
             if let Some(wait) = shared.eval(GCRA, keys, args).await {

@@ -4,7 +4,7 @@
 
 use crate::binary::{parley, sign_up, started};
 use crate::fake_openai::{FakeOpenAi, Script};
-use crate::helpers::{fresh_database, test_redis, TestApp, TestClient};
+use crate::helpers::{fresh_database, test_redis, TestApp, TestClient, PATIENCE};
 use parley::model::Message;
 use parley::protocol::{
     AnswerChunk, BanMember, Change, CreateRoom, ErrorCode, Event, ListMessages, PresenceUpdated,
@@ -209,6 +209,23 @@ async fn the_posting_limit_holds_across_nodes() {
     for (tab, id) in [(&on_two, "4"), (&on_one, "5")] {
         let refused = tab.refused(&send("lobby", id, "too many")).await;
         assert_eq!(refused.code, ErrorCode::RateLimited, "{refused:?}");
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs Postgres and Redis: run by scripts/test"]
+async fn a_shared_limit_of_more_than_one_a_millisecond_is_not_rounded_down() {
+    // One a microsecond after a burst of two: twenty sends at once are all within it. (Counted
+    // in milliseconds, the limit became one a millisecond and refused most of them.)
+    let one = TestApp::builder()
+        .redis(&test_redis())
+        .limits(|limits| limits.messages = Rate::new(60_000_000, Rate::MINUTE, 2))
+        .start()
+        .await;
+    let ada = one.member("Ada").await;
+    let messages: Vec<_> = (0..20).map(|i| send("lobby", &format!("c{i}"), "quick")).collect();
+    for ack in futures_util::future::join_all(messages.iter().map(|m| ada.request(m))).await {
+        assert!(matches!(ack, parley::protocol::Ack::Ok(_)), "{ack:?}");
     }
 }
 
