@@ -191,6 +191,33 @@ async fn a_node_with_another_secret_key_refuses_to_start_and_nodes_migrate_once(
 
 #[tokio::test]
 #[ignore = "needs Postgres and Redis: run by scripts/test"]
+async fn of_two_nodes_started_at_once_with_different_keys_only_one_runs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = fresh_database(dir.path()).await;
+    let start = |key: &str| node_process(&database, &key.repeat(32)).spawn().expect("a node");
+    let mut nodes = [start("44"), start("55")];
+    // The one that lost the race stops; before its first heartbeat, the winner did not count
+    // as alive and both ran.
+    let deadline = std::time::Instant::now() + PATIENCE;
+    let refused = loop {
+        if let Some(i) = (0..2).find(|&i| nodes[i].try_wait().ok().flatten().is_some()) {
+            break i;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = nodes.each_mut().map(|node| node.kill());
+            panic!("two nodes with different keys both run");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let running = &mut nodes[1 - refused];
+    started(running);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(running.try_wait().expect("a node").is_none(), "the winner runs");
+    let _ = running.kill();
+}
+
+#[tokio::test]
+#[ignore = "needs Postgres and Redis: run by scripts/test"]
 async fn the_posting_limit_holds_across_nodes() {
     let secret = Secret::parse(&key()).expect("a key");
     let one = TestApp::builder()

@@ -70,26 +70,34 @@ impl super::Store for Postgres {
             sqlx::query_scalar("SELECT value FROM cluster WHERE key = 'secret_check' FOR UPDATE")
                 .fetch_one(&mut *tx)
                 .await?;
-        if agreed == check {
-            tx.commit().await?;
-            return Ok(true);
+        if agreed != check {
+            // Another key: refused while a node that uses it is alive; once every node is
+            // stopped, the first to start with a new key makes it the cluster's (a key rotation).
+            let others_alive: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM nodes WHERE id <> $1 AND seen_at > $2)",
+            )
+            .bind(&self.node)
+            .bind(now - timeout)
+            .fetch_one(&mut *tx)
+            .await?;
+            if others_alive {
+                return Ok(false);
+            }
+            sqlx::query("UPDATE cluster SET value = $1 WHERE key = 'secret_check'")
+                .bind(check)
+                .execute(&mut *tx)
+                .await?;
         }
-        // Another key: refused while a node that uses it is alive; once every node is stopped,
-        // the first to start with a new key makes it the cluster's (a key rotation).
-        let others_alive: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM nodes WHERE id <> $1 AND seen_at > $2)",
+        // Alive from now on, in the same transaction: a node starting a moment later with
+        // another key sees this one (its first heartbeat would come too late).
+        sqlx::query(
+            "INSERT INTO nodes (id, seen_at) VALUES ($1, $2)
+             ON CONFLICT (id) DO UPDATE SET seen_at = EXCLUDED.seen_at",
         )
         .bind(&self.node)
-        .bind(now - timeout)
-        .fetch_one(&mut *tx)
+        .bind(now)
+        .execute(&mut *tx)
         .await?;
-        if others_alive {
-            return Ok(false);
-        }
-        sqlx::query("UPDATE cluster SET value = $1 WHERE key = 'secret_check'")
-            .bind(check)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         Ok(true)
     }
