@@ -15,7 +15,7 @@ use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use socketioxide::adapter::LocalAdapter;
 use socketioxide::{handler::ConnectHandler, layer::SocketIoLayer, SocketIo};
-use std::{future::Future, net::SocketAddr};
+use std::{future::Future, net::SocketAddr, sync::Arc};
 use tokio::net::TcpListener;
 use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer};
 
@@ -38,6 +38,8 @@ pub const SOCKET_READ_BUFFER_BYTES: usize = 1024;
 pub struct AppState {
     pub leptos: LeptosOptions,
     pub chat: Chat,
+    /// This process's name among the nodes (`/healthz` says it).
+    pub node: Arc<str>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -111,12 +113,17 @@ async fn detach_head(mut request: Request) -> Request {
     request
 }
 
-async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+/// `ok` when the database answers; the `X-Parley-Node` header names the node that answered
+/// (behind a load balancer, which node a browser is on).
+async fn healthz(
+    State(state): State<AppState>,
+) -> (StatusCode, [(&'static str, String); 1], &'static str) {
+    let node = [("x-parley-node", state.node.to_string())];
     match state.chat.db.ping().await {
-        Ok(_) => (StatusCode::OK, "ok"),
+        Ok(_) => (StatusCode::OK, node, "ok"),
         Err(error) => {
             tracing::error!("health check: {error}");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+            (StatusCode::SERVICE_UNAVAILABLE, node, "database unavailable")
         }
     }
 }
@@ -220,7 +227,7 @@ impl Server {
         let chat = services.chat().map_err(|_| StartError::Adapter("no socket.io".into()))?;
         super::cluster::beat(chat.clone());
         super::cluster::follow_redis(&io);
-        let state = AppState { leptos: config.leptos.clone(), chat };
+        let state = AppState { leptos: config.leptos.clone(), chat, node: node.into() };
         let addr = config.leptos.site_addr;
         let listener =
             TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
