@@ -7,7 +7,13 @@ every figure, and writes raw.json and results.md under target/bench/<date>/.
 Called by scripts/bench, which builds everything first. Options: --reps N (default 3),
 --quick (smaller and shorter, to try the harness), --storm N (only the join storm: N clients
 joining the lobby, Parley as configured against the same binary announcing every arrival one by
-one, PARLEY_BATCH_ABOVE=1000000000, interleaved).
+one, PARLEY_BATCH_ABOVE=1000000000, interleaved), --cluster (fan-out of two Parley nodes on
+Postgres + Redis against one node on SQLite, and of the reference on two processes with
+@socket.io/redis-adapter against one; cross-node latency at 20,000 deliveries/s), --before DIR
+(the usual scenarios, Parley against an earlier build of itself: DIR/parley and DIR/site).
+
+On two cores, every server process (nodes, Redis, Postgres) shares CPU 0 and the load generator
+has CPU 1: cluster figures show what the software costs, not what two machines would give.
 """
 import argparse, datetime, gzip, http.client, json, os, pathlib, platform, shutil, signal
 import statistics, subprocess, sys, tempfile, time, urllib.error, urllib.request
@@ -17,53 +23,112 @@ BENCH = ROOT / "scripts" / "benchmarks"
 TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
 PARLEY = TARGET / "release" / "parley"
 LOADGEN = TARGET / "release" / "parley-loadgen"
-PORTS = {"parley": 3300, "node": 3301, "parley-unbatched": 3302}
+PORTS = {"parley": 3300, "node": 3301, "parley-unbatched": 3302, "parley-before": 3303,
+         "parley-cluster": 3310, "node-cluster": 3320}
+# Set by --before: the earlier build's folder (its `parley` binary and its `site`).
+BEFORE = None
+
+
+def services(script, cwd=ROOT):
+    """Runs bash with scripts/services.sh sourced (CPU 0 for what it starts); its output words."""
+    out = subprocess.run(["taskset", "-c", "0", "bash", "-c",
+                          f"source scripts/services.sh; {script}"],
+                         cwd=cwd, capture_output=True, text=True, check=True)
+    return out.stdout.split()
 
 
 class Server:
-    """One server under test, started pinned to CPU 0 on a fresh database."""
+    """One server under test, started pinned to CPU 0 on a fresh database: one process, or (the
+    `-cluster` kinds) two nodes sharing Redis (and Postgres, for Parley) on throwaway data."""
+
+    # What pids() lists for each kind, by name.
+    LABELS = {"parley-cluster": ["node 1", "node 2", "Postgres", "Redis"],
+              "node-cluster": ["node 1", "node 2", "Redis"]}
 
     def __init__(self, kind):
         self.kind, self.port = kind, PORTS[kind]
         self.dir = tempfile.mkdtemp(prefix=f"parley-bench-{kind}-")
-        if kind.startswith("parley"):
-            env = dict(os.environ, LEPTOS_SITE_ADDR=f"127.0.0.1:{self.port}",
-                       LEPTOS_SITE_ROOT=str(ROOT / "target" / "site"), LEPTOS_ENV="PROD",
-                       PARLEY_DATABASE_URL=f"sqlite:{self.dir}/parley.db", RUST_LOG="warn",
-                       # The reference has no limits; the load is synthetic (every client
-                       # signs up from this one address).
-                       PARLEY_MESSAGES_PER_MINUTE="1000000000", PARLEY_MESSAGE_BURST="1000000000",
-                       PARLEY_SIGNUPS_PER_HOUR="1000000000", PARLEY_ROOMS_PER_HOUR="1000000000")
-            if kind == "parley-unbatched":
-                env["PARLEY_BATCH_ABOVE"] = "1000000000"
-            command, cwd = [str(PARLEY)], ROOT
-        else:
-            env = dict(os.environ, PORT=str(self.port), DB=f"{self.dir}/reference.db",
-                       NODE_ENV="production")
-            command, cwd = ["node", "server.js"], BENCH / "node-reference"
-        self.process = subprocess.Popen(["taskset", "-c", "0", *command], cwd=cwd, env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.url = f"http://127.0.0.1:{self.port}"
-        for _ in range(200):
+        os.chmod(self.dir, 0o755)  # Postgres runs as its own user under it
+        self.processes, self.services = [], []
+        cluster = kind.endswith("-cluster")
+        ports = [self.port, self.port + 1] if cluster else [self.port]
+        shared = {}
+        if cluster:
+            if kind.startswith("parley"):
+                pg, redis = services(f"start_postgres {self.dir}/postgres; "
+                                     f"start_redis {self.dir}/redis; echo $PG_URL $REDIS_URL")
+                shared = dict(PARLEY_DATABASE_URL=f"{pg}/postgres", PARLEY_REDIS_URL=redis,
+                              PARLEY_SECRET_KEY=os.urandom(32).hex())
+                self.services.append(pathlib.Path(f"{self.dir}/postgres/data/postmaster.pid"))
+            else:
+                (redis,) = services(f"start_redis {self.dir}/redis; echo $REDIS_URL")
+                shared = dict(REDIS_URL=redis)
+            self.services.append(pathlib.Path(f"{self.dir}/redis/redis.pid"))
+        for port in ports:
+            if kind.startswith("parley"):
+                binary, site = PARLEY, ROOT / "target" / "site"
+                if kind == "parley-before":
+                    binary, site = BEFORE / "parley", BEFORE / "site"
+                env = dict(os.environ, LEPTOS_SITE_ADDR=f"127.0.0.1:{port}",
+                           LEPTOS_SITE_ROOT=str(site), LEPTOS_ENV="PROD",
+                           PARLEY_DATABASE_URL=f"sqlite:{self.dir}/parley.db", RUST_LOG="warn",
+                           # The reference has no limits; the load is synthetic (every client
+                           # signs up from this one address).
+                           PARLEY_MESSAGES_PER_MINUTE="1000000000",
+                           PARLEY_MESSAGE_BURST="1000000000",
+                           PARLEY_SIGNUPS_PER_HOUR="1000000000",
+                           PARLEY_ROOMS_PER_HOUR="1000000000")
+                env.update(shared)
+                if kind == "parley-unbatched":
+                    env["PARLEY_BATCH_ABOVE"] = "1000000000"
+                command, cwd = [str(binary)], ROOT
+            else:
+                env = dict(os.environ, PORT=str(port), DB=f"{self.dir}/reference.db",
+                           NODE_ENV="production", **shared)
+                command, cwd = ["node", "server.js"], BENCH / "node-reference"
+            self.processes.append(subprocess.Popen(
+                ["taskset", "-c", "0", *command], cwd=cwd, env=env,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            # One at a time: the first node migrates an empty database.
+            self.wait_for(f"http://127.0.0.1:{port}")
+        self.urls = [f"http://127.0.0.1:{port}" for port in ports]
+
+        self.url = self.urls[0]
+        self.process = self.processes[0]
+
+    def wait_for(self, url):
+        for _ in range(400):
             try:
-                urllib.request.urlopen(f"{self.url}/healthz", timeout=1).read()
+                urllib.request.urlopen(f"{url}/healthz", timeout=1).read()
                 return
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError(f"{kind} did not start")
+        raise RuntimeError(f"{self.kind} did not start")
+
+    def pids(self):
+        """The serving processes: the nodes, then Redis and Postgres' postmaster (whose CPU
+        counts with its backends')."""
+        return [p.pid for p in self.processes] + [
+            int(path.read_text().split()[0]) for path in self.services]
 
     def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        for process in self.processes:
+            process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if self.services:
+            services(f"PG_DIR={self.dir}/postgres; stop_postgres; "
+                     f"REDIS_DIR={self.dir}/redis; stop_redis")
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def loadgen(server, scenario, **options):
     args = ["taskset", "-c", "1", str(LOADGEN), scenario, "--url", server.url,
-            "--server-pid", str(server.process.pid)]
+            "--nodes", ",".join(server.urls),
+            "--server-pid", ",".join(map(str, server.pids()))]
     for key, value in options.items():
         args += [f"--{key}", str(value)]
     out = subprocess.run(args, capture_output=True, text=True, timeout=900)
@@ -126,7 +191,40 @@ def fanout(kind, rates, seconds, clients=200, senders=5):
                         "fan-out: p99 ms at that rate": best["latency_p99_ms"],
                         "fan-out: server CPU at that rate": best["server_cpu"],
                         "fan-out: loadgen CPU at that rate": best["loadgen_cpu"]})
+        if len(best["server_cpu_each"]) > 1:
+            figures.update(cpu_each(kind, "fan-out: at that rate, CPU of", best))
+    # What ran out at the knee: the CPU of each process at the lowest rate that failed.
+    above = [r for r in failures if not best or r["rate"] > best["rate"]]
+    if above:
+        knee = min(above, key=lambda r: r["rate"])
+        figures["fan-out: first failing rate, server CPU"] = knee["server_cpu"]
+        if len(knee["server_cpu_each"]) > 1:
+            figures.update(cpu_each(kind, "fan-out: first failing rate, CPU of", knee))
     return figures, steps
+
+
+def cpu_each(kind, prefix, run):
+    """Each serving process's share of a core in a run, by name."""
+    labels = Server.LABELS[kind]
+    return {f"{prefix} {label}": cpu for label, cpu in zip(labels, run["server_cpu_each"])}
+
+
+def crossing(kind, seconds, clients=200, senders=5, rate=100):
+    """A fixed 20,000 deliveries/s (100 messages/s to 200 clients), the senders on the first
+    node: latency of the receivers on the senders' node and on the other one."""
+    r = with_server(kind, lambda s: loadgen(s, "fanout", clients=clients, senders=senders,
+                                            rate=rate, seconds=seconds))
+    nodes = r["by_node"]
+    figures = {"20,000/s: lost": r["lost"],
+               "20,000/s: p50 ms, same node": nodes[0]["latency_p50_ms"],
+               "20,000/s: p99 ms, same node": nodes[0]["latency_p99_ms"]}
+    if len(nodes) > 1:
+        figures.update({"20,000/s: p50 ms, other node": nodes[1]["latency_p50_ms"],
+                        "20,000/s: p99 ms, other node": nodes[1]["latency_p99_ms"]})
+    figures["20,000/s: server CPU (sum)"] = r["server_cpu"]
+    if len(r["server_cpu_each"]) > 1:
+        figures.update(cpu_each(kind, "20,000/s: CPU of", r))
+    return figures
 
 
 def polling(kind, seconds, clients=50, senders=5, rate=400):
@@ -252,46 +350,73 @@ def storm(clients, reps):
     print("all runs:", json.dumps(runs), file=sys.stderr)
 
 
+def usual(kind, args):
+    """The usual scenarios on one server kind: figures and the fan-out steps."""
+    seconds = 2 if args.quick else 5
+    rates = [100, 400, 1600] if args.quick else [100, 200, 400, 800, 1600, 3200, 6400]
+    figures = {}
+    for clients in [500] if args.quick else [1000, 5000]:
+        figures.update(idle(kind, clients))
+    fan, steps = fanout(kind, rates, seconds)
+    figures.update(fan)
+    figures.update(ack(kind, seconds))
+    figures.update(polling(kind, seconds))
+    figures.update(pages(kind, seconds))
+    figures.update(browser(kind, 3 if args.quick else 10))
+    if kind.startswith("parley"):
+        figures.update(catchup(100, 300) if args.quick else catchup(500, 1000))
+    return figures, steps
+
+
+def clustered(kind, args):
+    """Fan-out capacity and cross-node latency on one kind (alone or a cluster)."""
+    seconds = 2 if args.quick else 5
+    rates = [100, 400, 1600] if args.quick else [100, 200, 400, 800, 1600, 3200, 6400]
+    figures, steps = fanout(kind, rates, seconds)
+    figures.update(crossing(kind, seconds))
+    return figures, steps
+
+
 def main():
+    global BEFORE
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--storm", type=int)
+    parser.add_argument("--cluster", action="store_true")
+    parser.add_argument("--before", type=pathlib.Path)
     args = parser.parse_args()
     if args.storm:
         return storm(args.storm, args.reps)
-    seconds = 2 if args.quick else 5
-    rates = [100, 400, 1600] if args.quick else [100, 200, 400, 800, 1600, 3200, 6400]
-    idle_sizes = [500] if args.quick else [1000, 5000]
+    if args.cluster:
+        kinds, work = ("parley", "parley-cluster", "node", "node-cluster"), clustered
+        ratios = [("Parley 2 / 1", "parley-cluster", "parley"),
+                  ("Node 2 / 1", "node-cluster", "node"),
+                  ("Parley 2 / Node 2", "parley-cluster", "node-cluster")]
+        what = "Fan-out: one server against two nodes sharing Redis (and Postgres, for Parley)"
+    elif args.before:
+        BEFORE = args.before.resolve()
+        kinds, work = ("parley-before", "parley"), usual
+        ratios = [("after / before", "parley", "parley-before")]
+        what = f"Parley against an earlier build of itself ({BEFORE})"
+    else:
+        kinds, work = ("parley", "node"), usual
+        ratios = [("ratio", "parley", "node")]
+        what = "Parley against the Node reference; ratio = Parley / Node"
 
-    results = {"parley": [], "node": []}
-    raw = {"parley": [], "node": []}
+    results = {kind: [] for kind in kinds}
+    raw = {kind: [] for kind in kinds}
     for rep in range(args.reps):
-        for kind in ("parley", "node") if rep % 2 == 0 else ("node", "parley"):
+        for kind in kinds if rep % 2 == 0 else tuple(reversed(kinds)):
             print(f"repetition {rep + 1}/{args.reps}: {kind}", file=sys.stderr, flush=True)
-            figures = {}
-            for clients in idle_sizes:
-                figures.update(idle(kind, clients))
-            fan, steps = fanout(kind, rates, seconds)
-            figures.update(fan)
-            figures.update(ack(kind, seconds))
-            figures.update(polling(kind, seconds))
-            figures.update(pages(kind, seconds))
-            figures.update(browser(kind, 3 if args.quick else 10))
-            if kind == "parley":
-                figures.update(catchup(100, 300) if args.quick else catchup(500, 1000))
+            figures, steps = work(kind, args)
             results[kind].append(figures)
             raw[kind].append({"figures": figures, "fanout_steps": steps})
 
-    names = list(dict.fromkeys(k for run in results["parley"] + results["node"] for k in run))
+    names = list(dict.fromkeys(k for kind in kinds for run in results[kind] for k in run))
     def median(kind, name):
         values = [run[name] for run in results[kind] if run.get(name) is not None]
         return statistics.median(values) if values else float("nan")
-    rows = []
-    for name in names:
-        p, n = median("parley", name), median("node", name)
-        ratio = p / n if n == n and n != 0 else float("nan")
-        rows.append((name, p, n, ratio))
 
     cpu = os.cpu_count()
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
@@ -299,17 +424,26 @@ def main():
     stamp = datetime.datetime.now(datetime.timezone.utc)
     lines = [f"Measured {stamp:%Y-%m-%d %H:%M} UTC on {cpu} cores ({platform.machine()}), "
              f"{rustc}, Node {node}; medians of {args.reps} interleaved runs"
-             f"{' (quick)' if args.quick else ''}. Ratio = Parley / Node.", "",
-             "| figure | Parley | Node | ratio |", "|---|---:|---:|---:|"]
-    for name, p, n, ratio in rows:
-        lines.append(f"| {name} | {p:,.2f} | {n:,.2f} | {ratio:.2f} |")
-    lines += ["", "Parley's bundle (first page), bytes raw / gzip:", "",
-              "| file | raw | gzip |", "|---|---:|---:|"]
-    sizes = bundle()
-    for name, (size, zipped) in sizes.items():
-        lines.append(f"| {name} | {size:,} | {zipped:,} |")
-    total = sum(z for _, z in sizes.values())
-    lines.append(f"| total | {sum(s for s, _ in sizes.values()):,} | {total:,} ({total / 1024:.0f} KiB) |")
+             f"{' (quick)' if args.quick else ''}. {what}.", "",
+             "| figure | " + " | ".join(kinds) + " | " + " | ".join(r[0] for r in ratios) + " |",
+             "|---|" + "---:|" * (len(kinds) + len(ratios))]
+    for name in names:
+        values = {kind: median(kind, name) for kind in kinds}
+        cells = [f"{values[kind]:,.2f}" for kind in kinds]
+        for _, top, bottom in ratios:
+            a, b = values[top], values[bottom]
+            cells.append(f"{a / b:.2f}" if a == a and b == b and b != 0 else "")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    sizes = {}
+    if not args.cluster:
+        lines += ["", "Parley's bundle (first page), bytes raw / gzip:", "",
+                  "| file | raw | gzip |", "|---|---:|---:|"]
+        sizes = bundle()
+        for name, (size, zipped) in sizes.items():
+            lines.append(f"| {name} | {size:,} | {zipped:,} |")
+        total = sum(z for _, z in sizes.values())
+        lines.append(f"| total | {sum(s for s, _ in sizes.values()):,} | {total:,} "
+                     f"({total / 1024:.0f} KiB) |")
     table = "\n".join(lines)
     print(table)
 

@@ -4,6 +4,9 @@
 // `room:join` and `message:send` with acks, `room:changed` broadcasts to the room, and a
 // server-rendered room page of the latest 50 messages whose script connects and joins the room.
 // A yardstick, not a product.
+//
+// With REDIS_URL, several processes form one cluster the way socket.io's documentation does it:
+// `@socket.io/redis-adapter` with a `redis` client pair, every process on the same SQLite file.
 const express = require('express');
 const { createServer } = require('node:http');
 const { Server } = require('socket.io');
@@ -22,7 +25,7 @@ const insert = db.prepare(`INSERT INTO messages (room, seq, author, body, client
   FROM messages WHERE room = @room
   ON CONFLICT (author, client_id) DO NOTHING RETURNING *`);
 const latest = db.prepare('SELECT * FROM messages WHERE room = ? ORDER BY seq DESC LIMIT 50');
-const positions = new Map();
+const last = db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM messages WHERE room = ?');
 
 const app = express();
 app.get('/healthz', (req, res) => res.send('ok'));
@@ -55,7 +58,8 @@ io.on('connection', (socket) => {
   const name = nameOf(socket);
   socket.on('room:join', (input, ack) => {
     socket.join(`room:${input.room}`);
-    const upto = positions.get(input.room) ?? 0;
+    // Only posts change a room here, so its position is its last message's number.
+    const upto = last.get(String(input.room)).seq;
     ack?.({ ok: { room: { slug: input.room, name: input.room }, online: [], changes: { changes: [], upto, complete: true } } });
   });
   socket.on('message:send', (input, ack) => {
@@ -67,12 +71,22 @@ io.on('connection', (socket) => {
       room: String(input.room), author: name, body, client_id: String(input.client_id), created_at: Date.now(),
     });
     if (!row) return ack?.({ ok: null });
-    const pos = (positions.get(input.room) ?? 0) + 1;
-    positions.set(input.room, pos);
+    const pos = row.seq;
     const message = { ...row, rev: pos, edited_at: null, deleted: false, note: null, reactions: [] };
     ack?.({ ok: message });
     io.to(`room:${input.room}`).emit('room:changed', { room: input.room, pos, kind: 'posted', message });
   });
 });
 
-server.listen(port, '127.0.0.1', () => console.log(`reference listening on http://127.0.0.1:${port}`));
+async function main() {
+  if (process.env.REDIS_URL) {
+    const { createClient } = require('redis');
+    const { createAdapter } = require('@socket.io/redis-adapter');
+    const pubClient = createClient({ url: process.env.REDIS_URL });
+    const subClient = pubClient.duplicate();
+    await Promise.all([pubClient.connect(), subClient.connect()]);
+    io.adapter(createAdapter(pubClient, subClient));
+  }
+  server.listen(port, '127.0.0.1', () => console.log(`reference listening on http://127.0.0.1:${port}`));
+}
+main();

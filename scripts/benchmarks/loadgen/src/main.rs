@@ -9,6 +9,12 @@
 //! `ack` (clients send in a closed loop: ack round trip), `seed` (post messages, for pages),
 //! `catchup` (Parley only: readers away while messages are posted catch up by `room:sync`),
 //! `polling` (like `fanout`, every client on HTTP long-polling instead of WebSocket).
+//!
+//! Several nodes of one cluster: `--nodes URL,URL` (the accounts are made at `--url`). The
+//! senders connect to the first node, the other clients to each node in turn, and `fanout`
+//! reports latencies per node (same-node against cross-node delivery). `--server-pid` takes a
+//! comma-separated list (nodes, Redis, Postgres' postmaster): CPU is counted per process with its
+//! children.
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
@@ -30,7 +36,10 @@ struct Options {
     senders: usize,
     rate: f64,
     seconds: f64,
-    server_pid: Option<u32>,
+    /// The processes serving (the first one's memory is what `idle` measures).
+    server_pids: Vec<u32>,
+    /// Where clients connect (`--url` unless `--nodes` is given).
+    nodes: Vec<String>,
     room: String,
     count: usize,
 }
@@ -44,7 +53,8 @@ fn options() -> (String, Options) {
         senders: 5,
         rate: 100.0,
         seconds: 5.0,
-        server_pid: None,
+        server_pids: Vec::new(),
+        nodes: Vec::new(),
         room: "lobby".into(),
         count: 50,
     };
@@ -55,7 +65,10 @@ fn options() -> (String, Options) {
             "--senders" => o.senders = value.parse().expect("--senders"),
             "--rate" => o.rate = value.parse().expect("--rate"),
             "--seconds" => o.seconds = value.parse().expect("--seconds"),
-            "--server-pid" => o.server_pid = Some(value.parse().expect("--server-pid")),
+            "--server-pid" => {
+                o.server_pids = value.split(',').map(|p| p.parse().expect("--server-pid")).collect()
+            }
+            "--nodes" => o.nodes = value.split(',').map(str::to_owned).collect(),
             "--room" => o.room = value,
             "--count" => o.count = value.parse().expect("--count"),
             other => panic!("unknown option {other}"),
@@ -63,6 +76,9 @@ fn options() -> (String, Options) {
     }
     // Bounded: this runs on a shared machine.
     assert!(o.clients <= 20_000 && o.seconds <= 120.0, "too many clients or too long");
+    if o.nodes.is_empty() {
+        o.nodes.push(o.url.clone());
+    }
     (scenario, o)
 }
 
@@ -80,6 +96,50 @@ fn cpu_seconds(pid: &str) -> f64 {
     let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
     // Fields 14 and 15 of stat (utime, stime), counted after the command name.
     (ticks(11) + ticks(12)) / 100.0
+}
+
+/// CPU seconds of a process's children that ended (cutime and cstime).
+fn ended_children_cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(13) + ticks(14)) / 100.0
+}
+
+/// CPU seconds used so far by a process and its children (Postgres' backends, for its
+/// postmaster): the living ones found in `/proc` now, and those that ended (waited for).
+fn tree_cpu_seconds(pid: u32) -> f64 {
+    let mut total = cpu_seconds(&pid.to_string()) + ended_children_cpu_seconds(pid);
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let Some(child) = name.to_str().filter(|n| n.bytes().all(|b| b.is_ascii_digit())) else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
+        let parent = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1));
+        if parent == Some(pid.to_string().as_str()) {
+            total += cpu_seconds(child);
+        }
+    }
+    total
+}
+
+/// The CPU seconds of every serving process so far.
+fn servers_cpu(o: &Options) -> Vec<f64> {
+    o.server_pids.iter().map(|pid| tree_cpu_seconds(*pid)).collect()
+}
+
+/// The node client `i` connects to: the senders (the first `senders` clients) to the first,
+/// the others to each in turn.
+fn node_of(o: &Options, i: usize) -> usize {
+    if i < o.senders {
+        0
+    } else {
+        (i - o.senders) % o.nodes.len()
+    }
 }
 
 /// Resident memory of a process in KiB, from `/proc/<pid>/status`.
@@ -149,12 +209,12 @@ struct Client {
 }
 
 impl Client {
-    /// Opens the WebSocket, completes the Engine.IO and Socket.IO handshakes; returns the client
-    /// and how long that took.
-    async fn connect(url: &str, name: &str) -> Result<(Self, Duration), Error> {
-        let cookies = cookies(url, name).await?;
+    /// Opens the WebSocket to `node`, completes the Engine.IO and Socket.IO handshakes as `name`
+    /// (its account made at `accounts`); returns the client and how long that took.
+    async fn connect(accounts: &str, node: &str, name: &str) -> Result<(Self, Duration), Error> {
+        let cookies = cookies(accounts, name).await?;
         let started = Instant::now();
-        let ws_url = url.replacen("http", "ws", 1);
+        let ws_url = node.replacen("http", "ws", 1);
         let mut request =
             format!("{ws_url}/socket.io/?EIO=4&transport=websocket").into_client_request()?;
         request.headers_mut().insert("Cookie", HeaderValue::from_str(&cookies)?);
@@ -254,28 +314,31 @@ async fn make_accounts(o: &Options, n: usize) -> Result<(), Error> {
 }
 
 /// Connects `n` clients named `bot<i>` (a bounded number at a time), each joined to `room`,
-/// handing each to `connected` as soon as it is; returns the handshake times, sorted.
+/// handing each (with its number) to `connected` as soon as it is; returns the handshake times,
+/// sorted.
 async fn connect_all(
     o: &Options,
     n: usize,
-    mut connected: impl FnMut(Client),
+    mut connected: impl FnMut(usize, Client),
 ) -> Result<Vec<f64>, Error> {
     make_accounts(o, n).await?;
     let mut handshakes = Vec::with_capacity(n);
     let mut pending = futures_util::stream::iter(0..n)
         .map(|i| {
-            let (url, room) = (o.url.clone(), o.room.clone());
+            let (accounts, node, room) =
+                (o.url.clone(), o.nodes[node_of(o, i)].clone(), o.room.clone());
             async move {
-                let (mut client, took) = Client::connect(&url, &format!("bot{i}")).await?;
+                let (mut client, took) =
+                    Client::connect(&accounts, &node, &format!("bot{i}")).await?;
                 client.join(&room).await?;
-                Ok::<_, Error>((client, took))
+                Ok::<_, Error>((i, client, took))
             }
         })
         .buffer_unordered(64);
     while let Some(result) = pending.next().await {
-        let (client, took) = result?;
+        let (i, client, took) = result?;
         handshakes.push(took.as_secs_f64() * 1000.0);
-        connected(client);
+        connected(i, client);
     }
     handshakes.sort_by(f64::total_cmp);
     Ok(handshakes)
@@ -298,12 +361,12 @@ async fn hold(mut client: Client, mut stop: tokio::sync::watch::Receiver<bool>) 
 }
 
 async fn idle(o: &Options) -> Result<serde_json::Value, Error> {
-    let pid = o.server_pid.ok_or("--server-pid is needed")?;
+    let pid = *o.server_pids.first().ok_or("--server-pid is needed")?;
     make_accounts(o, o.clients).await?;
     let before = rss_kib(pid);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     // Connected clients keep reading while the others connect.
-    let handshakes = connect_all(o, o.clients, |client| {
+    let handshakes = connect_all(o, o.clients, |_, client| {
         drop(tokio::task::spawn_local(hold(client, stop_rx.clone())))
     })
     .await?;
@@ -460,12 +523,12 @@ impl Schedule {
 /// loop), or each as fast as its acks come back (closed loop, `rate` = 0).
 async fn timed(o: &Options, scenario: &str) -> Result<serde_json::Value, Error> {
     let mut clients = Vec::with_capacity(o.clients);
-    connect_all(o, o.clients, |client| clients.push(client)).await?;
-    let server = o.server_pid.map(|pid| pid.to_string());
+    connect_all(o, o.clients, |i, client| clients.push((i, client))).await?;
+    clients.sort_by_key(|(i, _)| *i);
     let Schedule { start, measure_from, stop_sending, end } = Schedule::new(o.seconds);
     let interval = (o.rate > 0.0).then(|| Duration::from_secs_f64(o.senders as f64 / o.rate));
     let mut tasks = Vec::new();
-    for (i, client) in clients.into_iter().enumerate() {
+    for (i, client) in clients {
         let send = (i < o.senders).then_some(interval);
         tasks.push(tokio::task::spawn_local(run_client(
             client,
@@ -477,26 +540,45 @@ async fn timed(o: &Options, scenario: &str) -> Result<serde_json::Value, Error> 
             end,
         )));
     }
-    let (server_cpu_0, own_cpu_0) = (server.as_deref().map(cpu_seconds), cpu_seconds("self"));
+    let (server_cpu_0, own_cpu_0) = (servers_cpu(o), cpu_seconds("self"));
     let mut results = Vec::with_capacity(tasks.len());
     for task in tasks {
         results.push(task.await.unwrap_or_default());
     }
     let wall = (end - start).as_secs_f64();
-    Ok(summary(scenario, o, results, wall, server.as_deref(), server_cpu_0, own_cpu_0))
+    Ok(summary(scenario, o, results, wall, &server_cpu_0, own_cpu_0))
 }
 
-/// The figures of a timed run: what was sent, delivered and lost, latencies, CPU use.
+/// The figures of a timed run: what was sent, delivered and lost, latencies (per node too, with
+/// several), CPU use (each serving process's share of a core, and their sum).
 fn summary(
     scenario: &str,
     o: &Options,
     results: Vec<Seen>,
     wall: f64,
-    server: Option<&str>,
-    server_cpu_0: Option<f64>,
+    server_cpu_0: &[f64],
     own_cpu_0: f64,
 ) -> serde_json::Value {
-    let server_cpu = server.map(cpu_seconds).zip(server_cpu_0).map(|(b, a)| (b - a) / wall);
+    let each_cpu: Vec<f64> =
+        servers_cpu(o).iter().zip(server_cpu_0).map(|(b, a)| (b - a) / wall).collect();
+    let server_cpu = (!each_cpu.is_empty()).then(|| each_cpu.iter().sum::<f64>());
+    let by_node: Vec<serde_json::Value> = (0..o.nodes.len())
+        .map(|node| {
+            let mut latencies: Vec<f64> = results
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| node_of(o, *i) == node)
+                .flat_map(|(_, s)| s.latencies_ms.iter().copied())
+                .collect();
+            latencies.sort_by(f64::total_cmp);
+            json!({
+                "url": o.nodes[node],
+                "delivered": latencies.len(),
+                "latency_p50_ms": percentile(&latencies, 0.5),
+                "latency_p99_ms": percentile(&latencies, 0.99),
+            })
+        })
+        .collect();
     let own_cpu = (cpu_seconds("self") - own_cpu_0) / wall;
     let sent: u64 = results.iter().map(|s| s.sent).sum();
     let refused: u64 = results.iter().map(|s| s.refused).sum();
@@ -525,6 +607,8 @@ fn summary(
         "ack_p50_ms": percentile(&acks, 0.5),
         "ack_p99_ms": percentile(&acks, 0.99),
         "server_cpu": server_cpu,
+        "server_cpu_each": each_cpu,
+        "by_node": by_node,
         "loadgen_cpu": own_cpu,
     })
 }
@@ -540,7 +624,7 @@ async fn post_many(client: &mut Client, o: &Options, tag: &str) -> Result<(), Er
 }
 
 async fn seed(o: &Options) -> Result<serde_json::Value, Error> {
-    let (mut client, _) = Client::connect(&o.url, "seeder").await?;
+    let (mut client, _) = Client::connect(&o.url, &o.url, "seeder").await?;
     client.join(&o.room).await?;
     post_many(&mut client, o, "seed").await?;
     Ok(json!({"scenario": "seed", "count": o.count}))
@@ -559,8 +643,8 @@ fn number_after(packet: &str, key: &str) -> Option<i64> {
 /// every message.
 async fn catchup(o: &Options) -> Result<serde_json::Value, Error> {
     let mut clients = Vec::with_capacity(o.clients);
-    connect_all(o, o.clients, |client| clients.push(client)).await?;
-    let (mut poster, _) = Client::connect(&o.url, "poster").await?;
+    connect_all(o, o.clients, |_, client| clients.push(client)).await?;
+    let (mut poster, _) = Client::connect(&o.url, &o.url, "poster").await?;
     let joined = poster.request("room:join", json!({"room": o.room})).await?;
     let from = number_after(&joined, "\"upto\":").ok_or("no position in the join reply")?;
     drop(clients);
@@ -570,7 +654,7 @@ async fn catchup(o: &Options) -> Result<serde_json::Value, Error> {
         .map(|i| {
             let (url, room, count) = (o.url.clone(), o.room.clone(), o.count);
             async move {
-                let (mut client, _) = Client::connect(&url, &format!("bot{i}")).await?;
+                let (mut client, _) = Client::connect(&url, &url, &format!("bot{i}")).await?;
                 let mut reply =
                     client.request("room:join", json!({"room": room, "after": from})).await?;
                 let mut posted = 0;
@@ -716,7 +800,6 @@ async fn polling(o: &Options) -> Result<serde_json::Value, Error> {
         clients.push(Rc::new(client?));
     }
     drop(connecting);
-    let server = o.server_pid.map(|pid| pid.to_string());
     let Schedule { start, measure_from, stop_sending, end } = Schedule::new(o.seconds);
     let (senders, interval) = (o.senders, Duration::from_secs_f64(o.senders as f64 / o.rate));
     let mut tasks = Vec::new();
@@ -762,13 +845,13 @@ async fn polling(o: &Options) -> Result<serde_json::Value, Error> {
             seen
         }));
     }
-    let (server_cpu_0, own_cpu_0) = (server.as_deref().map(cpu_seconds), cpu_seconds("self"));
+    let (server_cpu_0, own_cpu_0) = (servers_cpu(o), cpu_seconds("self"));
     let mut results = Vec::with_capacity(tasks.len());
     for task in tasks {
         results.push(task.await.unwrap_or_default());
     }
     let wall = (end - start).as_secs_f64();
-    Ok(summary("polling", o, results, wall, server.as_deref(), server_cpu_0, own_cpu_0))
+    Ok(summary("polling", o, results, wall, &server_cpu_0, own_cpu_0))
 }
 
 fn main() {
