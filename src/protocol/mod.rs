@@ -22,6 +22,11 @@ pub use rooms::*;
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
+/// The `connect_error` message of a handshake refused because the server could not check the
+/// session (its database did not answer): unlike the other refusals, try again later.
+pub const HANDSHAKE_UNAVAILABLE: &str =
+    "The server cannot check your session right now: try again in a moment.";
+
 /// A client-to-server event, answered through the socket.io acknowledgement with `Ack<Reply>`.
 pub trait Command: Serialize + DeserializeOwned {
     const NAME: &'static str;

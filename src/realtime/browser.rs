@@ -32,6 +32,14 @@ fn function(handler: impl Fn(JsValue) + 'static) -> js_sys::Function {
     Closure::<dyn Fn(JsValue)>::new(handler).into_js_value().unchecked_into()
 }
 
+/// Whether a `connect_error` is the server's "try again in a moment" refusal.
+fn refused_for_now(error: &JsValue) -> bool {
+    js_sys::Reflect::get(error, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|message| message.as_string())
+        .is_some_and(|message| message == crate::protocol::HANDSHAKE_UNAVAILABLE)
+}
+
 fn browser_online() -> bool {
     window().navigator().on_line()
 }
@@ -85,6 +93,18 @@ pub(super) fn track_connection(realtime: Realtime) {
             &function(move |error| {
                 if socket.with_value(|s| s.active()) {
                     dropped(error);
+                } else if refused_for_now(&error) {
+                    // The server could not check the session (its database did not answer):
+                    // socket.io gives up on a refusal, so try again ourselves.
+                    dropped(error);
+                    set_timeout(
+                        move || {
+                            if wanted.get_untracked() && browser_online() {
+                                socket.with_value(|s| s.connect());
+                            }
+                        },
+                        std::time::Duration::from_secs(3),
+                    );
                 } else {
                     transport.set(None);
                     state.set(ConnectionState::SignedOut);

@@ -141,9 +141,17 @@ pub async fn accept<A: Wire>(
         tracing::warn!(socket = %socket.id, "refused a handshake from another origin");
         return Err("This origin may not connect to Parley.");
     }
-    let Some(session) = chat.session(&parts.headers).await else {
-        tracing::debug!(socket = %socket.id, "refused a handshake without a session");
-        return Err("Sign in to connect.");
+    let session = match chat.checked_session(&parts.headers).await {
+        Ok(Some(session)) => session,
+        Ok(None) => {
+            tracing::debug!(socket = %socket.id, "refused a handshake without a session");
+            return Err("Sign in to connect.");
+        }
+        // Not "sign in": the session may be fine, and the client tries again.
+        Err(error) => {
+            tracing::warn!(socket = %socket.id, "refused a handshake, database unavailable: {error}");
+            return Err(crate::protocol::HANDSHAKE_UNAVAILABLE);
+        }
     };
     // An `auth` payload of another shape is some other client's business: only a named user
     // that is not the session's is refused.

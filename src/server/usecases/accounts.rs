@@ -109,13 +109,20 @@ impl Chat {
 
     /// The person a request or handshake speaks for, from its session cookie.
     pub async fn session(&self, headers: &axum::http::HeaderMap) -> Option<Session> {
-        let token = identity::token(headers)?;
-        match self.session_of(&token).await {
-            Ok(session) => session,
-            Err(error) => {
-                tracing::error!("reading a session: {error}");
-                None
-            }
+        self.checked_session(headers).await.unwrap_or_else(|error| {
+            tracing::error!("reading a session: {error}");
+            None
+        })
+    }
+
+    /// Like [`Self::session`], telling a database that did not answer from no session.
+    pub async fn checked_session(
+        &self,
+        headers: &axum::http::HeaderMap,
+    ) -> Result<Option<Session>, sqlx::Error> {
+        match identity::token(headers) {
+            Some(token) => self.session_of(&token).await,
+            None => Ok(None),
         }
     }
 
