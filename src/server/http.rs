@@ -2,7 +2,7 @@
 //! `/healthz`, and socketioxide's layer at `/socket.io/`.
 
 use super::{assistant::Assistant, config::Config, origin::AllowedOrigins, Chat};
-use super::{broadcast, limits::Limiters, security, socket, store};
+use super::{broadcast, limits::Limiters, limits::Shared, security, socket, store};
 use crate::app::{shell, App};
 use axum::{
     extract::{DefaultBodyLimit, FromRef, OriginalUri, Request, State},
@@ -185,7 +185,8 @@ impl Server {
         if !db.agree_secret(&auth.secret.check(), now, super::cluster::NODE_TIMEOUT_MS).await? {
             return Err(StartError::SecretMismatch);
         }
-        let assistant = Assistant::new(config.assistant.clone());
+        let questions = redis.as_ref().map(|redis| Shared::new(redis, "questions"));
+        let assistant = Assistant::new(config.assistant.clone(), questions);
         if let Some(settings) = &config.assistant {
             tracing::info!("assistant: model {} at {}", settings.model, settings.url);
         }

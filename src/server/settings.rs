@@ -48,7 +48,7 @@ pub const SETTINGS: &[Setting] = &[
     setting("PARLEY_ASSISTANT_MAX_CHARS", Some("4000"), None,
         "longest answer (capped at 4,000)"),
     setting("PARLEY_ASSISTANT_QUESTIONS_PER_MINUTE", Some("6"), None,
-        "questions per person per minute"),
+        "questions per person per minute (across all nodes, with Redis)"),
     setting("PARLEY_MESSAGES_PER_MINUTE", Some("60"), None,
         "how many messages one person may post per minute once their burst is spent; faster ones are refused with `rate_limited` (\"You are sending messages too fast…\") and not stored"),
     setting("PARLEY_MESSAGE_BURST", Some("20"), None,

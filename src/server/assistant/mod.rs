@@ -11,7 +11,7 @@ pub mod answer;
 pub mod openai;
 
 use super::error::{refuse, AppError};
-use super::limits::{KeyedLimit, Rate};
+use super::limits::{KeyedLimit, Rate, Shared};
 use super::store::Db;
 use super::usecases::now_millis;
 use crate::model::Message;
@@ -131,7 +131,9 @@ pub struct Ticket {
 }
 
 impl Assistant {
-    pub fn new(config: Option<AssistantConfig>) -> Self {
+    /// `shared`: the questions-per-minute limit in Redis, counted across the cluster (else per
+    /// process).
+    pub fn new(config: Option<AssistantConfig>, shared: Option<Shared>) -> Self {
         // Without a provider these only bound what would be asked: the settings' defaults.
         let default = |name| super::settings::default_number(name) as usize;
         let settings = Settings {
@@ -149,9 +151,7 @@ impl Assistant {
         let provider = config
             .map(|config| Arc::new(openai::OpenAiCompatible::new(config)) as Arc<dyn Provider>);
         let per_minute = u32::try_from(settings.questions_per_minute).unwrap_or(u32::MAX);
-        // Per node: a person asking through several nodes at once is still held back by each
-        // room's one-answer-at-a-time rule and by the posting limit, which are shared.
-        let asked = KeyedLimit::new(Rate::new(per_minute, Rate::MINUTE, per_minute), None);
+        let asked = KeyedLimit::new(Rate::new(per_minute, Rate::MINUTE, per_minute), shared);
         Self { provider, settings: Arc::new(settings), running: Arc::default(), asked }
     }
 
