@@ -5,7 +5,7 @@
 // passes PARLEY_E2E_POSTGRES and PARLEY_E2E_REDIS; without them this spec is skipped.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,9 +30,35 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Runs bash with scripts/services.sh sourced (nginx's helpers). */
-function services(script: string) {
-  execFileSync('bash', ['-c', `source scripts/services.sh; ${script}`], { cwd: root, stdio: 'inherit' });
+/** Runs bash with scripts/services.sh sourced (the helpers for nginx and Postgres); its output. */
+function services(script: string): string {
+  return execFileSync('bash', ['-c', `source scripts/services.sh; ${script}`], { cwd: root, encoding: 'utf8' });
+}
+
+/** A Postgres server of a test's own, to stop and start again. */
+class OwnPostgres {
+  private readonly dir = mkdtempSync(join(tmpdir(), 'parley-e2e-postgres-'));
+  readonly url: string;
+  private readonly port: string;
+
+  constructor() {
+    chmodSync(this.dir, 0o755); // Postgres runs as its own user under it
+    [this.url, this.port] = services(`start_postgres ${this.dir}/pg; echo $PG_URL $PG_PORT`).trim().split(' ');
+  }
+
+  /** Stops it, keeping what was committed. */
+  stop() {
+    services(`PG_DIR=${this.dir}/pg; stop_postgres fast`);
+  }
+
+  startAgain() {
+    services(`resume_postgres ${this.dir}/pg ${this.port}`);
+  }
+
+  remove() {
+    services(`PG_DIR=${this.dir}/pg; stop_postgres`);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 }
 
 /** Two Parley nodes and nginx in front of them, on a database of their own. */
@@ -57,12 +83,13 @@ class Cluster {
     };
   }
 
-  static async start(): Promise<Cluster> {
+  /** Two nodes on a new database of the Postgres server at `server`. */
+  static async start(server = postgres): Promise<Cluster> {
     const database = `e2e_${randomBytes(6).toString('hex')}`;
-    execFileSync('psql', [`${postgres}/postgres`, '-qc', `CREATE DATABASE ${database}`]);
+    execFileSync('psql', [`${server}/postgres`, '-qc', `CREATE DATABASE ${database}`]);
     const ports = [await freePort(), await freePort()];
     const front = await freePort();
-    const cluster = new Cluster(ports, `http://127.0.0.1:${front}`, `${postgres}/${database}`);
+    const cluster = new Cluster(ports, `http://127.0.0.1:${front}`, `${server}/${database}`);
     for (const node of ports.keys()) await cluster.startNode(node);
     services(`start_nginx ${cluster.dir} ${front} ${ports.join(' ')}`);
     return cluster;
@@ -111,11 +138,14 @@ class Cluster {
   }
 }
 
-const test = base.extend<{ cluster: Cluster }>({
-  cluster: async ({}, use) => {
-    const cluster = await Cluster.start();
+const test = base.extend<{ database: OwnPostgres | undefined; cluster: Cluster }>({
+  // The shared Postgres of scripts/test, unless a test asks for its own (`test.use`).
+  database: [undefined, { option: true }],
+  cluster: async ({ database }, use) => {
+    const cluster = await Cluster.start(database?.url);
     await use(cluster);
     cluster.stop();
+    database?.remove();
   },
   baseURL: async ({ cluster }, use) => use(cluster.url),
 });
@@ -188,4 +218,35 @@ test('two pages on two nodes chat, and keep chatting when either node dies', asy
     await page.reload();
     for (const line of said) await expect(messages(page, line)).toHaveCount(1);
   }
+});
+
+/** The same, on a Postgres server of the test's own (to stop). */
+const ownDatabase = test.extend({ database: async ({}, use) => use(new OwnPostgres()) });
+
+ownDatabase.describe('while the database is away', () => {
+  ownDatabase.skip(({ javaScriptEnabled }) => !javaScriptEnabled, 'the outbox and reconnection need JavaScript');
+
+  ownDatabase('unsent lines wait, a page whose node dies keeps trying, and all is sent once when it is back', async ({ people, cluster, database }) => {
+    ownDatabase.setTimeout(120_000);
+    const ada = await people.enter(`Ada${tag()}`, true);
+    const bob = await people.enter(`Bob${tag()}`, true);
+
+    database!.stop();
+    const text = `written while the database is away ${tag()}`;
+    await send(ada, text, true);
+    await expect(messages(ada, text)).toHaveAttribute('data-status', 'pending');
+    // Her node dies too: the other node cannot check her session meanwhile, and says so
+    // ("try again"), not "sign in": her page keeps trying.
+    cluster.kill(await cluster.nodeOf(ada));
+    await expect(ada.getByRole('status')).not.toHaveAttribute('data-state', 'connected');
+    await new Promise((wait) => setTimeout(wait, 4_000));
+    await expect(ada.getByRole('status')).not.toHaveAttribute('data-state', 'signed out');
+
+    database!.startAgain();
+    await expect(ada.getByRole('status')).toHaveAttribute('data-state', 'connected', { timeout: 30_000 });
+    await expect(messages(ada, text)).toHaveAttribute('data-status', 'sent', { timeout: 30_000 });
+    await expect(messages(bob, text)).toHaveCount(1);
+    await bob.reload();
+    await expect(messages(bob, text)).toHaveCount(1);
+  });
 });

@@ -445,6 +445,10 @@ async fn while_postgres_is_down_commands_are_refused_clearly_and_all_recovers_by
     // Not a hang, not a crash: an error ack that says what is going on, and nothing stored.
     let refused = ada.refused(&send("lobby", "a1", "during")).await;
     assert_eq!(refused.code, ErrorCode::Unavailable, "{refused:?}");
+    // A tab connecting meanwhile is told to try again, not to sign in (its session is fine).
+    let token = app.session("Ada").await;
+    let tab = app.handshake(Some(&token)).await.err().expect("refused");
+    assert!(tab.contains(parley::protocol::HANDSHAKE_UNAVAILABLE), "{tab}");
     let health = crate::helpers::anonymous_http().get(app.url("/healthz")).send().await;
     assert_eq!(health.expect("healthz").status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
 
@@ -512,6 +516,29 @@ async fn one_answer_per_room_across_nodes_and_stop_works_from_any_node() {
     assert_eq!(stored.note.as_deref(), Some("Stopped by Ada."), "{stored:?}");
     assert!(!stored.body.contains("w200"), "{stored:?}");
     assert_eq!(ada_on_two.refused(&stop).await.code, ErrorCode::NothingToStop);
+}
+
+#[tokio::test]
+#[ignore = "needs Postgres and Redis: run by scripts/test"]
+async fn the_assistant_s_question_limit_holds_across_nodes() {
+    let fake = FakeOpenAi::start(Script::pieces(&["Yes."])).await;
+    let mut config = fake.config();
+    config.questions_per_minute = 1;
+    let secret = Secret::parse(&key()).expect("a key");
+    let one = TestApp::builder()
+        .redis(&test_redis())
+        .auth(|auth| auth.secret = secret)
+        .assistant(config)
+        .start()
+        .await;
+    let two = one.node().start().await;
+    let ada = one.member("Ada").await;
+    ada.ok(&ask("q1", "one question")).await;
+    stored_answer(&ada, Duration::from_secs(10)).await;
+    // Her one question this minute was asked through node 1; node 2 knows.
+    let ada_on_two = two.member("Ada").await;
+    let refused = ada_on_two.refused(&ask("q2", "another one")).await;
+    assert_eq!(refused.code, ErrorCode::RateLimited, "{refused:?}");
 }
 
 #[tokio::test]
