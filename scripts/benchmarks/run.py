@@ -15,7 +15,7 @@ Postgres + Redis against one node on SQLite, and of the reference on two process
 On two cores, every server process (nodes, Redis, Postgres) shares CPU 0 and the load generator
 has CPU 1: cluster figures show what the software costs, not what two machines would give.
 """
-import argparse, datetime, gzip, http.client, json, os, pathlib, platform, shutil, signal
+import argparse, datetime, gzip, http.client, json, os, pathlib, platform, shutil, signal, socket
 import statistics, subprocess, sys, tempfile, time, urllib.error, urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -50,8 +50,21 @@ class Server:
         self.dir = tempfile.mkdtemp(prefix=f"parley-bench-{kind}-")
         os.chmod(self.dir, 0o755)  # Postgres runs as its own user under it
         self.processes, self.services = [], []
+        try:
+            self.start()
+        except BaseException:
+            self.stop()  # what did start
+            raise
+
+    def start(self):
+        kind = self.kind
         cluster = kind.endswith("-cluster")
         ports = [self.port, self.port + 1] if cluster else [self.port]
+        for port in ports:
+            # A server left over from an interrupted run would answer in this one's place.
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    raise RuntimeError(f"port {port} is taken: a server left from another run?")
         shared = {}
         if cluster:
             if kind.startswith("parley"):
@@ -98,6 +111,8 @@ class Server:
 
     def wait_for(self, url):
         for _ in range(400):
+            if any(p.poll() is not None for p in self.processes):
+                raise RuntimeError(f"{self.kind} exited at start")
             try:
                 urllib.request.urlopen(f"{url}/healthz", timeout=1).read()
                 return
@@ -119,7 +134,7 @@ class Server:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
-        if self.services:
+        if self.kind.endswith("-cluster"):
             services(f"PG_DIR={self.dir}/postgres; stop_postgres; "
                      f"REDIS_DIR={self.dir}/redis; stop_redis")
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -374,6 +389,10 @@ def clustered(kind, args):
     rates = [100, 400, 1600] if args.quick else [100, 200, 400, 800, 1600, 3200, 6400]
     figures, steps = fanout(kind, rates, seconds)
     figures.update(crossing(kind, seconds))
+    # The join storm through the adapter: handshakes only (memory is per process, below).
+    clients = 500 if args.quick else 2000
+    storm = idle(kind, clients)
+    figures.update({k: v for k, v in storm.items() if "handshake" in k})
     return figures, steps
 
 
