@@ -88,25 +88,25 @@ fn now_nanos() -> u128 {
 
 /// CPU seconds (user + system) used so far by a process, from `/proc/<pid>/stat`.
 fn cpu_seconds(pid: &str) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
     // Fields 14 and 15 of stat (utime, stime), counted after the command name.
-    (ticks(11) + ticks(12)) / 100.0
+    stat_seconds(pid, 11)
 }
 
-/// CPU seconds of a process's children that ended (cutime and cstime).
+/// CPU seconds of a process's children that ended (cutime and cstime, fields 16 and 17).
 fn ended_children_cpu_seconds(pid: u32) -> f64 {
+    stat_seconds(&pid.to_string(), 13)
+}
+
+/// The sum of the two clock-tick fields of `/proc/<pid>/stat` from `first` on (counted after
+/// the command name), in seconds.
+fn stat_seconds(pid: &str, first: usize) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let fields: Vec<&str> = stat
         .rsplit_once(')')
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
     let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(13) + ticks(14)) / 100.0
+    (ticks(first) + ticks(first + 1)) / 100.0
 }
 
 /// CPU seconds used so far by a process and its children (Postgres' backends, for its
