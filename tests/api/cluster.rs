@@ -249,9 +249,14 @@ async fn a_shared_limit_of_more_than_one_a_millisecond_is_not_rounded_down() {
         .limits(|limits| limits.messages = Rate::new(60_000_000, Rate::MINUTE, 2))
         .start()
         .await;
-    let ada = one.member("Ada").await;
+    // Ada in twenty tabs, one send each: a test client has one request in flight at a time.
+    let mut tabs = Vec::new();
+    for _ in 0..20 {
+        tabs.push(one.member("Ada").await);
+    }
     let messages: Vec<_> = (0..20).map(|i| send("lobby", &format!("c{i}"), "quick")).collect();
-    for ack in futures_util::future::join_all(messages.iter().map(|m| ada.request(m))).await {
+    let acks = tabs.iter().zip(&messages).map(|(tab, message)| tab.request(message));
+    for ack in futures_util::future::join_all(acks).await {
         assert!(matches!(ack, parley::protocol::Ack::Ok(_)), "{ack:?}");
     }
 }

@@ -426,6 +426,11 @@ pub fn urlencode(text: &str) -> String {
 pub struct TestClient {
     client: rust_socketio::asynchronous::Client,
     events: mpsc::UnboundedReceiver<(String, Value)>,
+    /// Held from a request's emit to its ack. rust_socketio 0.6 draws each ack id at random from
+    /// 0..999 and, when two outstanding acks share one, removes the wrong one: a client with
+    /// many requests in flight loses acks now and then. Tests that need requests at once use a
+    /// client each.
+    one_request_at_a_time: Mutex<()>,
 }
 
 impl TestClient {
@@ -501,7 +506,7 @@ impl TestClient {
             .await
             .expect("an answer in time")
             .expect("answer")?;
-        Ok(Self { client, events })
+        Ok(Self { client, events, one_request_at_a_time: Mutex::new(()) })
     }
 
     /// Emits `event` with any JSON (well-formed or not) and returns the raw acknowledgement.
@@ -512,6 +517,7 @@ impl TestClient {
     /// Like `request_raw`, but `None` when the emit fails or no ack comes within `wait` (the
     /// server is gone).
     pub async fn try_request_raw(&self, event: &str, data: Value, wait: Duration) -> Option<Value> {
+        let _turn = self.one_request_at_a_time.lock().await;
         let (sender, receiver) = oneshot::channel();
         let sender = Arc::new(Mutex::new(Some(sender)));
         self.client
