@@ -42,6 +42,9 @@ pub struct Config {
     /// Rooms with more people online than this get arrivals, departures and membership
     /// changes in batches (`PARLEY_BATCH_ABOVE`).
     pub batch_above: usize,
+    /// The bearer token that opens `/metrics` besides a server admin's session
+    /// (`PARLEY_METRICS_TOKEN`).
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -203,6 +206,7 @@ impl Config {
             tls,
             secret_file,
             batch_above,
+            metrics_token: set("PARLEY_METRICS_TOKEN"),
         })
     }
 }

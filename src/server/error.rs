@@ -14,8 +14,19 @@ pub enum AppError {
     Database(#[from] sqlx::Error),
 }
 
+/// Every refusal reaches its client through here (an ack, an HTTP error, a form error): it is
+/// counted once, by code.
 impl From<AppError> for ProtocolError {
     fn from(error: AppError) -> Self {
+        let refusal = Self::from_app(error);
+        let code = serde_json::to_value(refusal.code).unwrap_or_default();
+        super::metrics::refusal(code.as_str().unwrap_or_default());
+        refusal
+    }
+}
+
+impl ProtocolError {
+    fn from_app(error: AppError) -> Self {
         match error {
             AppError::Rejected(rejected) => rejected,
             AppError::Database(error) if unreachable(&error) => {
@@ -27,6 +38,26 @@ impl From<AppError> for ProtocolError {
                 ProtocolError::internal()
             }
         }
+    }
+}
+
+/// The HTTP status a refusal with `code` answers with (the REST API, and server functions
+/// called without a browser's redirect).
+pub fn http_status(code: crate::protocol::ErrorCode) -> axum::http::StatusCode {
+    use crate::protocol::ErrorCode;
+    use axum::http::StatusCode;
+    match code {
+        ErrorCode::NotSignedIn => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::UnknownRoom | ErrorCode::UnknownMessage | ErrorCode::UnknownUser => {
+            StatusCode::NOT_FOUND
+        }
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::AssistantUnavailable | ErrorCode::AssistantBusy | ErrorCode::Unavailable => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        _ => StatusCode::BAD_REQUEST,
     }
 }
 
@@ -194,6 +225,15 @@ pub mod refuse {
     }
 
     pub fn rate_limited(what: Limited, wait: Duration) -> AppError {
+        crate::server::metrics::rate_limited(match what {
+            Limited::Messages => "messages",
+            Limited::Rooms => "rooms",
+            Limited::SignUps => "sign_ups",
+            Limited::SignIns => "sign_ins",
+            Limited::ApiCalls => "api_calls",
+            Limited::Tokens(_) => "tokens",
+            Limited::Questions(_) => "questions",
+        });
         let s = seconds(wait);
         let why = match what {
             Limited::Messages => {

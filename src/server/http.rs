@@ -7,7 +7,8 @@ use crate::app::{shell, App};
 use axum::{
     extract::{DefaultBodyLimit, FromRef, OriginalUri, Request, State},
     http::{HeaderMap, HeaderValue, StatusCode, Uri},
-    middleware::{from_fn, from_fn_with_state, map_request},
+    middleware::{from_fn, from_fn_with_state, map_request, map_response},
+    response::{IntoResponse, Response},
     routing::get,
     Router,
 };
@@ -17,7 +18,8 @@ use socketioxide::adapter::LocalAdapter;
 use socketioxide::{handler::ConnectHandler, layer::SocketIoLayer, SocketIo};
 use std::{future::Future, net::SocketAddr, sync::Arc};
 use tokio::net::TcpListener;
-use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
 
 /// Largest HTTP request body (form posts, server function calls).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -40,6 +42,8 @@ pub struct AppState {
     pub chat: Chat,
     /// This process's name among the nodes (`/healthz` says it).
     pub node: Arc<str>,
+    /// What opens `/metrics` besides an admin's session (`PARLEY_METRICS_TOKEN`).
+    pub metrics_token: Option<Arc<str>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -59,6 +63,7 @@ pub fn router(state: AppState, sockets: Sockets, origins: AllowedOrigins) -> Rou
     let leptos = state.leptos.clone();
     let app = Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_page))
         .nest("/api/v1", super::rest::routes())
         .leptos_routes_with_context(&state, routes, security::provide_page_nonce, move || {
             shell(leptos.clone())
@@ -67,6 +72,7 @@ pub fn router(state: AppState, sockets: Sockets, origins: AllowedOrigins) -> Rou
             security::provide_page_nonce,
             shell,
         ))
+        .layer(map_response(server_fn_status))
         // Server functions read their bodies themselves, past axum's DefaultBodyLimit: the
         // limit layer caps every body (413). socket.io sits outside it with its own max_payload.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -81,8 +87,78 @@ pub fn router(state: AppState, sockets: Sockets, origins: AllowedOrigins) -> Rou
         .layer(map_request(detach_head))
         .layer(from_fn_with_state(origins, security::same_origin_writes))
         .layer(from_fn(security::headers))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        // Every request gets an id (a proxy's `X-Request-Id` is kept), named in the logs of
+        // whatever it causes and sent back in the response.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// A server function's refusal answers 500 (Leptos' status for any error) unless a browser's
+/// form is redirected back: give it the status its code means instead, as the REST API does
+/// (400, 401, 403, 404, 429, 503), so that only a fault of the server is a 500.
+async fn server_fn_status(response: Response) -> Response {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key("serverfnerror")
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // A refusal is a short JSON object; anything else is passed on as it was.
+    let bytes = match axum::body::to_bytes(body, 64 * 1024).await {
+        Ok(bytes) => bytes,
+        Err(_) => return Response::from_parts(parts, axum::body::Body::empty()),
+    };
+    if let Ok(refusal) = serde_json::from_slice::<crate::protocol::ProtocolError>(&bytes) {
+        parts.status = super::error::http_status(refusal.code);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// This node's metrics in Prometheus' text format, for a server admin's session or the bearer
+/// token `PARLEY_METRICS_TOKEN`.
+async fn metrics_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
+    if !bearer_matches(&headers, state.metrics_token.as_deref()) {
+        match state.chat.session(&headers).await {
+            Some(session) if session.user.admin => {}
+            Some(_) => {
+                let why = "Metrics are for server admins and for PARLEY_METRICS_TOKEN.";
+                return (StatusCode::FORBIDDEN, why).into_response();
+            }
+            None => {
+                let why = "Sign in as a server admin, or send Authorization: Bearer <PARLEY_METRICS_TOKEN>.";
+                return (StatusCode::UNAUTHORIZED, [(WWW_AUTHENTICATE, "Bearer")], why)
+                    .into_response();
+            }
+        }
+    }
+    super::metrics::sample(&state.chat.io).await;
+    let kind = "text/plain; version=0.0.4; charset=utf-8";
+    let headers = [(CONTENT_TYPE, kind), (CACHE_CONTROL, "no-store")];
+    (headers, super::metrics::handle().render()).into_response()
+}
+
+/// Whether the request carries `Authorization: Bearer <token>` with the configured token
+/// (compared by hash, in constant time whatever the input).
+fn bearer_matches(headers: &HeaderMap, token: Option<&str>) -> bool {
+    use sha2::{Digest, Sha256};
+    let Some(token) = token else { return false };
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "));
+    let Some(given) = given else { return false };
+    let (a, b) = (Sha256::digest(given.as_bytes()), Sha256::digest(token.as_bytes()));
+    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The span of a request's logs: its id, method and path (never its query, headers or body).
+fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    let id = request.headers().get("x-request-id").and_then(|id| id.to_str().ok()).unwrap_or("");
+    let (method, path) = (request.method(), request.uri().path());
+    tracing::info_span!("request", request_id = %id, %method, %path)
 }
 
 /// socket.io keeps each connection's request head (headers, URI) for the connection's whole
@@ -160,10 +236,14 @@ pub struct Server {
     tls: Option<tokio_rustls::TlsAcceptor>,
     app: Router,
     io: broadcast::Io,
+    /// A SQLite file's lock, held until the server has stopped.
+    lock: Option<store::sqlite::FileLock>,
 }
 
 impl Server {
     pub async fn start(config: Config) -> Result<Self, StartError> {
+        // Counted from the start: what happens before a recorder exists is not recorded.
+        super::metrics::handle();
         // A bad certificate stops the start before anything else is opened.
         let tls = config.tls.as_ref().map(super::tls::acceptor).transpose()?;
         let mut auth = config.auth.clone();
@@ -173,7 +253,7 @@ impl Server {
             return Err(StartError::ClusterOnSqlite);
         }
         let node = super::cluster::node_id();
-        let db = store::open(&config.database_url, &node).await?;
+        let (db, lock) = store::open_for_server(&config.database_url, &node).await?;
         if let Some(file) = &config.secret_file {
             auth.secret = super::auth::secret::Secret::from_env_or_file(file)?;
         }
@@ -228,12 +308,14 @@ impl Server {
         let chat = services.chat().map_err(|_| StartError::Adapter("no socket.io".into()))?;
         super::cluster::beat(chat.clone());
         super::cluster::follow_redis(&io);
-        let state = AppState { leptos: config.leptos.clone(), chat, node: node.into() };
+        let metrics_token = config.metrics_token.as_deref().map(Arc::from);
+        let state =
+            AppState { leptos: config.leptos.clone(), chat, node: node.into(), metrics_token };
         let addr = config.leptos.site_addr;
         let listener =
             TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
         let app = router(state, sockets, config.allowed_origins.clone());
-        Ok(Self { listener, tls, app, io })
+        Ok(Self { listener, tls, app, io, lock })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -259,7 +341,7 @@ impl Server {
                 tracing::debug!("TCP_NODELAY: {error}");
             }
         }
-        let io = self.io;
+        let (io, _lock) = (self.io, self.lock);
         let shutdown = async move {
             signal.await;
             tracing::info!("shutting down");

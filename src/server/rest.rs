@@ -44,19 +44,7 @@ impl ApiError {
     }
 
     fn status(&self) -> StatusCode {
-        match self.0.code {
-            ErrorCode::NotSignedIn => StatusCode::UNAUTHORIZED,
-            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
-            ErrorCode::UnknownRoom | ErrorCode::UnknownMessage | ErrorCode::UnknownUser => {
-                StatusCode::NOT_FOUND
-            }
-            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorCode::AssistantUnavailable | ErrorCode::AssistantBusy | ErrorCode::Unavailable => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-            _ => StatusCode::BAD_REQUEST,
-        }
+        super::error::http_status(self.0.code)
     }
 }
 

@@ -27,6 +27,8 @@ pub const SETTINGS: &[Setting] = &[
         "address and port to listen on"),
     setting("PARLEY_DATABASE_URL", Some("sqlite:data/parley.db"), None,
         "SQLite database file (its folder is created on first run; `data/` is git-ignored), or a `postgres://user:password@host/db` URL of the database several nodes share (see *Running several nodes*)"),
+    setting("PARLEY_METRICS_TOKEN", None, Some("none: server admins only"),
+        "a bearer token that opens `/metrics` to a scraper (`Authorization: Bearer …`); signed-in server admins open it without one. See *Metrics and logs*"),
     setting("PARLEY_REDIS_URL", None, Some("none: one node"),
         "Redis (7 or later) that carries broadcasts and the shared rate limits between nodes, e.g. `redis://127.0.0.1:6379`; requires a `postgres:` database"),
     setting("LEPTOS_SITE_ROOT", Some("target/site"), None,
@@ -79,6 +81,8 @@ pub const SETTINGS: &[Setting] = &[
         "created on first start with a random key, mode 0600; keep it with backups of the database. Replacing the key signs everyone out and voids every API token"),
     setting("RUST_LOG", Some("info,parley=info"), None,
         "log filter (`tracing-subscriber` syntax)"),
+    setting("PARLEY_LOG_FORMAT", Some("text"), None,
+        "`text` (one readable line per event) or `json` (one JSON object per line: time, level, message, fields, and the request's `request_id` or the socket's `socket` id and `event`). Logs never hold passwords, tokens, cookies or message bodies"),
 ];
 
 /// The setting called `name`. Every name `config` reads is in the table: a missing one is a

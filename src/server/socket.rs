@@ -23,6 +23,7 @@ use socketioxide::socket::DisconnectReason;
 use socketioxide::socket::Socket;
 use std::sync::OnceLock;
 use std::{future::Future, sync::Arc};
+use tracing::Instrument;
 
 /// Who a connection speaks for, read once from the handshake's session cookie, and the address
 /// it came from.
@@ -144,7 +145,7 @@ pub async fn accept<A: Wire>(
     let session = match chat.checked_session(&parts.headers).await {
         Ok(Some(session)) => session,
         Ok(None) => {
-            tracing::debug!(socket = %socket.id, "refused a handshake without a session");
+            tracing::info!(socket = %socket.id, "refused a handshake without a session");
             return Err("Sign in to connect.");
         }
         // Not "sign in": the session may be fine, and the client tries again.
@@ -210,17 +211,31 @@ pub trait Route: Command + Send + Sync + 'static {
 fn route<C: Route, A: Wire>(socket: &SocketRef<A>) {
     socket.on(
         C::NAME,
-        |caller: Caller, TryData(input): TryData<Object<C>>, ack: AckSender<A>| async move {
-            let reply = match input {
-                Ok(Object(command)) => command.run(caller).await.map_err(ProtocolError::from),
-                Err(error) => {
-                    let why = format!("Invalid {} payload: {error}", C::NAME);
-                    Err(refuse::invalid_payload(why).into())
+        |socket: SocketRef<A>,
+         caller: Caller,
+         TryData(input): TryData<Object<C>>,
+         ack: AckSender<A>| {
+            let span = tracing::info_span!("command", socket = %socket.id, event = C::NAME);
+            let arrived = std::time::Instant::now();
+            async move {
+                let reply = match input {
+                    Ok(Object(command)) => command.run(caller).await.map_err(ProtocolError::from),
+                    Err(error) => {
+                        let why = format!("Invalid {} payload: {error}", C::NAME);
+                        Err(refuse::invalid_payload(why).into())
+                    }
+                };
+                // Once per refusal, by its code: the message may quote the payload.
+                if let Err(refusal) = &reply {
+                    let code = serde_json::to_value(refusal.code).unwrap_or_default();
+                    tracing::info!(code = code.as_str().unwrap_or_default(), "refused");
                 }
-            };
-            if let Err(error) = ack.send(&Ack::from(reply)) {
-                tracing::warn!("ack for {} not sent: {error}", C::NAME);
+                if let Err(error) = ack.send(&Ack::from(reply)) {
+                    tracing::warn!("ack not sent: {error}");
+                }
+                super::metrics::command(C::NAME, arrived.elapsed());
             }
+            .instrument(span)
         },
     );
 }

@@ -18,6 +18,8 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 pub const PATIENCE: Duration = Duration::from_secs(10);
 /// The server's default threshold for batched announcements.
 const DEFAULT_BATCH_ABOVE: usize = 50;
+/// The token that opens `/metrics` on test servers.
+pub const METRICS_TOKEN: &str = "test-metrics-token";
 /// Every test account's password.
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -360,6 +362,7 @@ impl TestAppBuilder {
             tls,
             secret_file: None,
             batch_above,
+            metrics_token: Some(METRICS_TOKEN.to_owned()),
         };
         let server = Server::start(config).await.expect("server starts");
         let addr = server.local_addr();

@@ -4,6 +4,7 @@
 mod accounts;
 mod assistant;
 mod authorization;
+mod backup;
 mod binary;
 mod burst;
 mod changes;
@@ -11,7 +12,9 @@ mod cluster;
 mod config;
 mod fake_openai;
 mod helpers;
+mod logs;
 mod messages;
+mod metrics;
 mod moderation;
 mod pages;
 mod payloads;

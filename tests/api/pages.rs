@@ -259,3 +259,63 @@ async fn messages_are_edited_deleted_and_reacted_to_through_forms() {
     assert!(html.contains("Message deleted"), "{html}");
     assert!(!html.contains("fixed") && !html.contains("reacted with"), "{html}");
 }
+
+#[tokio::test]
+async fn a_form_refused_without_a_browser_answers_its_status_not_500() {
+    // A script (no `Accept: text/html`, so no redirect back to the form) gets the refusal as
+    // JSON with the status its code means, as from the REST API; only a fault is a 500.
+    let app = TestApp::spawn().await;
+    app.session("Ada").await;
+    let ada = app.http(Some("Ada")).await;
+    let post = |client: reqwest::Client, path: &'static str, form: &'static str| {
+        let url = app.url(path);
+        async move {
+            let response = client
+                .post(url)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(form)
+                .send()
+                .await
+                .expect("post");
+            let status = response.status();
+            let body: serde_json::Value = response.json().await.expect("a JSON refusal");
+            (status, body["code"].as_str().unwrap_or_default().to_owned())
+        }
+    };
+    let anonymous = crate::helpers::anonymous_http();
+    let cases = [
+        (
+            anonymous.clone(),
+            "/api/sign_in",
+            "name=Ada&password=wrong+password",
+            400,
+            "wrong_credentials",
+        ),
+        (
+            anonymous.clone(),
+            "/api/post_message",
+            "room=lobby&client_id=c1&body=hi",
+            401,
+            "not_signed_in",
+        ),
+        (ada.clone(), "/api/post_message", "no+fields+at+all", 400, "invalid_payload"),
+        (
+            ada.clone(),
+            "/api/post_message",
+            "room=nowhere&client_id=c2&body=hi",
+            404,
+            "unknown_room",
+        ),
+        (ada.clone(), "/api/post_message", "room=lobby&client_id=c3&body=", 400, "empty_message"),
+    ];
+    for (client, path, form, status, code) in cases {
+        assert_eq!(
+            post(client, path, form).await,
+            (StatusCode::from_u16(status).expect("status"), code.to_owned()),
+            "{path} {form}"
+        );
+    }
+    let db = parley::server::store::open(&app.database_url(), "test").await.expect("open");
+    let stored = db.latest_messages("lobby", 10).await.expect("read");
+    assert!(stored.is_empty(), "nothing was stored: {stored:?}");
+}

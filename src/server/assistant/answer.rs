@@ -35,6 +35,7 @@ async fn answer(chat: &Chat, room: &RoomRecord, question: &Message, ticket: Tick
     let mut stop_check = tokio::time::interval(STOP_CHECK);
     let mut pieces = provider.answer(turns, settings.max_answer_chars);
     let (mut text, mut index, mut note) = (String::new(), 0, None::<String>);
+    let mut outcome = "finished";
     loop {
         let next = tokio::select! {
             () = ticket.stop.cancelled() => None,
@@ -53,6 +54,7 @@ async fn answer(chat: &Chat, room: &RoomRecord, question: &Message, ticket: Tick
             None => {
                 let by = ticket.stopped_by.lock().map(|by| by.clone()).unwrap_or_default();
                 note = Some(format!("Stopped by {}.", by.unwrap_or_else(|| "its asker".into())));
+                outcome = "stopped";
                 break;
             }
             Some(None) => break,
@@ -60,6 +62,7 @@ async fn answer(chat: &Chat, room: &RoomRecord, question: &Message, ticket: Tick
             Some(Some(Err(error))) => {
                 tracing::warn!(room = %room.slug, "assistant answer failed: {error:?}");
                 note = Some(error.to_string());
+                outcome = "failed";
                 break;
             }
         };
@@ -81,11 +84,13 @@ async fn answer(chat: &Chat, room: &RoomRecord, question: &Message, ticket: Tick
         index += 1;
         if text.chars().count() >= settings.max_answer_chars {
             note = Some("The answer reached its length limit.".into());
+            outcome = "cut_at_limit";
             break;
         }
     }
     // Dropping the stream closes the connection to the provider: a stop stops it too.
     drop(pieces);
+    crate::server::metrics::answer(outcome, u64::from(index));
     let body = text.trim();
     if body.is_empty() && note.is_none() {
         note = Some("The assistant had nothing to say.".into());

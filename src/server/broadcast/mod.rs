@@ -37,8 +37,11 @@ use socketioxide::{BroadcastError, SocketError};
 
 /// The channel of a chat room's open pages.
 pub fn room_channel(room: &str) -> String {
-    format!("room:{room}")
+    format!("{ROOM_PREFIX}{room}")
 }
+
+/// What every chat room's channel name starts with.
+const ROOM_PREFIX: &str = "room:";
 
 /// The channel of every socket of a person: a ban takes them out of a room.
 pub fn user_channel(name: &str) -> String {
@@ -69,6 +72,7 @@ async fn emit<A: Adapter, B: Broadcast>(to: Option<BroadcastOperators<A>>, event
             let full =
                 failures.iter().filter(|f| matches!(f, SocketError::InternalChannelFull)).count();
             if full > 0 {
+                super::metrics::broadcast_dropped(full);
                 tracing::warn!(
                     "{}: {full} receiver queue(s) full, broadcast dropped for them",
                     B::NAME

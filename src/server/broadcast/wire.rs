@@ -80,3 +80,29 @@ impl Conn {
         }
     }
 }
+
+impl Io {
+    /// This node's sockets by transport (WebSocket, long-polling), and how many chat rooms
+    /// have a page open on it.
+    pub async fn census(&self) -> (usize, usize, usize) {
+        match self {
+            Io::Alone(io) => census(io).await,
+            Io::Cluster(io, _) => census(io).await,
+        }
+    }
+}
+
+async fn census<A: Adapter>(io: &SocketIo<A>) -> (usize, usize, usize) {
+    let Some(all) = io.of("/") else { return (0, 0, 0) };
+    let here = all.local();
+    let sockets = here.clone().sockets();
+    let websocket = sockets
+        .iter()
+        .filter(|socket| matches!(socket.transport_type(), socketioxide::TransportType::Websocket))
+        .count();
+    let rooms = match here.rooms().await {
+        Ok(rooms) => rooms.iter().filter(|room| room.starts_with(super::ROOM_PREFIX)).count(),
+        Err(_) => 0,
+    };
+    (websocket, sockets.len() - websocket, rooms)
+}

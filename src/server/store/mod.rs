@@ -77,18 +77,39 @@ pub enum OpenError {
     Folder { path: String, source: std::io::Error },
     #[error("cannot open the database: {0}")]
     Connect(sqlx::Error),
+    #[error("cannot open the database file {path}: {source}")]
+    File { path: String, source: std::io::Error },
+    #[error(
+        "another Parley process is using {0}: one server per SQLite file (stop it first; several \
+         nodes need Postgres)"
+    )]
+    Busy(String),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
 /// Opens the database the URL names (`sqlite:` or `postgres:`) and applies pending migrations,
-/// as node `node`.
+/// as node `node`, beside whatever server may be running on it (`parley admin`).
 pub async fn open(url: &str, node: &str) -> std::result::Result<Db, OpenError> {
     match url.split_once(':').map(|(scheme, _)| scheme) {
         Some("sqlite") => Ok(Arc::new(sqlite::Sqlite::open(url).await?)),
         Some("postgres" | "postgresql") => Ok(Arc::new(postgres::Postgres::open(url, node).await?)),
         _ => Err(OpenError::Scheme(url.to_owned())),
     }
+}
+
+/// Opens the database for a server, as node `node`. A SQLite file is locked for as long as the
+/// returned lock lives (one server per file) and the presence its previous run left is cleared;
+/// Postgres is shared by every node, each of which keeps its own presence.
+pub async fn open_for_server(
+    url: &str,
+    node: &str,
+) -> std::result::Result<(Db, Option<sqlite::FileLock>), OpenError> {
+    if url.starts_with("sqlite:") {
+        let (store, lock) = sqlite::Sqlite::open_owned(url).await?;
+        return Ok((Arc::new(store), Some(lock)));
+    }
+    Ok((open(url, node).await?, None))
 }
 
 /// Gives each message its reactions from `(seq, emoji, name)` rows in the order they were made,

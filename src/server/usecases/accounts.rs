@@ -80,6 +80,7 @@ impl Chat {
         if !password::verify_password(hash, password.to_owned()).await {
             accounts.fail(&key).await;
             addresses.fail(address).await;
+            crate::server::metrics::sign_in_failed();
             tracing::info!(%address, "failed sign-in");
             return Err(refuse::wrong_credentials());
         }

@@ -10,7 +10,7 @@ use crate::protocol::{
 use crate::server::error::{refuse, AppError};
 use crate::server::policy::{self, Action};
 use crate::server::store::{NewMessage, Outcome, Posted, RoomRecord};
-use crate::server::{assistant, broadcast};
+use crate::server::{assistant, broadcast, metrics};
 
 impl Chat {
     /// Validates and stores a message, then broadcasts it to the room (the sender included).
@@ -81,7 +81,10 @@ impl Chat {
             posted = self.db.insert_message(new(), people).await?;
         }
         let (message, pos) = match posted {
-            Posted::Stored(message, pos) => (message, pos),
+            Posted::Stored(message, pos) => {
+                metrics::message("posted");
+                (message, pos)
+            }
             Posted::Known(message) => return Ok((message, false)),
             // They left again between joining and posting: a race not worth a retry loop.
             Posted::NotMember => return Err(sqlx::Error::RowNotFound.into()),
@@ -110,7 +113,13 @@ impl Chat {
     ) -> Result<Message, AppError> {
         match outcome {
             Outcome::Changed(message, pos) => {
-                self.announce(room, pos, event(message.clone())).await;
+                let event = event(message.clone());
+                match event {
+                    Event::Edited { .. } => metrics::message("edited"),
+                    Event::Deleted { .. } => metrics::message("deleted"),
+                    _ => {}
+                }
+                self.announce(room, pos, event).await;
                 Ok(message)
             }
             Outcome::Unchanged(message) => Ok(message),

@@ -96,6 +96,7 @@ impl Chat {
             }
         }
         let upto = if complete { upto } else { changes.last().map_or(after, |c| c.pos) };
+        crate::server::metrics::catch_up(changes.len());
         Ok(Changes { changes, upto, complete })
     }
 }

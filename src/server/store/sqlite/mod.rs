@@ -13,7 +13,7 @@ use super::{ChangeKind, OpenError, Result};
 use crate::model::Message;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite as Db, SqlitePool, Transaction};
-use std::{str::FromStr, time::Duration};
+use std::{path::PathBuf, str::FromStr, time::Duration};
 
 /// The columns of a [`Message`], but its reactions (see [`with_reactions`]).
 const MESSAGE: &str = "SELECT id, room, seq, rev, author, body, client_id, created_at, edited_at,
@@ -27,16 +27,10 @@ pub struct Sqlite {
 }
 
 impl Sqlite {
-    /// Opens (creating if needed) the database file, applies pending migrations and clears
-    /// presence left over from a previous run (one process owns the file).
+    /// Opens (creating if needed) the database file and applies pending migrations. Leaves
+    /// presence alone: a server may be running on the file (`parley admin`, tests).
     pub async fn open(url: &str) -> std::result::Result<Self, OpenError> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|source| OpenError::Url { url: url.to_owned(), source })?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+        let options = options(url)?;
         if let Some(folder) = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty())
         {
             std::fs::create_dir_all(folder).map_err(|source| OpenError::Folder {
@@ -50,8 +44,76 @@ impl Sqlite {
             .await
             .map_err(OpenError::Connect)?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        sqlx::query("DELETE FROM presence").execute(&pool).await.map_err(OpenError::Connect)?;
         Ok(Self { pool })
+    }
+
+    /// Opens the file for the one server that owns it: locks it (a second server on the same
+    /// file, or `parley admin restore`, is refused while the lock is held), opens it and clears
+    /// the presence a previous run left.
+    pub async fn open_owned(url: &str) -> std::result::Result<(Self, FileLock), OpenError> {
+        let lock = FileLock::take(url)?;
+        let store = Self::open(url).await?;
+        sqlx::query("DELETE FROM presence")
+            .execute(&store.pool)
+            .await
+            .map_err(OpenError::Connect)?;
+        Ok((store, lock))
+    }
+}
+
+/// How Parley connects to a SQLite file.
+fn options(url: &str) -> std::result::Result<SqliteConnectOptions, OpenError> {
+    Ok(SqliteConnectOptions::from_str(url)
+        .map_err(|source| OpenError::Url { url: url.to_owned(), source })?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5)))
+}
+
+/// The database file a `sqlite:` URL names.
+pub fn file_of(url: &str) -> std::result::Result<PathBuf, OpenError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|source| OpenError::Url { url: url.to_owned(), source })?;
+    Ok(options.get_filename().to_path_buf())
+}
+
+/// An exclusive lock on a database file (`flock`, which SQLite's own `fcntl` locks do not
+/// touch), held by the server that owns the file for as long as it serves, and by
+/// `parley admin restore` while it replaces the file. Released when dropped or when the
+/// process ends, however it ends.
+#[derive(Debug)]
+pub struct FileLock {
+    _file: std::fs::File,
+}
+
+impl FileLock {
+    /// Locks the file `url` names (creating it, and its folder, if needed); `Busy` if another
+    /// process holds it.
+    pub fn take(url: &str) -> std::result::Result<Self, OpenError> {
+        let path = file_of(url)?;
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder).map_err(|source| OpenError::Folder {
+                path: folder.display().to_string(),
+                source,
+            })?;
+        }
+        let shown = path.display().to_string();
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|source| OpenError::File { path: shown.clone(), source })?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(OpenError::Busy(shown)),
+            Err(std::fs::TryLockError::Error(source)) => {
+                Err(OpenError::File { path: shown, source })
+            }
+        }
     }
 }
 
