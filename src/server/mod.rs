@@ -23,7 +23,7 @@ pub mod usecases;
 mod http;
 
 pub use config::Config;
-pub use http::{router, AppState, Server, MAX_BODY_BYTES};
+pub use http::{router, AppState, Server, MAX_BODY_BYTES, MAX_SOCKET_PAYLOAD_BYTES};
 pub use usecases::Chat;
 
 /// The binary's entry point: configuration from the environment, then serve until a signal.

@@ -520,6 +520,17 @@ impl TestClient {
     /// Like `request_raw`, but `None` when the emit fails or no ack comes within `wait` (the
     /// server is gone).
     pub async fn try_request_raw(&self, event: &str, data: Value, wait: Duration) -> Option<Value> {
+        self.request_payload(event, Payload::from(data), wait).await
+    }
+
+    /// Emits `event` with any socket.io payload (several arguments, binary) and returns the
+    /// first argument of its ack; `None` when no ack comes within `wait`.
+    pub async fn request_payload(
+        &self,
+        event: &str,
+        data: Payload,
+        wait: Duration,
+    ) -> Option<Value> {
         let _turn = self.one_request_at_a_time.lock().await;
         let (sender, receiver) = oneshot::channel();
         let sender = Arc::new(Mutex::new(Some(sender)));
@@ -545,6 +556,11 @@ impl TestClient {
             Value::Array(mut args) if args.len() == 1 => args.remove(0),
             other => other,
         })
+    }
+
+    /// Emits `event` without asking for an ack.
+    pub async fn emit_payload(&self, event: &str, data: Payload) {
+        self.client.emit(event, data).await.expect("emit");
     }
 
     pub async fn request<C: Command>(&self, command: &C) -> Ack<C::Reply> {

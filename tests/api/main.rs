@@ -11,6 +11,7 @@ mod changes;
 mod cluster;
 mod config;
 mod fake_openai;
+mod fuzz;
 mod helpers;
 mod logs;
 mod messages;
