@@ -13,6 +13,7 @@ mod config;
 mod fake_openai;
 mod fuzz;
 mod helpers;
+mod http_fuzz;
 mod logs;
 mod messages;
 mod metrics;
