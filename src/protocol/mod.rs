@@ -121,6 +121,22 @@ impl ProtocolError {
             "The server cannot reach its database right now. Nothing was done: try again in a moment.",
         )
     }
+
+    /// The database refused to grow (its disk, or `PARLEY_SQLITE_MAX_MB`, is full).
+    pub fn storage_full() -> Self {
+        Self::new(
+            ErrorCode::Unavailable,
+            "The server's storage is full. Nothing was saved: try again later.",
+        )
+    }
+
+    /// Another process holds the database's write lock longer than the server waits.
+    pub fn database_busy() -> Self {
+        Self::new(
+            ErrorCode::Unavailable,
+            "The server's database is busy. Nothing was saved: try again in a moment.",
+        )
+    }
 }
 
 /// Machine-readable error codes; the set is closed and documented in `PROTOCOL.md`.
@@ -174,7 +190,8 @@ pub enum ErrorCode {
     NothingToStop,
     /// Only the person who asked may stop an answer.
     NotAsker,
-    /// The server cannot reach its database right now: try again shortly (nothing was done).
+    /// The server cannot write right now (its database is unreachable, full or locked by
+    /// another process): try again shortly (nothing was done).
     Unavailable,
     Internal,
 }

@@ -45,6 +45,8 @@ pub struct Config {
     /// The bearer token that opens `/metrics` besides a server admin's session
     /// (`PARLEY_METRICS_TOKEN`).
     pub metrics_token: Option<String>,
+    /// The most a SQLite database file may grow to, in MiB (`PARLEY_SQLITE_MAX_MB`).
+    pub sqlite_max_mb: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -207,6 +209,10 @@ impl Config {
             secret_file,
             batch_above,
             metrics_token: set("PARLEY_METRICS_TOKEN"),
+            sqlite_max_mb: match set("PARLEY_SQLITE_MAX_MB") {
+                Some(_) => Some(number("PARLEY_SQLITE_MAX_MB")?),
+                None => None,
+            },
         })
     }
 }

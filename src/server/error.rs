@@ -33,6 +33,16 @@ impl ProtocolError {
                 tracing::warn!("database unavailable: {error}");
                 ProtocolError::unavailable()
             }
+            AppError::Database(error) if sqlite_code(&error) == Some(SQLITE_FULL) => {
+                tracing::error!("database full: {error}");
+                ProtocolError::storage_full()
+            }
+            AppError::Database(error)
+                if matches!(sqlite_code(&error), Some(SQLITE_BUSY | SQLITE_LOCKED)) =>
+            {
+                tracing::warn!("database busy: {error}");
+                ProtocolError::database_busy()
+            }
             other => {
                 tracing::error!("{other}");
                 ProtocolError::internal()
@@ -59,6 +69,20 @@ pub fn http_status(code: crate::protocol::ErrorCode) -> axum::http::StatusCode {
         }
         _ => StatusCode::BAD_REQUEST,
     }
+}
+
+/// SQLite's primary result codes for a write it could not make: the file cannot grow (disk
+/// full, or `max_page_count`), another connection holds the lock past the busy timeout.
+const SQLITE_FULL: i32 = 13;
+const SQLITE_BUSY: i32 = 5;
+const SQLITE_LOCKED: i32 = 6;
+
+/// The primary result code of a SQLite error (sqlx gives the extended one, e.g. 517 for
+/// SQLITE_BUSY_SNAPSHOT); `None` for other errors and databases.
+fn sqlite_code(error: &sqlx::Error) -> Option<i32> {
+    let sqlx::Error::Database(error) = error else { return None };
+    error.try_downcast_ref::<sqlx::sqlite::SqliteError>()?;
+    error.code()?.parse::<i32>().ok().map(|code| code & 0xff)
 }
 
 /// Whether a database error means the database could not be reached (as opposed to a query

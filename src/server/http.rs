@@ -253,7 +253,8 @@ impl Server {
             return Err(StartError::ClusterOnSqlite);
         }
         let node = super::cluster::node_id();
-        let (db, lock) = store::open_for_server(&config.database_url, &node).await?;
+        let (db, lock) =
+            store::open_for_server(&config.database_url, &node, config.sqlite_max_mb).await?;
         if let Some(file) = &config.secret_file {
             auth.secret = super::auth::secret::Secret::from_env_or_file(file)?;
         }

@@ -29,6 +29,8 @@ pub const SETTINGS: &[Setting] = &[
         "SQLite database file (its folder is created on first run; `data/` is git-ignored), or a `postgres://user:password@host/db` URL of the database several nodes share (see *Running several nodes*)"),
     setting("PARLEY_METRICS_TOKEN", None, Some("none: server admins only"),
         "a bearer token that opens `/metrics` to a scraper (`Authorization: Bearer …`); signed-in server admins open it without one. See *Metrics and logs*"),
+    setting("PARLEY_SQLITE_MAX_MB", None, Some("none: as the disk allows"),
+        "the most the SQLite database file may grow to, in MiB: past it, writes are refused with `unavailable` (\"The server's storage is full…\"), as when the disk is full, and nothing else changes; reads go on"),
     setting("PARLEY_REDIS_URL", None, Some("none: one node"),
         "Redis (7 or later) that carries broadcasts and the shared rate limits between nodes, e.g. `redis://127.0.0.1:6379`; requires a `postgres:` database"),
     setting("LEPTOS_SITE_ROOT", Some("target/site"), None,

@@ -65,6 +65,7 @@ impl TestApp {
             auth: AuthSettings::default(),
             tls: None,
             batch_above: DEFAULT_BATCH_ABOVE,
+            sqlite_max_mb: None,
         }
     }
 
@@ -106,6 +107,7 @@ impl TestApp {
             auth: self.auth.clone(),
             tls: None,
             batch_above: DEFAULT_BATCH_ABOVE,
+            sqlite_max_mb: None,
         };
         let sessions = std::mem::take(&mut *self.sessions.lock().expect("sessions"));
         self.stop().await;
@@ -265,6 +267,8 @@ pub struct TestAppBuilder {
     auth: AuthSettings,
     tls: Option<parley::server::tls::TlsFiles>,
     batch_above: usize,
+    /// `PARLEY_SQLITE_MAX_MB`.
+    sqlite_max_mb: Option<u64>,
 }
 
 /// A new, empty database for one test: a SQLite file in `dir`, or, when `PARLEY_TEST_POSTGRES`
@@ -308,6 +312,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// A SQLite file that may grow to `mb` MiB at most.
+    pub fn sqlite_max_mb(mut self, mb: u64) -> Self {
+        self.sqlite_max_mb = Some(mb);
+        self
+    }
+
     /// Serves HTTPS with this certificate and key.
     pub fn tls(mut self, files: parley::server::tls::TlsFiles) -> Self {
         self.tls = Some(files);
@@ -340,6 +350,7 @@ impl TestAppBuilder {
             auth,
             tls,
             batch_above,
+            sqlite_max_mb,
         } = self;
         let leptos = LeptosOptions::builder()
             .output_name("parley")
@@ -363,6 +374,7 @@ impl TestAppBuilder {
             secret_file: None,
             batch_above,
             metrics_token: Some(METRICS_TOKEN.to_owned()),
+            sqlite_max_mb,
         };
         let server = Server::start(config).await.expect("server starts");
         let addr = server.local_addr();

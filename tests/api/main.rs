@@ -11,6 +11,7 @@ mod changes;
 mod cluster;
 mod config;
 mod fake_openai;
+mod faults;
 mod fuzz;
 mod helpers;
 mod http_fuzz;

@@ -99,14 +99,16 @@ pub async fn open(url: &str, node: &str) -> std::result::Result<Db, OpenError> {
 }
 
 /// Opens the database for a server, as node `node`. A SQLite file is locked for as long as the
-/// returned lock lives (one server per file) and the presence its previous run left is cleared;
-/// Postgres is shared by every node, each of which keeps its own presence.
+/// returned lock lives (one server per file), may grow to `sqlite_max_mb` MiB at most, and the
+/// presence its previous run left is cleared; Postgres is shared by every node, each of which
+/// keeps its own presence.
 pub async fn open_for_server(
     url: &str,
     node: &str,
+    sqlite_max_mb: Option<u64>,
 ) -> std::result::Result<(Db, Option<sqlite::FileLock>), OpenError> {
     if url.starts_with("sqlite:") {
-        let (store, lock) = sqlite::Sqlite::open_owned(url).await?;
+        let (store, lock) = sqlite::Sqlite::open_owned(url, sqlite_max_mb).await?;
         return Ok((Arc::new(store), Some(lock)));
     }
     Ok((open(url, node).await?, None))

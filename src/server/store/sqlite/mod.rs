@@ -30,7 +30,10 @@ impl Sqlite {
     /// Opens (creating if needed) the database file and applies pending migrations. Leaves
     /// presence alone: a server may be running on the file (`parley admin`, tests).
     pub async fn open(url: &str) -> std::result::Result<Self, OpenError> {
-        let options = options(url)?;
+        Self::open_with(options(url)?).await
+    }
+
+    async fn open_with(options: SqliteConnectOptions) -> std::result::Result<Self, OpenError> {
         if let Some(folder) = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty())
         {
             std::fs::create_dir_all(folder).map_err(|source| OpenError::Folder {
@@ -49,10 +52,19 @@ impl Sqlite {
 
     /// Opens the file for the one server that owns it: locks it (a second server on the same
     /// file, or `parley admin restore`, is refused while the lock is held), opens it and clears
-    /// the presence a previous run left.
-    pub async fn open_owned(url: &str) -> std::result::Result<(Self, FileLock), OpenError> {
+    /// the presence a previous run left. With `max_mb`, the file grows to that many MiB at
+    /// most: a write past it fails with SQLite's `SQLITE_FULL`, as on a full disk.
+    pub async fn open_owned(
+        url: &str,
+        max_mb: Option<u64>,
+    ) -> std::result::Result<(Self, FileLock), OpenError> {
         let lock = FileLock::take(url)?;
-        let store = Self::open(url).await?;
+        let mut options = options(url)?;
+        if let Some(mb) = max_mb {
+            // SQLite's default page is 4 KiB.
+            options = options.pragma("max_page_count", (mb * 256).to_string());
+        }
+        let store = Self::open_with(options).await?;
         sqlx::query("DELETE FROM presence")
             .execute(&store.pool)
             .await
