@@ -1,6 +1,7 @@
 // Accounts and private conversations in the browser: sign up, sign out, sign in (a wrong password
 // refused), a direct conversation between two people on two pages, and signing out closing the
 // live connection of every tab of that session. Each spec runs with JavaScript on and off.
+import { readFileSync } from 'node:fs';
 import { test, expect, tag, messages, send, signIn } from './fixtures';
 
 test('sign up, sign out, sign in again and post', async ({ people, javaScriptEnabled }) => {
@@ -114,4 +115,22 @@ test('unsent text belongs to the account that wrote it, never to the next person
   await expect(messages(bob, text)).toHaveCount(1);
   await expect(messages(bob, text)).toContainText(adaName);
   await expect(messages(bob, text)).not.toContainText(cyName);
+});
+
+test('a person downloads what they wrote from the account page', async ({ people, javaScriptEnabled }) => {
+  const name = `Ada${tag()}`;
+  const page = await people.enter(name, javaScriptEnabled);
+  if (javaScriptEnabled) await expect(page.getByRole('status')).toHaveAttribute('data-state', 'connected');
+  const text = `for the record ${tag()}`;
+  await send(page, text, javaScriptEnabled);
+  await expect(messages(page, text)).toHaveCount(1);
+
+  await page.goto('/account');
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Download my data' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe(`parley-${name}.json`);
+  const data = JSON.parse(readFileSync(await file.path(), 'utf8'));
+  expect(data.name).toBe(name);
+  expect(data.messages.map((m: { body: string }) => m.body)).toEqual([text]);
 });

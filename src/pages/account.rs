@@ -65,6 +65,13 @@ fn Account(page: crate::api::AccountPage) -> impl IntoView {
         </form>
         {move || error().map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
         <ul class="tokens" aria-label="API tokens">{rows}</ul>
+        <h2>"Your data"</h2>
+        <p>
+            "Everything you wrote, in every room (deleted messages as the tombstones they are), and "
+            "every reaction you gave, in one JSON file."
+        </p>
+        // `rel="external"`: a download from the server, not a page of the app's router.
+        <p><a href="/account/export" rel="external" download="">"Download my data"</a></p>
     }
 }
 

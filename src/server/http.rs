@@ -64,6 +64,7 @@ pub fn router(state: AppState, sockets: Sockets, origins: AllowedOrigins) -> Rou
     let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_page))
+        .route("/account/export", get(export))
         .nest("/api/v1", super::rest::routes())
         .leptos_routes_with_context(&state, routes, security::provide_page_nonce, move || {
             shell(leptos.clone())
@@ -93,6 +94,30 @@ pub fn router(state: AppState, sockets: Sockets, origins: AllowedOrigins) -> Rou
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// The signed-in person's data as a JSON download (see `usecases::accounts::Export`).
+async fn export(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION};
+    let Some(session) = state.chat.session(&headers).await else {
+        return (StatusCode::UNAUTHORIZED, "Sign in to download your data.").into_response();
+    };
+    let name = session.user.name;
+    match state.chat.export(&name).await {
+        Ok(export) => {
+            let file: String = name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+                .collect();
+            let disposition = format!("attachment; filename=\"parley-{file}.json\"");
+            let headers = [(CONTENT_DISPOSITION, disposition), (CACHE_CONTROL, "no-store".into())];
+            (headers, axum::Json(export)).into_response()
+        }
+        Err(error) => {
+            let refusal = crate::protocol::ProtocolError::from(error);
+            (super::error::http_status(refusal.code), axum::Json(refusal)).into_response()
+        }
+    }
 }
 
 /// A server function's refusal answers 500 (Leptos' status for any error) unless a browser's

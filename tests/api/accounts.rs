@@ -205,3 +205,54 @@ async fn pages_read_the_session_not_a_name_cookie() {
     assert!(html.contains("You are reading as a guest."), "{html}");
     assert!(!html.contains("post_message"), "no message form for a guest");
 }
+
+#[tokio::test]
+async fn a_person_downloads_everything_they_wrote_and_nothing_of_anyone_else() {
+    use parley::protocol::{CreateRoom, DeleteMessage, ReactMessage, SendMessage};
+    let app = TestApp::spawn().await;
+    let ada = app.member("Ada").await;
+    let bob = app.member("Bob").await;
+    let send = |room: &str, id: &str, body: &str| SendMessage {
+        room: room.into(),
+        client_id: id.into(),
+        body: body.into(),
+    };
+    ada.ok(&send("lobby", "a1", "mine")).await;
+    let gone = ada.ok(&send("lobby", "a2", "regretted")).await;
+    ada.ok(&DeleteMessage { room: "lobby".into(), seq: gone.seq }).await;
+    let his = bob.ok(&send("lobby", "b1", "his")).await;
+    let react = ReactMessage { room: "lobby".into(), seq: his.seq, emoji: "👍".into(), on: true };
+    ada.ok(&react).await;
+    let den = ada.ok(&CreateRoom { name: "Den".into(), private: true }).await;
+    ada.ok(&send(&den.slug, "a3", "secret plan")).await;
+
+    let response = app.http(Some("Ada")).await.get(app.url("/account/export")).send().await;
+    let response = response.expect("export");
+    assert_eq!(response.status(), StatusCode::OK);
+    let disposition = response.headers()[header::CONTENT_DISPOSITION].to_str().expect("header");
+    assert_eq!(disposition, "attachment; filename=\"parley-Ada.json\"");
+    let export: serde_json::Value = response.json().await.expect("JSON");
+    assert_eq!(export["format"], "parley-export-1");
+    assert_eq!(export["name"], "Ada");
+    let messages = export["messages"].as_array().expect("messages");
+    let shown: Vec<_> = messages
+        .iter()
+        .map(|m| (m["room"].as_str(), m["body"].as_str(), m["deleted"].as_bool()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (Some("lobby"), Some("mine"), Some(false)),
+            (Some("lobby"), Some(""), Some(true)),
+            (Some(den.slug.as_str()), Some("secret plan"), Some(false)),
+        ],
+        "hers only, in every room, the deleted one without its text"
+    );
+    let reactions = &export["reactions"];
+    assert_eq!(reactions.as_array().map(Vec::len), Some(1), "{reactions}");
+    assert_eq!(reactions[0]["seq"], his.seq);
+    assert_eq!(reactions[0]["emoji"], "👍");
+
+    let anonymous = crate::helpers::anonymous_http().get(app.url("/account/export")).send().await;
+    assert_eq!(anonymous.expect("export").status(), StatusCode::UNAUTHORIZED);
+}

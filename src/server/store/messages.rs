@@ -125,4 +125,11 @@ pub trait MessageStore: Send + Sync {
 
     /// The position of a room's latest message (0 when it has none).
     async fn last_seq(&self, room: &str) -> Result<i64>;
+
+    /// Every message `author` wrote, in every room, oldest first, without reactions (a
+    /// person's data export).
+    async fn messages_by(&self, author: &str) -> Result<Vec<Message>>;
+
+    /// Every reaction `name` gave: `(room, seq, emoji, at)`, oldest first.
+    async fn reactions_by(&self, name: &str) -> Result<Vec<(String, i64, String, i64)>>;
 }

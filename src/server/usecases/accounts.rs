@@ -108,6 +108,24 @@ impl Chat {
         Ok(())
     }
 
+    /// Everything `name` wrote and gave, for them to download (`GET /account/export`).
+    pub async fn export(&self, name: &str) -> Result<Export, AppError> {
+        Ok(Export {
+            format: EXPORT_FORMAT,
+            exported_at: now_millis(),
+            name: name.to_owned(),
+            admin: self.db.is_admin(name).await?,
+            messages: self.db.messages_by(name).await?,
+            reactions: self
+                .db
+                .reactions_by(name)
+                .await?
+                .into_iter()
+                .map(|(room, seq, emoji, at)| GivenReaction { room, seq, emoji, at })
+                .collect(),
+        })
+    }
+
     /// The person a request or handshake speaks for, from its session cookie.
     pub async fn session(&self, headers: &axum::http::HeaderMap) -> Option<Session> {
         self.checked_session(headers).await.unwrap_or_else(|error| {
@@ -207,4 +225,28 @@ mod tests {
         assert!(validate_password("long enough").is_ok());
         assert!(validate_password(&"x".repeat(MAX_PASSWORD_CHARS + 1)).is_err());
     }
+}
+
+/// What `/account/export` gives a person: their account, every message they wrote in every
+/// room (oldest first; deleted ones as tombstones, without their text) and every reaction they
+/// gave. Times are milliseconds since 1970 (UTC).
+#[derive(Debug, serde::Serialize)]
+pub struct Export {
+    /// `parley-export-1`: the shape of this file.
+    pub format: &'static str,
+    pub exported_at: i64,
+    pub name: String,
+    pub admin: bool,
+    pub messages: Vec<crate::model::Message>,
+    pub reactions: Vec<GivenReaction>,
+}
+
+const EXPORT_FORMAT: &str = "parley-export-1";
+
+#[derive(Debug, serde::Serialize)]
+pub struct GivenReaction {
+    pub room: String,
+    pub seq: i64,
+    pub emoji: String,
+    pub at: i64,
 }

@@ -188,6 +188,20 @@ impl MessageStore for Sqlite {
         self.commit_change(tx, room, seq, pos, ChangeKind::Reacted).await
     }
 
+    async fn messages_by(&self, author: &str) -> Result<Vec<Message>> {
+        sqlx::query_as(&format!("{MESSAGE} WHERE author = ? ORDER BY created_at, id"))
+            .bind(author)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    async fn reactions_by(&self, name: &str) -> Result<Vec<(String, i64, String, i64)>> {
+        sqlx::query_as("SELECT room, seq, emoji, at FROM reactions WHERE name = ? ORDER BY at")
+            .bind(name)
+            .fetch_all(&self.pool)
+            .await
+    }
+
     async fn messages_after(&self, room: &str, after: i64, limit: i64) -> Result<Vec<Message>> {
         let messages =
             sqlx::query_as(&format!("{MESSAGE} WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?"))
