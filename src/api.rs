@@ -213,6 +213,18 @@ pub async fn sign_out() -> Result<(), ProtocolError> {
     Ok(())
 }
 
+/// Deletes the visitor's account once its password confirms it (see `Chat::delete_account`),
+/// forgets this browser's session and sends it home.
+#[server(endpoint = "delete_account")]
+pub async fn delete_account(password: String) -> Result<(), ProtocolError> {
+    let (chat, me) = server::context().await?;
+    let name = me.ok_or_else(crate::server::error::refuse::not_signed_in_for_account)?;
+    chat.delete_account(&name, &password).await?;
+    server::forget_session(&chat)?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
 /// The signed-in visitor's name, if any.
 #[server(endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<String>, ProtocolError> {
@@ -354,6 +366,11 @@ mod server {
         let token = use_context::<Parts>().and_then(|parts| identity::new_token(&parts.headers))?;
         set_cookie(identity::new_token_cookie(None, chat.auth.secure_cookies)).ok()?;
         Some(token)
+    }
+
+    /// Clears this browser's session cookie (the session itself is gone already).
+    pub fn forget_session(chat: &Chat) -> Result<(), ProtocolError> {
+        set_cookie(identity::clear_cookie(chat.auth.secure_cookies))
     }
 
     pub async fn end_session(chat: &Chat) -> Result<(), ProtocolError> {

@@ -2,7 +2,7 @@
 // refused), a direct conversation between two people on two pages, and signing out closing the
 // live connection of every tab of that session. Each spec runs with JavaScript on and off.
 import { readFileSync } from 'node:fs';
-import { test, expect, tag, messages, send, signIn } from './fixtures';
+import { test, expect, tag, messages, send, signIn, PASSWORD } from './fixtures';
 
 test('sign up, sign out, sign in again and post', async ({ people, javaScriptEnabled }) => {
   const name = `Ada${tag()}`;
@@ -133,4 +133,33 @@ test('a person downloads what they wrote from the account page', async ({ people
   const data = JSON.parse(readFileSync(await file.path(), 'utf8'));
   expect(data.name).toBe(name);
   expect(data.messages.map((m: { body: string }) => m.body)).toEqual([text]);
+});
+
+test('a person deletes their account: what they wrote is erased and they cannot sign in again', async ({ people, javaScriptEnabled }) => {
+  const name = `Gone${tag()}`;
+  const bob = await people.enter(`Bob${tag()}`, true);
+  await expect(bob.getByRole('status')).toHaveAttribute('data-state', 'connected');
+  const page = await people.enter(name, javaScriptEnabled);
+  if (javaScriptEnabled) await expect(page.getByRole('status')).toHaveAttribute('data-state', 'connected');
+  const text = `soon erased ${tag()}`;
+  await send(page, text, javaScriptEnabled);
+  await expect(messages(bob, text)).toHaveCount(1);
+
+  await page.goto('/account');
+  const form = page.getByRole('form', { name: 'Delete your account' });
+  await form.getByLabel('Your password').fill('not my password');
+  await form.getByRole('button', { name: 'Delete my account' }).click();
+  await expect(page.getByRole('alert')).toHaveText('That is not your password. Nothing was deleted.');
+  await expect(messages(bob, text)).toHaveCount(1);
+
+  await page.getByRole('form', { name: 'Delete your account' }).getByLabel('Your password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Delete my account' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole('form', { name: 'Sign in' })).toBeVisible();
+  // Bob's open page follows live: the message is erased where it stood.
+  await expect(messages(bob, text)).toHaveCount(0);
+  await expect(bob.getByText('Message deleted').first()).toBeVisible();
+
+  await signIn(page, name);
+  await expect(page.getByRole('alert')).toHaveText('Wrong name or password.');
 });

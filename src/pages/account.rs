@@ -1,8 +1,9 @@
-//! `/account`: the signed-in person's personal API tokens for the REST API: create one (shown
-//! once), see when each was last used, revoke it. Plain forms, with or without JavaScript.
+//! `/account`: the signed-in person's personal API tokens for the REST API (create one, shown
+//! once; see when each was last used; revoke it), the download of their data, and the deletion
+//! of their account. Plain forms, with or without JavaScript.
 
 use super::account_forms::SignOutButton;
-use crate::api::{load_account, CreateToken, RevokeToken, TokenView};
+use crate::api::{load_account, CreateToken, DeleteAccount, RevokeToken, TokenView};
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 
@@ -35,6 +36,8 @@ pub fn AccountPage() -> impl IntoView {
 fn Account(page: crate::api::AccountPage) -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
+    let delete = ServerAction::<DeleteAccount>::new();
+    let delete_error = move || delete.value().get().and_then(Result::err);
     let error = move || {
         create
             .value()
@@ -72,6 +75,19 @@ fn Account(page: crate::api::AccountPage) -> impl IntoView {
         </p>
         // `rel="external"`: a download from the server, not a page of the app's router.
         <p><a href="/account/export" rel="external" download="">"Download my data"</a></p>
+        <h2>"Delete your account"</h2>
+        <p>
+            "Every message you wrote is erased (each shows as deleted), your reactions are taken "
+            "back, you leave every room, and all your sessions and API tokens end. Your name stays "
+            "reserved, so nobody else can appear as you. This cannot be undone: download your "
+            "data first if you want to keep it."
+        </p>
+        <form method="post" action=DeleteAccount::url() class="row" aria-label="Delete your account">
+            <label for="delete-password">"Your password"</label>
+            <input id="delete-password" type="password" name="password" required autocomplete="current-password" />
+            <button type="submit" class="danger">"Delete my account"</button>
+        </form>
+        {move || delete_error().map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
     }
 }
 

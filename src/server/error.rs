@@ -225,6 +225,11 @@ pub mod refuse {
         refusal(ErrorCode::WrongCredentials, "Wrong name or password.")
     }
 
+    /// Deleting an account, with a password that is not its own.
+    pub fn wrong_password() -> AppError {
+        refusal(ErrorCode::WrongCredentials, "That is not your password. Nothing was deleted.")
+    }
+
     pub fn invalid_password(why: String) -> AppError {
         refusal(ErrorCode::InvalidPassword, why)
     }

@@ -256,3 +256,57 @@ async fn a_person_downloads_everything_they_wrote_and_nothing_of_anyone_else() {
     let anonymous = crate::helpers::anonymous_http().get(app.url("/account/export")).send().await;
     assert_eq!(anonymous.expect("export").status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn deleting_an_account_erases_what_it_wrote_and_nobody_signs_in_as_it_again() {
+    use parley::protocol::{ListMembers, ListMessages, Range, ReactMessage, SendMessage};
+    let app = TestApp::spawn().await;
+    let ada = app.member("Ada").await;
+    let bob = app.member("Bob").await;
+    let send = |id: &str, body: &str| SendMessage {
+        room: "lobby".into(),
+        client_id: id.into(),
+        body: body.into(),
+    };
+    ada.ok(&send("a1", "mine")).await;
+    let his = bob.ok(&send("b1", "his")).await;
+    let react = ReactMessage { room: "lobby".into(), seq: his.seq, emoji: "👍".into(), on: true };
+    ada.ok(&react).await;
+    let token = app.session("Ada").await;
+
+    // Another password: refused, nothing deleted.
+    let wrong = [("password", "not her password")];
+    let response = post_form(&app, Some("Ada"), "/api/delete_account", "/account", &wrong).await;
+    let page = refusal_page_of(&app, &response).await;
+    assert!(page.contains("That is not your password. Nothing was deleted."), "{page}");
+    let all = ListMessages { room: "lobby".into(), range: Range::After(0) };
+    assert_eq!(bob.ok(&all).await.messages[0].body, "mine");
+
+    let right = [("password", PASSWORD)];
+    let response = post_form(&app, Some("Ada"), "/api/delete_account", "/account", &right).await;
+    assert_eq!(location(&response), "/", "home, signed out");
+    assert_eq!(session_cookie(&response).as_deref(), Some(""), "the cookie is cleared");
+
+    // Bob's page sees it all go: her message erased, her reaction taken back, she left.
+    let messages = bob.ok(&all).await.messages;
+    assert!(messages[0].deleted && messages[0].body.is_empty(), "{:?}", messages[0]);
+    assert!(messages[1].reactions.is_empty(), "{:?}", messages[1]);
+    let members = bob.ok(&ListMembers { room: "lobby".into() }).await.members;
+    assert!(members.iter().all(|m| m.name != "Ada"), "{members:?}");
+    // Her socket was closed, her session and password no longer open anything, and her name
+    // stays taken.
+    let wait = std::time::Duration::from_secs(2);
+    let gone = ada.try_request_raw("room:list", serde_json::json!({}), wait);
+    assert!(gone.await.is_none(), "her socket was closed");
+    assert!(app.handshake(Some(&token)).await.is_err());
+    assert!(app.try_account("sign_in", "Ada", PASSWORD).await.is_err());
+    let taken = app.try_account("sign_up", "ada", PASSWORD).await.expect_err("taken");
+    assert!(taken.1.contains("name_taken") || taken.1.contains("taken"), "{taken:?}");
+}
+
+/// The page a refused form of a signed-in person sends the browser back to.
+async fn refusal_page_of(app: &TestApp, response: &reqwest::Response) -> String {
+    let back = location(response);
+    assert!(back.contains("__err="), "{back}");
+    page(app, Some("Ada"), back.trim_start_matches(&app.url(""))).await.1
+}

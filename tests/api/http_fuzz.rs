@@ -30,6 +30,7 @@ const ENDPOINTS: &[(&str, &[&str])] = &[
     ("load_account", &[]),
     ("create_token", &["label"]),
     ("revoke_token", &["id"]),
+    ("delete_account", &["password"]),
 ];
 /// Requests per server function and visitor (guest, signed in).
 const CASES: usize = 60;

@@ -144,6 +144,15 @@ pub async fn unsubscribe_person(io: &Io, name: &str, room: &str) {
     });
 }
 
+/// Disconnects every socket of a person, on every node (a closed account).
+pub async fn disconnect_person(io: &Io, name: &str) {
+    on_wire!(io, all => if let Some(all) = all {
+        if let Err(error) = all.to(user_channel(name)).disconnect().await {
+            tracing::warn!("disconnecting a closed account's sockets: {error}");
+        }
+    });
+}
+
 /// Disconnects every socket of a session (sign-out).
 pub async fn disconnect_session(io: &Io, id: &str) {
     on_wire!(io, all => if let Some(all) = all {

@@ -18,4 +18,9 @@ pub trait AccountStore: Send + Sync {
     /// Makes `name` a server admin or takes it back: the stored name, or `None` without such an
     /// account.
     async fn set_admin(&self, name: &str, admin: bool) -> Result<Option<String>>;
+
+    /// Closes `name`'s account: its sessions and API tokens go, its password is cleared (no
+    /// sign-in matches it again) and admin rights with it; the row stays, keeping the name
+    /// taken so that nobody else appears as the author of what it wrote.
+    async fn close_account(&self, name: &str) -> Result<()>;
 }

@@ -41,6 +41,9 @@ pub trait MemberStore: Send + Sync {
     /// Everyone's read position in a room: `(name, seq)`, by name.
     async fn read_positions(&self, room: &str) -> Result<Vec<(String, i64)>>;
 
+    /// The rooms `name` is a member of.
+    async fn rooms_of(&self, name: &str) -> Result<Vec<String>>;
+
     /// Moves a member's read position in `room` forward to `seq` (never back, never past the
     /// last message) and returns the stored position; `None` when `name` is not a member.
     async fn mark_read(&self, room: &str, name: &str, seq: i64) -> Result<Option<i64>>;

@@ -2,7 +2,7 @@
 
 use super::{now_millis, signed_in, Chat};
 use crate::model::{validate_name, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
-use crate::protocol::ProtocolError;
+use crate::protocol::{Event, ProtocolError};
 use crate::server::auth::{identity, new_token, password, Session, User};
 use crate::server::broadcast;
 use crate::server::error::{refuse, AppError};
@@ -105,6 +105,40 @@ impl Chat {
         if self.db.end_session(&hash).await? {
             broadcast::disconnect_session(&self.io, &hex::encode(hash)).await;
         }
+        Ok(())
+    }
+
+    /// Deletes `name`'s account, once `password` confirms it is them: every message they wrote
+    /// is erased (a tombstone, as a deletion), every reaction they gave is taken back, they
+    /// leave every room (each announced as usual, so open pages follow), then their sessions
+    /// and API tokens end, their sockets close, and no password signs in as them again. The
+    /// name stays taken. Each step is its own transaction and repeating it is harmless: an
+    /// interrupted deletion is finished by asking again (the account still signs in until the
+    /// last step).
+    pub async fn delete_account(&self, name: &str, password: &str) -> Result<(), AppError> {
+        let hash = self.db.account(name).await?.map(|(_, hash)| hash);
+        let confirmed = password.chars().count() <= MAX_PASSWORD_CHARS
+            && password::verify_password(hash, password.to_owned()).await;
+        if !confirmed {
+            return Err(refuse::wrong_password());
+        }
+        let now = now_millis();
+        for message in self.db.messages_by(name).await?.into_iter().filter(|m| !m.deleted) {
+            let outcome = self.db.delete_message(&message.room, message.seq, None, now).await?;
+            let _ = self.settle(&message.room, outcome, |message| Event::Deleted { message }).await;
+        }
+        for (room, seq, emoji, _) in self.db.reactions_by(name).await? {
+            let outcome = self.db.react(&room, seq, name, &emoji, false, now).await?;
+            let _ = self.settle(&room, outcome, |message| Event::Reacted { message }).await;
+        }
+        for room in self.db.rooms_of(name).await? {
+            if let Some(pos) = self.db.leave(&room, name).await? {
+                self.announce(&room, pos, Event::Left { name: name.to_owned() }).await;
+            }
+        }
+        self.db.close_account(name).await?;
+        broadcast::disconnect_person(&self.io, name).await;
+        tracing::info!(%name, "account deleted");
         Ok(())
     }
 

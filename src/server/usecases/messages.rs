@@ -105,7 +105,7 @@ impl Chat {
     }
 
     /// Turns the outcome of a change to a message into the reply, announcing it if it happened.
-    async fn settle(
+    pub(super) async fn settle(
         &self,
         room: &str,
         outcome: Outcome,

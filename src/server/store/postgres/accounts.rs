@@ -52,6 +52,20 @@ impl AccountStore for Postgres {
         .fetch_optional(&self.pool)
         .await
     }
+
+    async fn close_account(&self, name: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE person = $1").bind(name).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM api_tokens WHERE person = $1")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE users SET password_hash = '', admin = FALSE WHERE name = $1")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    }
 }
 
 #[async_trait::async_trait]

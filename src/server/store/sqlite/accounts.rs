@@ -51,6 +51,17 @@ impl AccountStore for Sqlite {
         .fetch_optional(&self.pool)
         .await
     }
+
+    async fn close_account(&self, name: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE user = ?").bind(name).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM api_tokens WHERE user = ?").bind(name).execute(&mut *tx).await?;
+        sqlx::query("UPDATE users SET password_hash = '', admin = 0 WHERE name = ?")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    }
 }
 
 #[async_trait::async_trait]

@@ -112,6 +112,13 @@ impl MemberStore for Sqlite {
             .await
     }
 
+    async fn rooms_of(&self, name: &str) -> Result<Vec<String>> {
+        sqlx::query_scalar("SELECT room FROM read_positions WHERE name = ? ORDER BY room")
+            .bind(name)
+            .fetch_all(&self.pool)
+            .await
+    }
+
     async fn mark_read(&self, room: &str, name: &str, seq: i64) -> Result<Option<i64>> {
         sqlx::query_scalar(
             "UPDATE read_positions
