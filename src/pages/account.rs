@@ -82,10 +82,12 @@ fn Account(page: crate::api::AccountPage) -> impl IntoView {
             "reserved, so nobody else can appear as you. This cannot be undone: download your "
             "data first if you want to keep it."
         </p>
-        <form method="post" action=DeleteAccount::url() class="row" aria-label="Delete your account">
+        <form method="post" action=DeleteAccount::url() class="stacked" aria-label="Delete your account">
             <label for="delete-password">"Your password"</label>
-            <input id="delete-password" type="password" name="password" required autocomplete="current-password" />
-            <button type="submit" class="danger">"Delete my account"</button>
+            <div class="row">
+                <input id="delete-password" type="password" name="password" required autocomplete="current-password" />
+                <button type="submit" class="danger">"Delete my account"</button>
+            </div>
         </form>
         {move || delete_error().map(|e| view! { <p class="error" role="alert">{e.message}</p> })}
     }
