@@ -170,11 +170,7 @@ async fn metrics_page(State(state): State<AppState>, headers: HeaderMap) -> Resp
 fn bearer_matches(headers: &HeaderMap, token: Option<&str>) -> bool {
     use sha2::{Digest, Sha256};
     let Some(token) = token else { return false };
-    let given = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "));
-    let Some(given) = given else { return false };
+    let Some(given) = super::auth::identity::bearer(headers) else { return false };
     let (a, b) = (Sha256::digest(given.as_bytes()), Sha256::digest(token.as_bytes()));
     a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

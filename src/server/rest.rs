@@ -88,13 +88,8 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(|| {
+        let token =
+            super::auth::identity::bearer(&parts.headers).map(str::trim).ok_or_else(|| {
                 ApiError::new(ErrorCode::NotSignedIn, "Send a token: Authorization: Bearer pt_….")
             })?;
         Ok(Self(state.chat.api_caller(token).await?))

@@ -14,6 +14,14 @@ pub fn token(headers: &HeaderMap) -> Option<String> {
     cookie_value(headers, COOKIE)
 }
 
+/// The token of an `Authorization: Bearer …` header, if any (API tokens, the metrics token).
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+}
+
 fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
