@@ -16,6 +16,9 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 
 /// Generous: a wait this long only ever ends a test that is failing anyway.
 pub const PATIENCE: Duration = Duration::from_secs(10);
+/// How long the tests' HTTP clients wait for a whole answer: a request the server never answers
+/// fails its test, naming the request, instead of hanging it.
+const HTTP_PATIENCE: Duration = Duration::from_secs(60);
 /// The server's default threshold for batched announcements.
 const DEFAULT_BATCH_ABOVE: usize = 50;
 /// The token that opens `/metrics` on test servers.
@@ -225,6 +228,7 @@ impl TestApp {
         headers.insert(reqwest::header::COOKIE, cookie.parse().expect("cookie header"));
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .timeout(HTTP_PATIENCE)
             .default_headers(headers)
             .build()
             .expect("http client")
@@ -235,6 +239,7 @@ impl TestApp {
 pub fn anonymous_http() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .timeout(HTTP_PATIENCE)
         .build()
         .expect("http client")
 }

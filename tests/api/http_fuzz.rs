@@ -132,7 +132,8 @@ async fn server_functions_and_pages_never_answer_5xx_to_random_input() {
                 };
                 let request = request.build().expect("request");
                 let shown = format!("{who}: {} {:?}", request.url(), request.body());
-                let response = http.execute(request).await.expect("an answer");
+                let response =
+                    http.execute(request).await.unwrap_or_else(|e| panic!("{shown}: {e}"));
                 requests += 1;
                 assert_not_a_fault(response, &shown).await;
             }
@@ -142,7 +143,11 @@ async fn server_functions_and_pages_never_answer_5xx_to_random_input() {
     for case in 0..PAGE_CASES {
         let (who, http) = &visitors[case % 2];
         let path = pages.new_tree(&mut runner).expect("path").current();
-        let response = http.get(app.url(&path)).send().await.expect("an answer");
+        let response = http
+            .get(app.url(&path))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{who}: GET {path}: {e}"));
         requests += 1;
         assert_not_a_fault(response, &format!("{who}: GET {path}")).await;
     }
