@@ -11,7 +11,12 @@ const port = Number(process.env.PARLEY_E2E_PORT ?? 3100);
 const providerPort = port + 1;
 const root = resolve(__dirname, '..');
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, 'target');
-const dataDir = mkdtempSync(join(tmpdir(), 'parley-e2e-'));
+// Workers load this file again: they find the same folder and binary through the environment
+// (fixtures.ts runs `parley admin grant` on this database).
+const dataDir = process.env.PARLEY_E2E_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'parley-e2e-'));
+const binary = join(targetDir, process.env.PARLEY_E2E_PROFILE ?? 'release', 'parley');
+process.env.PARLEY_E2E_DATA_DIR = dataDir;
+process.env.PARLEY_E2E_BINARY = binary;
 
 export default defineConfig({
   testDir: './tests',
@@ -49,7 +54,7 @@ export default defineConfig({
       env: { FAKE_OPENAI_PORT: String(providerPort) },
     },
     {
-    command: join(targetDir, process.env.PARLEY_E2E_PROFILE ?? 'release', 'parley'),
+    command: binary,
     cwd: root,
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
@@ -66,6 +71,9 @@ export default defineConfig({
       // One spec posts 205 messages in a row to fall far behind; the limit itself is tested in
       // tests/api/messages.rs.
       PARLEY_MESSAGE_BURST: '1000',
+      // The same spec's page sends those as fast as it can on one connection; the limit on
+      // commands per connection is tested in tests/api/hostile.rs.
+      PARLEY_COMMANDS_PER_SECOND: '1000',
       // Every spec signs up its people from one address; the limits are tested in tests/api/.
       PARLEY_SIGNUPS_PER_HOUR: '100000',
       PARLEY_ROOMS_PER_HOUR: '100000',

@@ -48,6 +48,8 @@ pub struct RoomPage {
     pub role: Option<Role>,
     /// Who is banned; empty unless the visitor moderates the room.
     pub banned: Vec<String>,
+    /// The visitor is a server admin (the header links to the admin page).
+    pub admin: bool,
 }
 
 /// Which page of a room's history to show; all `None` means the latest messages.
@@ -289,6 +291,13 @@ pub async fn revoke_token(id: i64) -> Result<(), ProtocolError> {
     chat.revoke_api_token(me.as_deref(), id).await?;
     leptos_axum::redirect("/account");
     Ok(())
+}
+
+/// The admin page's overview (see `PROTOCOL.md`, *The admin namespace*): server admins only.
+#[server(endpoint = "load_admin")]
+pub async fn load_admin() -> Result<crate::protocol::AdminOverview, ProtocolError> {
+    let (chat, me) = server::context().await?;
+    Ok(chat.admin_overview(me.as_deref()).await?)
 }
 
 /// Sets the HTTP status of the page being rendered. Does nothing in the browser.

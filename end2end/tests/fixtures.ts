@@ -1,6 +1,9 @@
 // Shared helpers: people entering the lobby in their own browser contexts, message locators,
 // and a guard that fails a test on any uncaught page error (a WASM panic, a hydration error).
 import { test as base, expect, type Browser, type BrowserContextOptions, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { execFileSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
 
 // Console errors the browser prints for network failures a test causes on purpose.
 const EXPECTED_NOISE = [/Failed to load resource/, /net::ERR_/, /WebSocket connection to/, /WebSocket is closed/];
@@ -92,4 +95,23 @@ export async function send(page: Page, text: string, javaScriptEnabled: boolean)
   await box.fill(text);
   if (javaScriptEnabled) await box.press('Enter');
   else await page.getByRole('button', { name: 'Send' }).click();
+}
+
+/** Makes `name` a server admin as an operator does: `parley admin grant NAME` on the test
+ * server's database (see playwright.config.ts). */
+export function grantAdmin(name: string) {
+  const database = `sqlite:${join(process.env.PARLEY_E2E_DATA_DIR ?? '', 'parley.db')}`;
+  execFileSync(process.env.PARLEY_E2E_BINARY ?? 'parley', ['admin', 'grant', name], {
+    cwd: resolve(__dirname, '..', '..'),
+    env: { ...process.env, PARLEY_DATABASE_URL: database, RUST_LOG: 'warn' },
+  });
+}
+
+/** Every axe-core violation on the page as it is now, of any impact (WCAG 2.x A and AA rules
+ * and axe's best practices), as readable lines: a test expects none. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations.map(
+    (v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
+  );
 }

@@ -2,6 +2,7 @@
 //! on the server; the browser hydrates it.
 
 pub mod account;
+pub mod admin;
 pub mod home;
 pub mod not_found;
 pub mod room;

@@ -8,12 +8,14 @@
 //! the events, by noun, in the files beside this one, each declared with [`commands!`] or
 //! [`broadcasts!`], which bind the name to the type (and a command to its reply).
 
+mod admin;
 mod assistant;
 mod members;
 mod messages;
 mod presence;
 mod rooms;
 
+pub use admin::*;
 pub use assistant::*;
 pub use members::*;
 pub use messages::*;
@@ -127,6 +129,14 @@ impl ProtocolError {
         Self::new(
             ErrorCode::Unavailable,
             "The server's storage is full. Nothing was saved: try again later.",
+        )
+    }
+
+    /// The database's files cannot be written (read-only, or a write failed).
+    pub fn storage_unwritable() -> Self {
+        Self::new(
+            ErrorCode::Unavailable,
+            "The server cannot write to its storage. Nothing was saved: try again later.",
         )
     }
 
@@ -273,7 +283,14 @@ pub fn command_names() -> Vec<&'static str> {
 
 /// Every broadcast's event name.
 pub fn broadcast_names() -> Vec<&'static str> {
-    [rooms::BROADCASTS, members::BROADCASTS, presence::BROADCASTS, assistant::BROADCASTS].concat()
+    [
+        rooms::BROADCASTS,
+        members::BROADCASTS,
+        presence::BROADCASTS,
+        assistant::BROADCASTS,
+        admin::BROADCASTS,
+    ]
+    .concat()
 }
 
 #[cfg(test)]

@@ -205,3 +205,20 @@ pub(super) fn new_client_id() -> String {
     }
     crate::model::client_id_from_bytes(bytes)
 }
+
+/// Opens a socket on the admin namespace for as long as the calling component lives: `connected`
+/// follows it, and `handler` gets every `admin:overview`.
+pub(super) fn follow_admin(connected: RwSignal<bool>, handler: impl Fn(JsValue) + 'static) {
+    use crate::protocol::{AdminOverview, Broadcast, ADMIN_NAMESPACE};
+    let options = js_sys::Object::new();
+    set(&options, "withCredentials", JsValue::TRUE);
+    let socket = binding::io(ADMIN_NAMESPACE, &options);
+    socket.on("connect", &function(move |_| connected.set(true)));
+    socket.on("disconnect", &function(move |_| connected.set(false)));
+    socket.on("connect_error", &function(move |_| connected.set(false)));
+    socket.on(AdminOverview::NAME, &function(handler));
+    let socket = SendWrapper::new(socket);
+    on_cleanup(move || {
+        socket.disconnect();
+    });
+}

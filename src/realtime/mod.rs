@@ -156,6 +156,21 @@ impl Realtime {
     }
 }
 
+/// Follows the admin namespace (`/admin`) while the calling component lives: `connected` says
+/// whether the feed is up, and `handler` gets every overview. Does nothing on the server.
+pub fn follow_admin(
+    connected: RwSignal<bool>,
+    handler: impl Fn(crate::protocol::AdminOverview) + 'static,
+) {
+    #[cfg(feature = "hydrate")]
+    browser::follow_admin(connected, move |value| match browser::from_js(&value) {
+        Ok(overview) => handler(overview),
+        Err(error) => leptos::logging::warn!("unreadable admin:overview: {error}"),
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (connected, handler);
+}
+
 /// Milliseconds since the epoch, from the browser's clock or the server's.
 pub fn now_millis() -> f64 {
     #[cfg(feature = "hydrate")]

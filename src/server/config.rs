@@ -111,6 +111,7 @@ fn limits_from_env() -> Result<Limits, ConfigError> {
         sign_ups: rate("PARLEY_SIGNUPS_PER_HOUR", None, d.sign_ups)?,
         rooms: rate("PARLEY_ROOMS_PER_HOUR", None, d.rooms)?,
         api_calls: rate("PARLEY_API_CALLS_PER_MINUTE", None, d.api_calls)?,
+        commands: Rate::commands(positive("PARLEY_COMMANDS_PER_SECOND")?.get()),
         sign_in_free_failures: positive("PARLEY_SIGNIN_FREE_FAILURES")?.get(),
     })
 }

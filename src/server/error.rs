@@ -38,6 +38,12 @@ impl ProtocolError {
                 ProtocolError::storage_full()
             }
             AppError::Database(error)
+                if matches!(sqlite_code(&error), Some(SQLITE_READONLY | SQLITE_IOERR)) =>
+            {
+                tracing::error!("database cannot be written: {error}");
+                ProtocolError::storage_unwritable()
+            }
+            AppError::Database(error)
                 if matches!(sqlite_code(&error), Some(SQLITE_BUSY | SQLITE_LOCKED)) =>
             {
                 tracing::warn!("database busy: {error}");
@@ -72,8 +78,11 @@ pub fn http_status(code: crate::protocol::ErrorCode) -> axum::http::StatusCode {
 }
 
 /// SQLite's primary result codes for a write it could not make: the file cannot grow (disk
-/// full, or `max_page_count`), another connection holds the lock past the busy timeout.
+/// full, or `max_page_count`), cannot be written (a read-only file or file system, a failed
+/// write), another connection holds the lock past the busy timeout.
 const SQLITE_FULL: i32 = 13;
+const SQLITE_READONLY: i32 = 8;
+const SQLITE_IOERR: i32 = 10;
 const SQLITE_BUSY: i32 = 5;
 const SQLITE_LOCKED: i32 = 6;
 
@@ -234,6 +243,12 @@ pub mod refuse {
         refusal(ErrorCode::InvalidPassword, why)
     }
 
+    /// A connection with [`crate::server::socket::MAX_OPEN_ROOMS`] rooms open joins another.
+    pub fn too_many_open_rooms() -> AppError {
+        let most = crate::server::socket::MAX_OPEN_ROOMS;
+        forbidden(format!("A connection keeps at most {most} rooms open: close one first."))
+    }
+
     pub fn invalid_payload(why: impl Into<String>) -> AppError {
         refusal(ErrorCode::InvalidPayload, why)
     }
@@ -249,6 +264,8 @@ pub mod refuse {
         SignUps,
         SignIns,
         ApiCalls,
+        /// Socket commands on one connection.
+        Commands,
         Tokens(i64),
         Questions(usize),
     }
@@ -260,6 +277,7 @@ pub mod refuse {
             Limited::SignUps => "sign_ups",
             Limited::SignIns => "sign_ins",
             Limited::ApiCalls => "api_calls",
+            Limited::Commands => "commands",
             Limited::Tokens(_) => "tokens",
             Limited::Questions(_) => "questions",
         });
@@ -276,6 +294,9 @@ pub mod refuse {
             }
             Limited::SignIns => format!("Too many failed sign-ins: try again in {s} s."),
             Limited::ApiCalls => format!("Too many calls with this token: wait {s} s."),
+            Limited::Commands => {
+                format!("Too many commands on this connection: wait {s} s and send again.")
+            }
             Limited::Tokens(most) => format!("You have {most} tokens already: revoke one first."),
             Limited::Questions(per_minute) => format!(
                 "You can ask the assistant {per_minute} questions a minute. Try again in {s} s."

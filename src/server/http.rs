@@ -4,6 +4,7 @@
 use super::{assistant::Assistant, config::Config, origin::AllowedOrigins, Chat};
 use super::{broadcast, limits::Limiters, limits::Shared, security, socket, store};
 use crate::app::{shell, App};
+use crate::protocol::ADMIN_NAMESPACE;
 use axum::{
     extract::{DefaultBodyLimit, FromRef, OriginalUri, Request, State},
     http::{HeaderMap, HeaderValue, StatusCode, Uri},
@@ -300,6 +301,7 @@ impl Server {
             assistant,
             auth,
             batches: broadcast::Batches::new(config.batch_above),
+            node: node.as_str().into(),
         };
         let builder = SocketIo::builder()
             .max_payload(MAX_SOCKET_PAYLOAD_BYTES)
@@ -313,6 +315,11 @@ impl Server {
             None => {
                 let (sockets, io) = builder.build_layer();
                 io.ns("/", socket::on_connect.with(socket::accept::<LocalAdapter>));
+                io.ns(
+                    ADMIN_NAMESPACE,
+                    socket::on_admin_connect::<LocalAdapter>
+                        .with(socket::accept_admin::<LocalAdapter>),
+                );
                 (Sockets::Alone(sockets), broadcast::Io::Alone(io))
             }
             Some(redis) => {
@@ -322,6 +329,13 @@ impl Server {
                 io.ns("/", socket::on_connect.with(socket::accept::<broadcast::ClusterAdapter>))
                     .await
                     .map_err(|error| StartError::Adapter(error.to_string()))?;
+                io.ns(
+                    ADMIN_NAMESPACE,
+                    socket::on_admin_connect::<broadcast::ClusterAdapter>
+                        .with(socket::accept_admin::<broadcast::ClusterAdapter>),
+                )
+                .await
+                .map_err(|error| StartError::Adapter(error.to_string()))?;
                 tracing::info!("node {node}: broadcasts go through Redis");
                 (Sockets::Cluster(sockets), broadcast::Io::Cluster(io, redis.subscriber))
             }
@@ -329,6 +343,7 @@ impl Server {
         let _ = services.io.set(io.clone());
         let chat = services.chat().map_err(|_| StartError::Adapter("no socket.io".into()))?;
         super::cluster::beat(chat.clone());
+        super::usecases::feed_admins(chat.clone());
         super::cluster::follow_redis(&io);
         let metrics_token = config.metrics_token.as_deref().map(Arc::from);
         let state =
@@ -356,7 +371,6 @@ impl Server {
     /// Serves until `signal` completes, then closes every socket (so clients reconnect and
     /// presence is cleared) and lets in-flight requests finish.
     pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) {
-        use axum::serve::ListenerExt;
         /// Nagle's algorithm delays small socket.io frames; chat wants them out at once.
         fn no_delay(tcp: &tokio::net::TcpStream) {
             if let Err(error) = tcp.set_nodelay(true) {
@@ -369,29 +383,112 @@ impl Server {
             tracing::info!("shutting down");
             io.close().await;
         };
-        // Limits kept per address read the peer's address from `ConnectInfo`.
-        let app = self.app.into_make_service_with_connect_info::<SocketAddr>();
-        let served = match self.tls {
+        match self.tls {
             None => {
-                let listener = self.listener.tap_io(|tcp| no_delay(tcp));
-                axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+                serve(
+                    TcpAccept { listener: self.listener, configure: no_delay },
+                    self.app,
+                    shutdown,
+                )
+                .await
             }
             Some(acceptor) => {
                 match super::tls::TlsListener::new(self.listener, acceptor, no_delay) {
-                    // `tap_io` only for axum's `ConnectInfo<SocketAddr>`, which it implements
-                    // for tapped listeners of any kind.
-                    Ok(listener) => {
-                        let listener = listener.tap_io(|_| {});
-                        axum::serve(listener, app).with_graceful_shutdown(shutdown).await
-                    }
-                    Err(error) => Err(error),
+                    Ok(listener) => serve(listener, self.app, shutdown).await,
+                    Err(error) => tracing::error!("server error: {error}"),
                 }
             }
-        };
-        if let Err(error) = served {
-            tracing::error!("server error: {error}");
         }
     }
+}
+
+/// How long a client may take to send a request's head (its request line and headers), and
+/// how long an idle keep-alive connection waits for the next one: a connection that sends
+/// nothing, or its headers a byte at a time (slowloris), is closed after it.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Plain TCP connections for [`serve`], each configured as it is accepted.
+struct TcpAccept {
+    listener: TcpListener,
+    configure: fn(&tokio::net::TcpStream),
+}
+
+impl axum::serve::Listener for TcpAccept {
+    type Io = tokio::net::TcpStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            match self.listener.accept().await {
+                Ok((tcp, addr)) => {
+                    (self.configure)(&tcp);
+                    return (tcp, addr);
+                }
+                Err(error) => {
+                    // Out of file descriptors and the like: wait, as axum's listener does.
+                    tracing::warn!("accepting a connection: {error}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.listener.local_addr()
+    }
+}
+
+/// hyper's server loop, as `axum::serve` runs it but with a timer, so that [`HEADER_TIMEOUT`]
+/// holds (axum's sets none: a client could hold a connection forever by never finishing its
+/// headers). HTTP/1.1 only, as the TLS listener offers: hyper's automatic HTTP/1-or-2 builder
+/// first waits for enough bytes to tell the two apart, with no timer, so a connection that
+/// sends nothing would never time out. Each request carries its peer's address
+/// (`ConnectInfo`, for the limits kept per address); upgrades (WebSocket) are served. Once
+/// `shutdown` completes, no connection is accepted and the open ones are let finish.
+async fn serve<L>(mut listener: L, app: Router, shutdown: impl Future<Output = ()>)
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
+    let (closing, closed) = tokio::sync::watch::channel(());
+    let connections = tokio_util::task::TaskTracker::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (io, addr) = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => break,
+        };
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                let mut request = request.map(axum::body::Body::new);
+                request.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+                app.clone().oneshot(request)
+            });
+        let (builder, mut closed) = (builder.clone(), closed.clone());
+        connections.spawn(async move {
+            let connection = builder.serve_connection(TokioIo::new(io), service).with_upgrades();
+            tokio::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => ended,
+                _ = closed.changed() => {
+                    // Shutting down: the request in flight finishes, then the connection ends.
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(error) = ended {
+                tracing::debug!(%addr, "connection ended: {error}");
+            }
+        });
+    }
+    drop(listener);
+    let _ = closing.send(());
+    connections.close();
+    connections.wait().await;
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

@@ -20,6 +20,7 @@ pub struct Rate {
 }
 
 impl Rate {
+    pub const SECOND: Duration = Duration::from_secs(1);
     pub const MINUTE: Duration = Duration::from_secs(60);
     pub const HOUR: Duration = Duration::from_secs(3600);
 
@@ -27,6 +28,11 @@ impl Rate {
     pub fn new(count: u32, per: Duration, burst: u32) -> Self {
         let at_least_one = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
         Self { count: at_least_one(count), per, burst: at_least_one(burst) }
+    }
+
+    /// `per_second` commands a second on one connection, after a burst of twice as many.
+    pub fn commands(per_second: u32) -> Self {
+        Self::new(per_second, Self::SECOND, per_second.saturating_mul(2))
     }
 
     fn quota(&self) -> Quota {
@@ -48,6 +54,9 @@ pub struct Limits {
     pub rooms: Rate,
     /// REST calls per API token (`PARLEY_API_CALLS_PER_MINUTE`).
     pub api_calls: Rate,
+    /// Socket commands per connection (`PARLEY_COMMANDS_PER_SECOND`, after a burst of twice
+    /// that).
+    pub commands: Rate,
     /// Sign-in failures an account may have before each further try must wait, doubling from
     /// one second (`PARLEY_SIGNIN_FREE_FAILURES`); an address gets four times as many.
     pub sign_in_free_failures: u32,
@@ -67,6 +76,7 @@ impl Default for Limits {
             sign_ups: Rate::new(n("PARLEY_SIGNUPS_PER_HOUR"), Rate::HOUR, 5),
             rooms: Rate::new(n("PARLEY_ROOMS_PER_HOUR"), Rate::HOUR, 10),
             api_calls: Rate::new(n("PARLEY_API_CALLS_PER_MINUTE"), Rate::MINUTE, 30),
+            commands: Rate::commands(n("PARLEY_COMMANDS_PER_SECOND")),
             sign_in_free_failures: n("PARLEY_SIGNIN_FREE_FAILURES"),
         }
     }
@@ -248,6 +258,8 @@ pub struct Limiters {
     pub api_calls: KeyedLimit,
     pub sign_in_accounts: Backoff,
     pub sign_in_addresses: Backoff,
+    /// Each connection's, kept with its socket (see [`CommandAllowance`]).
+    pub commands: Rate,
 }
 
 impl Limiters {
@@ -259,6 +271,7 @@ impl Limiters {
             sign_ups: KeyedLimit::new(limits.sign_ups, shared("sign-ups")),
             rooms: KeyedLimit::new(limits.rooms, shared("rooms")),
             api_calls: KeyedLimit::new(limits.api_calls, shared("api-calls")),
+            commands: limits.commands,
             sign_in_accounts: Backoff::new(
                 limits.sign_in_free_failures,
                 shared("sign-in-accounts"),
@@ -308,5 +321,23 @@ mod tests {
         let wait = limit.take("10.0.0.1").await.expect_err("burst spent");
         assert!(wait > Duration::from_secs(60 * 59));
         assert!(limit.take("10.0.0.2").await.is_ok());
+    }
+}
+
+/// One connection's allowance of socket commands ([`Limits::commands`]), kept with the socket:
+/// it lives and goes with the connection, and a refusal costs no database work.
+#[derive(Clone)]
+pub struct CommandAllowance(Arc<governor::DefaultDirectRateLimiter>);
+
+impl CommandAllowance {
+    pub fn new(rate: Rate) -> Self {
+        Self(Arc::new(RateLimiter::direct(rate.quota())))
+    }
+
+    /// `Err(wait)` when the connection must wait before its next command.
+    pub fn check(&self) -> Result<(), Duration> {
+        self.0.check().map_err(|not_until| {
+            not_until.wait_time_from(governor::clock::DefaultClock::default().now())
+        })
     }
 }

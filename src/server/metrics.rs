@@ -2,13 +2,15 @@
 //! `/metrics` by `metrics-exporter-prometheus`. The use cases count as they go (the functions
 //! below, one per kind of fact); what is a state rather than an event (sockets connected, rooms
 //! with someone online, the process's memory) is read when the page is scraped. Database query
-//! times come from sqlx's own per-statement events ([`DbLatency`]).
+//! times come from sqlx's own per-statement events ([`DbLatency`]). The same functions keep the
+//! last minute for the admin page ([`traffic`]).
 //!
 //! Figures are this node's: Prometheus sums nodes. `/metrics` answers to a server admin's
 //! session or to `Authorization: Bearer <PARLEY_METRICS_TOKEN>`; see the README's *Metrics and logs*.
 
 use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -77,16 +79,127 @@ fn describe() {
 /// A message `posted`, `edited` or `deleted`.
 pub fn message(action: &'static str) {
     counter!("parley_messages_total", "action" => action).increment(1);
+    if action == "posted" {
+        recent().now().messages += 1;
+    }
 }
 
 /// A socket command answered after `took`.
 pub fn command(event: &'static str, took: Duration) {
     histogram!("parley_command_seconds", "event" => event).record(took.as_secs_f64());
+    let millis = took.as_secs_f64() * 1000.0;
+    let bucket = ACK_MS.iter().position(|bound| millis <= *bound).unwrap_or(ACK_MS.len());
+    let mut recent = recent();
+    let second = recent.now();
+    second.commands += 1;
+    second.latency[bucket] += 1;
 }
 
 /// A command or request refused with `code` (the wire name), whatever carried it.
 pub fn refusal(code: &str) {
     counter!("parley_refusals_total", "code" => code.to_owned()).increment(1);
+    *recent().errors.entry(code.to_owned()).or_default() += 1;
+}
+
+/// Bucket bounds of the admin page's ack latency, in milliseconds.
+const ACK_MS: &[f64] = &[
+    0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 25.0, 50.0, 75.0, 100.0, 250.0, 500.0, 1000.0,
+    2500.0, 5000.0, 10000.0,
+];
+/// The admin page's window, in seconds.
+const WINDOW: u64 = 60;
+
+/// The last minute of this node's traffic, second by second, and its refusals since it started:
+/// what the admin page shows (Prometheus keeps totals for a scraper to turn into rates; the page
+/// wants rates and percentiles of now, without one).
+#[derive(Default)]
+struct Recent {
+    seconds: Vec<Second>,
+    errors: BTreeMap<String, u64>,
+}
+
+#[derive(Clone, Default)]
+struct Second {
+    /// Seconds since the epoch this slot counts.
+    at: u64,
+    messages: u64,
+    commands: u64,
+    /// Commands by [`ACK_MS`] bucket (the last one: slower than them all).
+    latency: Vec<u64>,
+}
+
+fn epoch_second() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+impl Recent {
+    /// This second's slot, emptied first if it last counted an older second.
+    fn now(&mut self) -> &mut Second {
+        let at = epoch_second();
+        if self.seconds.is_empty() {
+            self.seconds = vec![Second::default(); WINDOW as usize];
+        }
+        let second = &mut self.seconds[(at % WINDOW) as usize];
+        if second.at != at {
+            *second = Second { at, latency: vec![0; ACK_MS.len() + 1], ..Default::default() };
+        }
+        second
+    }
+}
+
+fn recent() -> std::sync::MutexGuard<'static, Recent> {
+    static RECENT: std::sync::Mutex<Recent> =
+        std::sync::Mutex::new(Recent { seconds: Vec::new(), errors: BTreeMap::new() });
+    RECENT.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The last minute's rates and ack percentiles, and the refusals so far, as the admin page
+/// shows them.
+pub struct Traffic {
+    pub messages_per_second: f64,
+    pub commands_per_second: f64,
+    pub ack_p50_ms: Option<f64>,
+    pub ack_p99_ms: Option<f64>,
+    /// Most frequent first.
+    pub errors: Vec<(String, u64)>,
+}
+
+pub fn traffic() -> Traffic {
+    let recent = recent();
+    let now = epoch_second();
+    let live: Vec<&Second> =
+        recent.seconds.iter().filter(|s| s.at + WINDOW > now && s.at <= now).collect();
+    let messages: u64 = live.iter().map(|s| s.messages).sum();
+    let commands: u64 = live.iter().map(|s| s.commands).sum();
+    let mut latency = vec![0u64; ACK_MS.len() + 1];
+    for second in &live {
+        for (total, count) in latency.iter_mut().zip(&second.latency) {
+            *total += count;
+        }
+    }
+    let percentile = |q: f64| -> Option<f64> {
+        let wanted = (q * commands as f64).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        latency.iter().enumerate().find_map(|(bucket, count)| {
+            seen += count;
+            // Slower than every bound: the last bound is what can be said.
+            (seen >= wanted).then(|| ACK_MS[bucket.min(ACK_MS.len() - 1)])
+        })
+    };
+    let (p50, p99) = if commands == 0 { (None, None) } else { (percentile(0.5), percentile(0.99)) };
+    let mut errors: Vec<(String, u64)> =
+        recent.errors.iter().map(|(code, count)| (code.clone(), *count)).collect();
+    errors.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Traffic {
+        messages_per_second: messages as f64 / WINDOW as f64,
+        commands_per_second: commands as f64 / WINDOW as f64,
+        ack_p50_ms: p50,
+        ack_p99_ms: p99,
+        errors,
+    }
 }
 
 /// A refusal by the limit called `limit`.

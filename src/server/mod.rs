@@ -118,7 +118,20 @@ async fn command(config: &Config, args: &[String]) -> std::process::ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match db.set_admin(name, grant).await {
+    let changed = db.set_admin(name, grant).await;
+    if let Ok(Some(name)) = &changed {
+        let record = store::ModerationRecord {
+            at: usecases::now_millis(),
+            by: "parley admin".to_owned(),
+            action: if grant { "grant" } else { "revoke" }.to_owned(),
+            room: None,
+            target: name.clone(),
+        };
+        if let Err(error) = db.log_moderation(&record).await {
+            eprintln!("moderation log: {error}");
+        }
+    }
+    match changed {
         Ok(Some(name)) if grant => {
             println!("{name} is now a server admin.");
             ExitCode::SUCCESS

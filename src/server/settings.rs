@@ -63,6 +63,8 @@ pub const SETTINGS: &[Setting] = &[
         "rooms one address may create per hour (after a burst of 10)"),
     setting("PARLEY_API_CALLS_PER_MINUTE", Some("120"), None,
         "REST calls per API token per minute (after a burst of 30)"),
+    setting("PARLEY_COMMANDS_PER_SECOND", Some("50"), None,
+        "socket commands one connection may send per second (after a burst of twice that); faster ones are answered `rate_limited` without being run. A page sends a few a minute"),
     setting("PARLEY_SIGNIN_FREE_FAILURES", Some("5"), None,
         "failed sign-ins an account may have before each further try must wait (1 s, doubling to 15 min); an address gets four times as many. A success forgives the account, not the address"),
     setting("PARLEY_BATCH_ABOVE", Some("50"), None,

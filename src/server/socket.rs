@@ -7,6 +7,7 @@
 use super::auth::{AuthSettings, Session};
 use super::broadcast::{self, Batches, Conn, Io, Wire};
 use super::error::{refuse, AppError};
+use super::limits::CommandAllowance;
 use super::store::{Db, Rooms};
 use super::{assistant::Assistant, limits::Limiters};
 use super::{origin::AllowedOrigins, Chat};
@@ -53,14 +54,16 @@ pub struct Services {
     pub assistant: Assistant,
     pub auth: AuthSettings,
     pub batches: Batches,
+    /// This process's name among the nodes.
+    pub node: Arc<str>,
 }
 
 impl Services {
     /// The use cases, once the socket.io layer exists.
     pub fn chat(self) -> Result<Chat, MissingState> {
-        let Services { io, db, rooms, limits, assistant, auth, batches } = self;
+        let Services { io, db, rooms, limits, assistant, auth, batches, node } = self;
         let io = io.get().ok_or(MissingState)?.clone();
-        Ok(Chat { db, rooms, limits, io, assistant, auth, batches })
+        Ok(Chat { db, rooms, limits, io, assistant, auth, batches, node })
     }
 }
 
@@ -102,6 +105,7 @@ pub struct Caller {
     socket: Conn,
     name: Option<String>,
     address: String,
+    allowance: Option<CommandAllowance>,
 }
 
 impl<A: Wire> FromMessageParts<A> for Caller {
@@ -116,7 +120,8 @@ impl<A: Wire> FromMessageParts<A> for Caller {
         let (name, address) =
             speaker.map_or((None, String::new()), |s| (Some(s.session.user.name), s.address));
         let conn = A::conn(SocketRef::from(socket.clone()));
-        Ok(Self { chat: chat(socket)?, socket: conn, name, address })
+        let allowance = socket.extensions.get::<CommandAllowance>();
+        Ok(Self { chat: chat(socket)?, socket: conn, name, address, allowance })
     }
 }
 
@@ -168,6 +173,7 @@ pub async fn accept<A: Wire>(
         [broadcast::session_channel(&session.id), broadcast::user_channel(&session.user.name)];
     socket.join(channels);
     socket.extensions.insert(Speaker { session, address });
+    socket.extensions.insert(CommandAllowance::new(chat.limits.commands));
 
     route::<SendMessage, A>(&socket);
     route::<EditMessage, A>(&socket);
@@ -196,8 +202,57 @@ pub async fn accept<A: Wire>(
     Ok(())
 }
 
+/// Rooms one connection may have open at once (`room:join` without `room:close`): a page has
+/// one; a bot following many rooms, up to this.
+pub const MAX_OPEN_ROOMS: usize = 100;
+
 /// The connect handler proper has nothing left to do: see [`accept`].
 pub async fn on_connect() {}
+
+/// The handshake of the admin page's namespace (`/admin`): the origin and the session are
+/// checked as on `/`, and only a server admin gets in. Sign-out and account deletion disconnect
+/// these sockets too (they join their person's and session's channels).
+pub async fn accept_admin<A: Wire>(
+    socket: SocketRef<A>,
+    State(origins): State<AllowedOrigins>,
+    UseCases(chat): UseCases,
+) -> Result<(), &'static str> {
+    let parts = socket.req_parts();
+    if !origins.permit(&parts.headers) {
+        tracing::warn!(socket = %socket.id, "refused an admin handshake from another origin");
+        return Err("This origin may not connect to Parley.");
+    }
+    let session = match chat.checked_session(&parts.headers).await {
+        Ok(Some(session)) => session,
+        Ok(None) => return Err("Sign in to connect."),
+        Err(error) => {
+            tracing::warn!(socket = %socket.id, "refused an admin handshake: {error}");
+            return Err(crate::protocol::HANDSHAKE_UNAVAILABLE);
+        }
+    };
+    if !session.user.admin {
+        tracing::info!(socket = %socket.id, user = %session.user.name, "refused an admin handshake: not an admin");
+        return Err(crate::protocol::ADMIN_ONLY);
+    }
+    socket.join([
+        broadcast::session_channel(&session.id),
+        broadcast::user_channel(&session.user.name),
+    ]);
+    Ok(())
+}
+
+/// An admin page connected: it gets the overview at once (then from `usecases::feed_admins`).
+pub async fn on_admin_connect<A: Wire>(socket: SocketRef<A>, UseCases(chat): UseCases) {
+    use crate::protocol::{AdminOverview, Broadcast};
+    match chat.overview().await {
+        Ok(overview) => {
+            if let Err(error) = socket.emit(AdminOverview::NAME, &overview) {
+                tracing::debug!(socket = %socket.id, "admin overview: {error}");
+            }
+        }
+        Err(error) => tracing::warn!("admin overview: {error:?}"),
+    }
+}
 
 /// A command's use case.
 pub trait Route: Command + Send + Sync + 'static {
@@ -218,9 +273,15 @@ fn route<C: Route, A: Wire>(socket: &SocketRef<A>) {
             let span = tracing::info_span!("command", socket = %socket.id, event = C::NAME);
             let arrived = std::time::Instant::now();
             async move {
-                let reply = match input {
-                    Ok(Object(command)) => command.run(caller).await.map_err(ProtocolError::from),
-                    Err(error) => {
+                let allowed = caller.allowance.as_ref().map_or(Ok(()), CommandAllowance::check);
+                let reply = match (allowed, input) {
+                    (Err(wait), _) => {
+                        Err(refuse::rate_limited(refuse::Limited::Commands, wait).into())
+                    }
+                    (Ok(()), Ok(Object(command))) => {
+                        command.run(caller).await.map_err(ProtocolError::from)
+                    }
+                    (Ok(()), Err(error)) => {
                         let why = format!("Invalid {} payload: {error}", C::NAME);
                         Err(refuse::invalid_payload(why).into())
                     }

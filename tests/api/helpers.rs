@@ -49,6 +49,7 @@ pub fn generous_limits() -> Limits {
         sign_ups: lots(Rate::HOUR),
         rooms: lots(Rate::HOUR),
         api_calls: lots(Rate::MINUTE),
+        commands: lots(Rate::SECOND),
         sign_in_free_failures: 1_000,
     }
 }

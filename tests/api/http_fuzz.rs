@@ -28,6 +28,7 @@ const ENDPOINTS: &[(&str, &[&str])] = &[
     ("sign_out", &[]),
     ("whoami", &[]),
     ("load_account", &[]),
+    ("load_admin", &[]),
     ("create_token", &["label"]),
     ("revoke_token", &["id"]),
     ("delete_account", &["password"]),
@@ -83,6 +84,7 @@ fn page() -> impl Strategy<Value = String> {
         text().prop_map(|next| format!("/?next={next}")),
         (text(), text()).prop_map(|(error, field)| format!("/account?__err={error}&{field}=1")),
         text().prop_map(|path| format!("/{path}")),
+        text().prop_map(|query| format!("/admin?{query}")),
     ]
 }
 

@@ -2,6 +2,7 @@
 //! over HTTP and through a real socket.io client (rust_socketio), as a browser or a bot would.
 
 mod accounts;
+mod admin;
 mod assistant;
 mod authorization;
 mod backup;
@@ -14,6 +15,7 @@ mod fake_openai;
 mod faults;
 mod fuzz;
 mod helpers;
+mod hostile;
 mod http_fuzz;
 mod logs;
 mod messages;

@@ -96,6 +96,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         members,
         role,
         banned,
+        admin,
     } = page;
     let mut timeline = Timeline::new(room.slug.clone(), me.clone(), messages, pos);
     if has_newer {
@@ -175,7 +176,11 @@ fn Conversation(page: RoomPage) -> impl IntoView {
                 {me.is_some().then(|| view! { <ConnectionBadge realtime=live.realtime /> })}
                 {me.is_some().then(|| view! { <NotificationToggle /> })}
                 {me.map(|name| view! {
-                    <div class="me">"You are " <strong>{name}</strong> " · " <a href="/account">"API tokens"</a> " · " <SignOutButton /></div>
+                    <div class="me">
+                        "You are " <strong>{name}</strong> " · " <a href="/account">"API tokens"</a>
+                        {admin.then(|| view! { " · " <a href="/admin">"Admin"</a> })}
+                        " · " <SignOutButton />
+                    </div>
                 })}
                 {(me_named && room.slug != LOBBY && !private_assistant && !direct).then(|| view! { <LeaveForm room=room.slug.clone() /> })}
             </header>

@@ -151,6 +151,7 @@ pub async fn disconnect_person(io: &Io, name: &str) {
             tracing::warn!("disconnecting a closed account's sockets: {error}");
         }
     });
+    io.disconnect_admins(user_channel(name)).await;
 }
 
 /// Disconnects every socket of a session (sign-out).
@@ -160,4 +161,5 @@ pub async fn disconnect_session(io: &Io, id: &str) {
             tracing::warn!("disconnecting a signed-out session's sockets: {error}");
         }
     });
+    io.disconnect_admins(session_channel(id)).await;
 }

@@ -4,6 +4,7 @@
 //! adapter keeps them in this process. socketioxide types both by their adapter, so the use
 //! cases hold an [`Io`] and a command's connection is a [`Conn`], each one of the two.
 
+use crate::protocol::{Broadcast, ADMIN_NAMESPACE};
 use socketioxide::adapter::{Adapter, Emitter, LocalAdapter};
 use socketioxide::extract::SocketRef;
 use socketioxide::SocketIo;
@@ -46,6 +47,33 @@ impl Wire for ClusterAdapter {
 }
 
 impl Io {
+    /// Whether an admin page is connected to this node (namespace `/admin`).
+    pub fn admins_here(&self) -> bool {
+        match self {
+            Io::Alone(io) => admins_here(io),
+            Io::Cluster(io, _) => admins_here(io),
+        }
+    }
+
+    /// Sends `event` to the admin pages connected to this node (each node reports its own).
+    pub async fn to_admins_here<B: Broadcast>(&self, event: &B) {
+        match self {
+            Io::Alone(io) => to_admins_here(io, event).await,
+            Io::Cluster(io, _) => to_admins_here(io, event).await,
+        }
+    }
+
+    /// Disconnects the admin pages in `channel` (a person's or a session's), on every node.
+    pub async fn disconnect_admins(&self, channel: String) {
+        let result = match self {
+            Io::Alone(io) => disconnect_admins(io, channel).await,
+            Io::Cluster(io, _) => disconnect_admins(io, channel).await,
+        };
+        if let Err(error) = result {
+            tracing::warn!("disconnecting admin pages: {error}");
+        }
+    }
+
     /// Closes every socket of this node (shutting down).
     pub async fn close(&self) {
         match self {
@@ -72,6 +100,17 @@ impl Conn {
         }
     }
 
+    /// How many chat rooms' channels the socket is in, and whether `room`'s is one of them.
+    pub fn open_rooms(&self, room: &str) -> (usize, bool) {
+        let channels: Vec<String> = match self {
+            Conn::Alone(socket) => socket.rooms().into_iter().map(|r| r.to_string()).collect(),
+            Conn::Cluster(socket) => socket.rooms().into_iter().map(|r| r.to_string()).collect(),
+        };
+        let wanted = super::room_channel(room);
+        let open = channels.iter().filter(|c| c.starts_with(super::ROOM_PREFIX)).count();
+        (open, channels.contains(&wanted))
+    }
+
     /// Unsubscribes the socket from a channel.
     pub fn leave(&self, channel: String) {
         match self {
@@ -89,6 +128,28 @@ impl Io {
             Io::Alone(io) => census(io).await,
             Io::Cluster(io, _) => census(io).await,
         }
+    }
+}
+
+fn admins_here<A: Adapter>(io: &SocketIo<A>) -> bool {
+    io.of(ADMIN_NAMESPACE).is_some_and(|admins| !admins.local().sockets().is_empty())
+}
+
+async fn to_admins_here<A: Adapter, B: Broadcast>(io: &SocketIo<A>, event: &B) {
+    if let Some(admins) = io.of(ADMIN_NAMESPACE) {
+        if let Err(error) = admins.local().emit(B::NAME, event).await {
+            tracing::warn!("{}: {error}", B::NAME);
+        }
+    }
+}
+
+async fn disconnect_admins<A: Adapter>(
+    io: &SocketIo<A>,
+    channel: String,
+) -> Result<(), socketioxide::BroadcastError> {
+    match io.of(ADMIN_NAMESPACE) {
+        Some(admins) => admins.to(channel).disconnect().await,
+        None => Ok(()),
     }
 }
 

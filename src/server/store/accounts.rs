@@ -15,6 +15,9 @@ pub trait AccountStore: Send + Sync {
 
     async fn is_admin(&self, name: &str) -> Result<bool>;
 
+    /// The server admins, sorted.
+    async fn admins(&self) -> Result<Vec<String>>;
+
     /// Makes `name` a server admin or takes it back: the stored name, or `None` without such an
     /// account.
     async fn set_admin(&self, name: &str, admin: bool) -> Result<Option<String>>;

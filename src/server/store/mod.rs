@@ -1,5 +1,5 @@
 //! Storage: an interface by table (rooms, members, messages, changes, presence, accounts,
-//! sessions, tokens, answers), each a trait of its own, and one implementation per database behind it
+//! sessions, tokens, answers, the moderation log), each a trait of its own, and one implementation per database behind it
 //! ([`sqlite`], the default). The use cases see only [`Store`]: storage returns facts, the
 //! policy decides, the use cases act.
 //!
@@ -12,6 +12,7 @@ mod answers;
 mod changes;
 mod members;
 mod messages;
+mod moderation;
 mod postgres;
 mod presence;
 mod rooms;
@@ -24,6 +25,7 @@ pub use answers::{AnswerStore, Orphan};
 pub use changes::{ChangeKind, ChangeStore, LoggedChange};
 pub use members::{MemberStore, Membership};
 pub use messages::{MessageStore, NewMessage, Outcome, Posted};
+pub use moderation::{ModerationRecord, ModerationStore};
 pub use presence::{Departure, PresenceStore};
 pub use rooms::{RoomRecord, RoomStore, Rooms};
 pub use sessions::{SessionRecord, SessionStore};
@@ -48,6 +50,7 @@ pub trait Store:
     + SessionStore
     + TokenStore
     + AnswerStore
+    + ModerationStore
 {
     /// Whether the database answers (`/healthz`).
     async fn ping(&self) -> Result<()>;

@@ -26,6 +26,10 @@ pub trait PresenceStore: Send + Sync {
     /// The people online in a room, each once, sorted.
     async fn online(&self, room: &str) -> Result<Vec<String>>;
 
+    /// The `limit` rooms with the most people online (each person once), busiest first, with
+    /// their counts.
+    async fn busiest_rooms(&self, limit: i64) -> Result<Vec<(String, i64)>>;
+
     /// This node is alive at `now` (milliseconds); nodes silent for `timeout` are dead, and
     /// their sockets' presence is removed: each room and person it was for, once, whichever
     /// node notices first.

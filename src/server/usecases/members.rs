@@ -70,7 +70,10 @@ impl Chat {
     /// Ends someone's membership; their sockets leave the room at once.
     pub async fn kick(&self, who: Option<&str>, target: MemberRef) -> Result<(), AppError> {
         let (room, name) = self.moderated(who, &target).await?;
-        self.remove(&room, &name, who.unwrap_or_default(), false).await
+        let by = who.unwrap_or_default();
+        self.remove(&room, &name, by, false).await?;
+        self.log_moderation(by, "kick", Some(&room.slug), &name).await;
+        Ok(())
     }
 
     /// Kicks someone and keeps them out until the ban is lifted.
@@ -79,7 +82,9 @@ impl Chat {
         let by = who.unwrap_or_default();
         self.db.ban(&room.slug, &name, by, now_millis()).await?;
         tracing::info!(room = %room.slug, user = %name, %by, "banned");
-        self.remove(&room, &name, by, true).await
+        self.remove(&room, &name, by, true).await?;
+        self.log_moderation(by, "ban", Some(&room.slug), &name).await;
+        Ok(())
     }
 
     pub async fn unban(&self, who: Option<&str>, target: MemberRef) -> Result<(), AppError> {
@@ -87,6 +92,7 @@ impl Chat {
         if !self.db.unban(&room.slug, &name).await? {
             return Err(refuse::forbidden(format!("{name} is not banned from {}.", room.name)));
         }
+        self.log_moderation(who.unwrap_or_default(), "unban", Some(&room.slug), &name).await;
         Ok(())
     }
 
@@ -130,6 +136,8 @@ impl Chat {
         if !self.db.set_role(&room.slug, &name, role).await? {
             return Err(refuse::forbidden(format!("{name} is not a member of {}.", room.name)));
         }
+        let action = if role == Role::Moderator { "moderator" } else { "member" };
+        self.log_moderation(who, action, Some(&room.slug), &name).await;
         Ok(())
     }
 

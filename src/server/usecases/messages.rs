@@ -154,12 +154,18 @@ impl Chat {
         let (seq, now) = (input.seq, now_millis());
         let mut outcome = self.db.delete_message(&room.slug, seq, Some(author), now).await?;
         // Someone else's message: the policy says whether the caller may delete it anyway.
-        if matches!(outcome, Outcome::NotAuthor) {
+        let moderated = matches!(outcome, Outcome::NotAuthor);
+        if moderated {
             let standing = self.standing(&room, author, Action::DeleteOthers).await?;
             policy::check(&room, Some(author), &standing, Action::DeleteOthers)?;
             outcome = self.db.delete_message(&room.slug, seq, None, now).await?;
         }
-        self.settle(&room.slug, outcome, |message| Event::Deleted { message }).await
+        let deleted =
+            self.settle(&room.slug, outcome, |message| Event::Deleted { message }).await?;
+        if moderated {
+            self.log_moderation(author, "delete", Some(&room.slug), &deleted.author).await;
+        }
+        Ok(deleted)
     }
 
     /// Adds or removes the caller's reaction on a message.

@@ -6,6 +6,7 @@
 //! it, with their standing there ([`Chat::enter`]), asked of [`policy`].
 
 mod accounts;
+mod admin;
 mod members;
 mod messages;
 mod presence;
@@ -13,6 +14,7 @@ mod reading;
 mod room_page;
 mod rooms;
 
+pub use admin::feed_admins;
 pub use room_page::PAGE_MESSAGES;
 
 use super::auth::AuthSettings;
@@ -36,6 +38,8 @@ pub struct Chat {
     pub auth: AuthSettings,
     /// Announcements collected in busy rooms (see `broadcast::Batches`).
     pub batches: broadcast::Batches,
+    /// This process's name among the nodes.
+    pub node: std::sync::Arc<str>,
 }
 
 /// The name of the person asking, or `not_signed_in`.

@@ -19,6 +19,10 @@ impl Chat {
         input: JoinRoom,
     ) -> Result<Joined, AppError> {
         let (room, _) = self.enter(&input.room, who, Action::Read).await?;
+        let (open, already) = socket.open_rooms(&room.slug);
+        if !already && open >= crate::server::socket::MAX_OPEN_ROOMS {
+            return Err(refuse::too_many_open_rooms());
+        }
         socket.join(broadcast::room_channel(&room.slug));
         if let Some(name) = who {
             self.ensure_member(&room, name).await?;

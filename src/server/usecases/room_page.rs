@@ -90,6 +90,7 @@ impl Chat {
             members,
             role,
             banned,
+            admin: standing.is_some_and(|s| s.admin),
         })
     }
 }

@@ -43,14 +43,22 @@ impl AccountStore for Postgres {
         Ok(admin.unwrap_or(false))
     }
 
+    async fn admins(&self) -> Result<Vec<String>> {
+        sqlx::query_scalar("SELECT name FROM users WHERE admin ORDER BY name COLLATE \"C\"")
+            .fetch_all(&self.pool)
+            .await
+    }
+
     async fn set_admin(&self, name: &str, admin: bool) -> Result<Option<String>> {
         sqlx::query_scalar(
             "UPDATE users SET admin = $1 WHERE lower(name) = lower($2) RETURNING name",
         )
         .bind(admin)
         .bind(name.trim())
-        .fetch_optional(&self.pool)
+        // To completion, not `fetch_optional`: see *Writes that return rows* in `store/sqlite/mod.rs`.
+        .fetch_all(&self.pool)
         .await
+        .map(|names| names.into_iter().next())
     }
 
     async fn close_account(&self, name: &str) -> Result<()> {
@@ -89,8 +97,10 @@ impl SessionStore for Postgres {
              WHERE s.token_hash = $1",
         )
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        // To completion, not `fetch_optional`: see *Writes that return rows* in `store/sqlite/mod.rs`.
+        .fetch_all(&self.pool)
         .await
+        .map(|rows| rows.into_iter().next())
     }
 
     async fn touch_session(&self, token_hash: &[u8], now: i64) -> Result<()> {
@@ -137,8 +147,12 @@ impl TokenStore for Postgres {
         .bind(label)
         .bind(token_hash)
         .bind(created_at)
-        .fetch_one(&self.pool)
-        .await
+        // To completion, not `fetch_one`: see *Writes that return rows* in `store/sqlite/mod.rs`.
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(sqlx::Error::RowNotFound)
     }
 
     async fn tokens(&self, owner: &str) -> Result<Vec<ApiTokenRecord>> {

@@ -131,7 +131,9 @@ impl MemberStore for Postgres {
         .bind(room)
         .bind(name)
         .bind(seq)
-        .fetch_optional(&self.pool)
+        // To completion, not `fetch_optional`: see *Writes that return rows* in `store/sqlite/mod.rs`.
+        .fetch_all(&self.pool)
         .await
+        .map(|seqs| seqs.into_iter().next())
     }
 }

@@ -9,6 +9,7 @@
 mod accounts;
 mod members;
 mod messages;
+mod moderation;
 mod presence;
 mod rooms;
 

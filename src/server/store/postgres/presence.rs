@@ -68,6 +68,16 @@ impl PresenceStore for Postgres {
         .await
     }
 
+    async fn busiest_rooms(&self, limit: i64) -> Result<Vec<(String, i64)>> {
+        sqlx::query_as(
+            "SELECT room, COUNT(DISTINCT name) AS people FROM presence GROUP BY room
+             ORDER BY people DESC, room COLLATE \"C\" LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
     async fn heartbeat(&self, now: i64, timeout: i64) -> Result<Vec<Departure>> {
         sqlx::query(
             "INSERT INTO nodes (id, seen_at) VALUES ($1, $2)
@@ -152,8 +162,10 @@ impl super::super::AnswerStore for Postgres {
         )
         .bind(room)
         .bind(by)
-        .fetch_optional(&self.pool)
+        // To completion, not `fetch_optional`: see *Writes that return rows* in `store/sqlite/mod.rs`.
+        .fetch_all(&self.pool)
         .await
+        .map(|askers| askers.into_iter().next())
     }
 
     async fn stop_requested(&self, room: &str) -> Result<Option<String>> {

@@ -42,14 +42,22 @@ impl AccountStore for Sqlite {
         Ok(admin.unwrap_or(false))
     }
 
+    async fn admins(&self) -> Result<Vec<String>> {
+        sqlx::query_scalar("SELECT name FROM users WHERE admin ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+    }
+
     async fn set_admin(&self, name: &str, admin: bool) -> Result<Option<String>> {
         sqlx::query_scalar(
             "UPDATE users SET admin = ? WHERE name = ? COLLATE NOCASE RETURNING name",
         )
         .bind(admin)
         .bind(name.trim())
-        .fetch_optional(&self.pool)
+        // To completion, not `fetch_optional`: see *Writes that return rows* in `mod.rs`.
+        .fetch_all(&self.pool)
         .await
+        .map(|names| names.into_iter().next())
     }
 
     async fn close_account(&self, name: &str) -> Result<()> {
@@ -131,8 +139,12 @@ impl TokenStore for Sqlite {
         .bind(label)
         .bind(token_hash)
         .bind(created_at)
-        .fetch_one(&self.pool)
-        .await
+        // To completion, not `fetch_one`: see *Writes that return rows* in `mod.rs`.
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(sqlx::Error::RowNotFound)
     }
 
     async fn tokens(&self, owner: &str) -> Result<Vec<ApiTokenRecord>> {
@@ -164,7 +176,9 @@ impl TokenStore for Sqlite {
         )
         .bind(at)
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        // To completion, not `fetch_optional`: see *Writes that return rows* in `mod.rs`.
+        .fetch_all(&self.pool)
         .await
+        .map(|rows| rows.into_iter().next())
     }
 }

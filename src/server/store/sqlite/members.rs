@@ -129,7 +129,9 @@ impl MemberStore for Sqlite {
         .bind(room)
         .bind(name)
         .bind(seq)
-        .fetch_optional(&self.pool)
+        // To completion, not `fetch_optional`: see *Writes that return rows* in `mod.rs`.
+        .fetch_all(&self.pool)
         .await
+        .map(|seqs| seqs.into_iter().next())
     }
 }

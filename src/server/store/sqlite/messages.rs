@@ -30,8 +30,11 @@ impl MessageStore for Sqlite {
         .bind(new.created_at)
         .bind(new.note)
         .bind(members_only)
-        .fetch_optional(&self.pool)
-        .await?;
+        // To completion, not `fetch_optional`: see *Writes that return rows* in `mod.rs`.
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .next();
         if let Some(message) = inserted {
             let pos = message.rev;
             return Ok(Posted::Stored(message, pos));

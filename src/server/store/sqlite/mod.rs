@@ -2,10 +2,18 @@
 //! that changes a room takes the room's next change-log position as its first statement, inside
 //! the transaction that makes the change: the database's write lock orders the changes,
 //! positions have no holes, and no application lock is needed.
+//!
+//! **Writes that return rows.** A write with `RETURNING` outside a transaction is committed by
+//! SQLite only when the statement runs to completion. sqlx's `fetch_one` and `fetch_optional`
+//! stop after the first row, and the commit then happens as the statement is reset, where a
+//! failure (a read-only file, a full disk, an I/O error) is never reported: the caller would
+//! answer `ok` for a write that was rolled back. Such writes therefore use `fetch_all`, whose
+//! last step commits and reports the failure (tests/api/faults.rs freezes the files to check).
 
 mod accounts;
 mod members;
 mod messages;
+mod moderation;
 mod presence;
 mod rooms;
 

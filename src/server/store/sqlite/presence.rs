@@ -69,6 +69,16 @@ impl PresenceStore for Sqlite {
             .await
     }
 
+    async fn busiest_rooms(&self, limit: i64) -> Result<Vec<(String, i64)>> {
+        sqlx::query_as(
+            "SELECT room, COUNT(DISTINCT name) AS people FROM presence GROUP BY room
+             ORDER BY people DESC, room LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
     /// One process owns the file (its presence was cleared when it opened): no other node.
     async fn heartbeat(&self, _now: i64, _timeout: i64) -> Result<Vec<Departure>> {
         Ok(Vec::new())

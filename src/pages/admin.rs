@@ -1,0 +1,175 @@
+//! `/admin`: what a server admin watches. The page renders the node's overview as of its load
+//! (enough without JavaScript); hydrated, it follows the `/admin` socket.io namespace and updates
+//! every two seconds. Everyone else gets 401 or 403 and a sentence.
+
+use crate::api::load_admin;
+use crate::model::utc_timestamp;
+use crate::protocol::{AdminOverview, ErrorCode};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let page = Resource::new(|| (), |()| load_admin());
+    view! {
+        <Title text="Admin" />
+        <main class="page admin">
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(overview) => view! { <Admin overview /> }.into_any(),
+                        Err(error) => {
+                            let signed_in = error.code != ErrorCode::NotSignedIn;
+                            crate::api::set_status(if signed_in { 403 } else { 401 });
+                            view! {
+                                <h1>"Admin"</h1>
+                                <p>{error.message}</p>
+                                {if signed_in {
+                                    view! { <p><a href="/r/lobby">"Back to the lobby"</a></p> }.into_any()
+                                } else {
+                                    view! { <p><a href="/?next=/admin">"Sign in"</a></p> }.into_any()
+                                }}
+                            }
+                            .into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn Admin(overview: AdminOverview) -> impl IntoView {
+    let overview = RwSignal::new(overview);
+    let live = RwSignal::new(false);
+    crate::realtime::follow_admin(live, move |next| overview.set(next));
+    let read = move |f: fn(&AdminOverview) -> String| move || overview.with(f);
+    let status = move || {
+        overview.with(|o| {
+            let when = utc_timestamp(o.at);
+            if live.get() {
+                format!("Live, updated every 2 seconds (node {}, {when}).", o.node)
+            } else {
+                format!("As of {when} (node {}). Reload for newer figures.", o.node)
+            }
+        })
+    };
+    view! {
+        <h1>"Admin"</h1>
+        <p class="muted" data-testid="admin-status">{status}</p>
+        <section aria-labelledby="traffic">
+            <h2 id="traffic">"This node, last minute"</h2>
+            <dl class="stats">
+                <div>
+                    <dt>"Connections"</dt>
+                    <dd data-testid="connections">{read(|o| (o.websocket + o.polling).to_string())}</dd>
+                    <dd class="muted">{read(|o| format!("{} WebSocket, {} polling", o.websocket, o.polling))}</dd>
+                </div>
+                <div>
+                    <dt>"Messages per second"</dt>
+                    <dd data-testid="messages-per-second">{read(|o| format!("{:.2}", o.messages_per_second))}</dd>
+                </div>
+                <div>
+                    <dt>"Commands per second"</dt>
+                    <dd>{read(|o| format!("{:.2}", o.commands_per_second))}</dd>
+                </div>
+                <div>
+                    <dt>"Ack latency, median / 99th percentile"</dt>
+                    <dd data-testid="ack-latency">{read(|o| format!("{} / {}", millis(o.ack_p50_ms), millis(o.ack_p99_ms)))}</dd>
+                </div>
+            </dl>
+        </section>
+        <section aria-labelledby="errors">
+            <h2 id="errors">"Refusals since the node started"</h2>
+            {move || overview.with(|o| if o.errors.is_empty() {
+                view! { <p>"None."</p> }.into_any()
+            } else {
+                let rows = o.errors.iter().map(|e| view! {
+                    <tr><td><code>{e.code.clone()}</code></td><td class="number">{e.count}</td></tr>
+                }).collect_view();
+                view! {
+                    <table data-testid="errors">
+                        <thead><tr><th scope="col">"Code"</th><th scope="col" class="number">"Count"</th></tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                }.into_any()
+            })}
+        </section>
+        <section aria-labelledby="busiest">
+            <h2 id="busiest">"Busiest rooms"</h2>
+            {move || overview.with(|o| if o.busiest.is_empty() {
+                view! { <p>"Nobody is online."</p> }.into_any()
+            } else {
+                let rows = o.busiest.iter().map(|room| {
+                    let name = match &room.slug {
+                        Some(slug) => view! { <a href=format!("/r/{slug}")>{room.name.clone()}</a> }.into_any(),
+                        None => view! { <em>{room.name.clone()}</em> }.into_any(),
+                    };
+                    view! { <tr><td>{name}</td><td class="number">{room.online}</td></tr> }
+                }).collect_view();
+                view! {
+                    <table data-testid="busiest">
+                        <thead><tr><th scope="col">"Room"</th><th scope="col" class="number">"Online"</th></tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                }.into_any()
+            })}
+        </section>
+        <section aria-labelledby="admins">
+            <h2 id="admins">"Server admins"</h2>
+            <ul data-testid="admins">
+                {move || overview.with(|o| o.admins.iter().map(|name| view! { <li>{name.clone()}</li> }).collect_view())}
+            </ul>
+            <p class="muted">"Granted and revoked with " <code>"parley admin grant NAME"</code> " and " <code>"parley admin revoke NAME"</code> "."</p>
+        </section>
+        <section aria-labelledby="moderation">
+            <h2 id="moderation">"Recent moderation"</h2>
+            {move || overview.with(|o| if o.moderation.is_empty() {
+                view! { <p>"Nothing yet."</p> }.into_any()
+            } else {
+                let rows = o.moderation.iter().map(|m| view! {
+                    <tr>
+                        <td>{utc_timestamp(m.at)}</td>
+                        <td>{m.by.clone()}</td>
+                        <td>{action(&m.action)}</td>
+                        <td>{m.target.clone()}</td>
+                        <td>{m.room.clone().unwrap_or_else(|| "the server".to_owned())}</td>
+                    </tr>
+                }).collect_view();
+                view! {
+                    <table data-testid="moderation">
+                        <thead><tr>
+                            <th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Did"</th>
+                            <th scope="col">"To"</th><th scope="col">"Where"</th>
+                        </tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                }.into_any()
+            })}
+        </section>
+        <p><a href="/r/lobby">"Back to the lobby"</a></p>
+    }
+}
+
+fn millis(value: Option<f64>) -> String {
+    match value {
+        Some(ms) => format!("≤ {ms} ms"),
+        None => "no commands".to_owned(),
+    }
+}
+
+/// A moderation action as the table says it.
+fn action(action: &str) -> &'static str {
+    match action {
+        "kick" => "removed",
+        "ban" => "banned",
+        "unban" => "lifted the ban of",
+        "moderator" => "made moderator",
+        "member" => "made member",
+        "delete" => "deleted a message of",
+        "grant" => "made server admin",
+        "revoke" => "took admin rights from",
+        _ => "acted on",
+    }
+}
