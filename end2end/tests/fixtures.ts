@@ -108,7 +108,9 @@ export function grantAdmin(name: string) {
 }
 
 /** Every axe-core violation on the page as it is now, of any impact (WCAG 2.x A and AA rules
- * and axe's best practices), as readable lines: a test expects none. */
+ * and axe's best practices), as readable lines: a test expects none. axe runs as a script in
+ * the page, so only where JavaScript runs; the server renders the same document (hydration
+ * adds no element), so the run with JavaScript checks both. */
 export async function axeViolations(page: Page): Promise<string[]> {
   const results = await new AxeBuilder({ page }).analyze();
   return results.violations.map(

@@ -128,24 +128,24 @@ fn Admin(overview: AdminOverview) -> impl IntoView {
             {move || overview.with(|o| if o.moderation.is_empty() {
                 view! { <p>"Nothing yet."</p> }.into_any()
             } else {
-                let rows = o.moderation.iter().map(|m| view! {
-                    <tr>
-                        <td>{utc_timestamp(m.at)}</td>
-                        <td>{m.by.clone()}</td>
-                        <td>{action(&m.action)}</td>
-                        <td>{m.target.clone()}</td>
-                        <td>{m.room.clone().unwrap_or_else(|| "the server".to_owned())}</td>
-                    </tr>
+                // Sentences rather than a table of five columns: they read the same on a phone.
+                let rows = o.moderation.iter().map(|m| {
+                    let place = match &m.room {
+                        Some(room) => format!(" in {room}"),
+                        None => " (server-wide)".to_owned(),
+                    };
+                    // One text node between elements: adjacent ones do not hydrate.
+                    let did = format!(" {} {} ", m.by, action(&m.action));
+                    view! {
+                        <li>
+                            <span class="muted">{utc_timestamp(m.at)}</span>
+                            {did}
+                            <strong>{m.target.clone()}</strong>
+                            {place}
+                        </li>
+                    }
                 }).collect_view();
-                view! {
-                    <table data-testid="moderation">
-                        <thead><tr>
-                            <th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Did"</th>
-                            <th scope="col">"To"</th><th scope="col">"Where"</th>
-                        </tr></thead>
-                        <tbody>{rows}</tbody>
-                    </table>
-                }.into_any()
+                view! { <ol class="log" data-testid="moderation">{rows}</ol> }.into_any()
             })}
         </section>
         <p><a href="/r/lobby">"Back to the lobby"</a></p>

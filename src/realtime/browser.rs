@@ -217,6 +217,8 @@ pub(super) fn follow_admin(connected: RwSignal<bool>, handler: impl Fn(JsValue) 
     socket.on("disconnect", &function(move |_| connected.set(false)));
     socket.on("connect_error", &function(move |_| connected.set(false)));
     socket.on(AdminOverview::NAME, &function(handler));
+    // It shares the page's Manager, made with `autoConnect` off (see `create_socket`).
+    socket.connect();
     let socket = SendWrapper::new(socket);
     on_cleanup(move || {
         socket.disconnect();

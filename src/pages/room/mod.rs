@@ -177,9 +177,11 @@ fn Conversation(page: RoomPage) -> impl IntoView {
                 {me.is_some().then(|| view! { <NotificationToggle /> })}
                 {me.map(|name| view! {
                     <div class="me">
-                        "You are " <strong>{name}</strong> " · " <a href="/account">"API tokens"</a>
-                        {admin.then(|| view! { " · " <a href="/admin">"Admin"</a> })}
-                        " · " <SignOutButton />
+                        "You are " <strong>{name}</strong> " · " <a href="/account">"API tokens"</a> " · "
+                        // One element either way: a text node beside an optional one does not
+                        // hydrate.
+                        {admin.then(|| view! { <span><a href="/admin" rel="external">"Admin"</a> " · "</span> })}
+                        <SignOutButton />
                     </div>
                 })}
                 {(me_named && room.slug != LOBBY && !private_assistant && !direct).then(|| view! { <LeaveForm room=room.slug.clone() /> })}
