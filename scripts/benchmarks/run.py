@@ -10,7 +10,9 @@ joining the lobby, Parley as configured against the same binary announcing every
 one, PARLEY_BATCH_ABOVE=1000000000, interleaved), --cluster (fan-out of two Parley nodes on
 Postgres + Redis against one node on SQLite, and of the reference on two processes with
 @socket.io/redis-adapter against one; cross-node latency at 20,000 deliveries/s), --before DIR
-(the usual scenarios, Parley against an earlier build of itself: DIR/parley and DIR/site).
+(the usual scenarios, Parley against an earlier build of itself: DIR/parley and DIR/site),
+--hostile (an honest room alone and under each hostile-client attack, Parley against the
+reference: the honest clients' p99 and how many attacking connections each server cut off).
 
 On two cores, every server process (nodes, Redis, Postgres) shares CPU 0 and the load generator
 has CPU 1: cluster figures show what the software costs, not what two machines would give.
@@ -27,6 +29,9 @@ PORTS = {"parley": 3300, "node": 3301, "parley-unbatched": 3302, "parley-before"
          "parley-cluster": 3310, "node-cluster": 3320}
 # Set by --before: the earlier build's folder (its `parley` binary and its `site`).
 BEFORE = None
+# Set by --hostile: Parley keeps its default limit on commands per connection (the other runs
+# lift it, as the reference has none).
+HOSTILE = False
 
 
 def services(script, cwd=ROOT):
@@ -91,6 +96,8 @@ class Server:
                            PARLEY_MESSAGE_BURST="1000000000",
                            PARLEY_SIGNUPS_PER_HOUR="1000000000",
                            PARLEY_ROOMS_PER_HOUR="1000000000")
+                if not HOSTILE:
+                    env["PARLEY_COMMANDS_PER_SECOND"] = "1000000000"
                 env.update(shared)
                 if kind == "parley-unbatched":
                     env["PARLEY_BATCH_ABOVE"] = "1000000000"
@@ -383,6 +390,36 @@ def usual(kind, args):
     return figures, steps
 
 
+# Each attack and its number of attacking connections (see the loadgen's `hostile`).
+ATTACKS = {"none": 0, "slowloris": 500, "half-open": 1000, "non-reading": 200,
+           "polling-batch": 20, "join-flood": 5}
+
+
+def hostile(kind, args):
+    """An honest room (20 clients, 2 senders, 50 messages/s) alone, then under each attack, on a
+    fresh server each time: the honest clients' ack and delivery p99, what they lost, and how
+    many attacking connections the server had cut off by the end."""
+    seconds = 3 if args.quick else 5
+    figures = {}
+    for attack, attackers in ATTACKS.items():
+        r = with_server(kind, lambda s: loadgen(
+            s, "hostile", attack=attack, attackers=attackers, clients=20, senders=2, rate=50,
+            seconds=seconds))
+        honest = r["honest"]
+        figures[f"{attack}: honest ack p99 ms"] = honest["ack_p99_ms"]
+        alone = figures["none: honest ack p99 ms"]
+        if attackers and alone:
+            figures[f"{attack}: honest ack p99 / alone"] = honest["ack_p99_ms"] / alone
+        figures[f"{attack}: honest delivery p99 ms"] = honest["latency_p99_ms"]
+        figures[f"{attack}: honest deliveries lost"] = honest["lost"]
+        figures[f"{attack}: honest refused"] = honest["refused"]
+        if attackers:
+            figures[f"{attack}: attacking connections opened"] = r["attackers_opened"]
+            figures[f"{attack}: cut off by the server"] = r["attackers_cut_off"]
+        print(f"  {kind} {attack}: {json.dumps(r['attack_answers'])}", file=sys.stderr, flush=True)
+    return figures, []
+
+
 def clustered(kind, args):
     """Fan-out capacity and cross-node latency on one kind (alone or a cluster)."""
     seconds = 2 if args.quick else 5
@@ -397,13 +434,14 @@ def clustered(kind, args):
 
 
 def main():
-    global BEFORE
+    global BEFORE, HOSTILE
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--storm", type=int)
     parser.add_argument("--cluster", action="store_true")
     parser.add_argument("--before", type=pathlib.Path)
+    parser.add_argument("--hostile", action="store_true")
     args = parser.parse_args()
     if args.storm:
         return storm(args.storm, args.reps)
@@ -413,6 +451,12 @@ def main():
                   ("Node 2 / 1", "node-cluster", "node"),
                   ("Parley 2 / Node 2", "parley-cluster", "node-cluster")]
         what = "Fan-out: one server against two nodes sharing Redis (and Postgres, for Parley)"
+    elif args.hostile:
+        HOSTILE = True
+        kinds, work = ("parley", "node"), hostile
+        ratios = [("ratio", "parley", "node")]
+        what = ("Hostile clients: an honest room's p99 alone and under each attack, Parley "
+                "against the Node reference; ratio = Parley / Node")
     elif args.before:
         BEFORE = args.before.resolve()
         kinds, work = ("parley-before", "parley"), usual
@@ -454,7 +498,7 @@ def main():
             cells.append(f"{a / b:.2f}" if a == a and b == b and b != 0 else "")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     sizes = {}
-    if not args.cluster:
+    if not args.cluster and not args.hostile:
         lines += ["", "Parley's bundle (first page), bytes raw / gzip:", "",
                   "| file | raw | gzip |", "|---|---:|---:|"]
         sizes = bundle()

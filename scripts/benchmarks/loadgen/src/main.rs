@@ -8,7 +8,9 @@
 //! `fanout` (senders at a fixed total rate, every client receives: latency, loss, throughput),
 //! `ack` (clients send in a closed loop: ack round trip), `seed` (post messages, for pages),
 //! `catchup` (Parley only: readers away while messages are posted catch up by `room:sync`),
-//! `polling` (like `fanout`, every client on HTTP long-polling instead of WebSocket).
+//! `polling` (like `fanout`, every client on HTTP long-polling instead of WebSocket), `hostile`
+//! (an honest `fanout` at a low rate while `--attackers` connections attack as `--attack` says:
+//! `none`, `slowloris`, `half-open`, `non-reading`, `polling-batch` or `join-flood`).
 //!
 //! Several nodes of one cluster: `--nodes URL,URL` (the accounts are made at `--url`). The
 //! senders connect to the first node, the other clients to each node in turn, and `fanout`
@@ -42,6 +44,9 @@ struct Options {
     nodes: Vec<String>,
     room: String,
     count: usize,
+    /// `hostile`: the attack, and how many attacking connections.
+    attack: String,
+    attackers: usize,
 }
 
 fn options() -> (String, Options) {
@@ -57,6 +62,8 @@ fn options() -> (String, Options) {
         nodes: Vec::new(),
         room: "lobby".into(),
         count: 50,
+        attack: "none".into(),
+        attackers: 100,
     };
     while let (Some(key), Some(value)) = (args.next(), args.next()) {
         match key.as_str() {
@@ -71,6 +78,8 @@ fn options() -> (String, Options) {
             "--nodes" => o.nodes = value.split(',').map(str::to_owned).collect(),
             "--room" => o.room = value,
             "--count" => o.count = value.parse().expect("--count"),
+            "--attack" => o.attack = value,
+            "--attackers" => o.attackers = value.parse().expect("--attackers"),
             other => panic!("unknown option {other}"),
         }
     }
@@ -854,6 +863,290 @@ async fn polling(o: &Options) -> Result<serde_json::Value, Error> {
     Ok(summary("polling", o, results, wall, &server_cpu_0, own_cpu_0))
 }
 
+/// What the attackers saw: how many connections they opened, how many the server cut off
+/// before the end, and its answers by kind.
+#[derive(Default)]
+struct Attacked {
+    opened: u64,
+    cut_off: u64,
+    answers: HashMap<String, u64>,
+}
+
+impl Attacked {
+    fn merge(&mut self, other: Attacked) {
+        self.opened += other.opened;
+        self.cut_off += other.cut_off;
+        for (kind, count) in other.answers {
+            *self.answers.entry(kind).or_default() += count;
+        }
+    }
+
+    fn answered(&mut self, kind: &str) {
+        *self.answers.entry(kind.to_owned()).or_default() += 1;
+    }
+}
+
+/// The host and port of an `http://` URL.
+fn authority(url: &str) -> String {
+    url.trim_start_matches("http://").trim_end_matches('/').to_owned()
+}
+
+/// Whether the server has closed `tcp` (a read gives end of file or an error) by `until`.
+async fn closed_by(tcp: &mut TcpStream, until: tokio::time::Instant) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = [0u8; 512];
+    loop {
+        match tokio::time::timeout_at(until, tcp.read(&mut buffer)).await {
+            Err(_) => return false,
+            Ok(Ok(0) | Err(_)) => return true,
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+/// Slowloris: a request head sent a header line every second, never finished.
+async fn slowloris(url: String, until: tokio::time::Instant) -> Attacked {
+    use tokio::io::AsyncWriteExt;
+    let mut seen = Attacked::default();
+    let Ok(mut tcp) = TcpStream::connect(authority(&url)).await else { return seen };
+    seen.opened = 1;
+    if tcp.write_all(b"GET /r/lobby HTTP/1.1\r\nHost: parley\r\n").await.is_err() {
+        seen.cut_off = 1;
+        return seen;
+    }
+    let mut n = 0;
+    while tokio::time::Instant::now() < until {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        n += 1;
+        if tcp.write_all(format!("X-Slow-{n}: 1\r\n").as_bytes()).await.is_err() {
+            seen.cut_off = 1;
+            return seen;
+        }
+    }
+    seen.cut_off = u64::from(closed_by(&mut tcp, tokio::time::Instant::now()).await);
+    seen
+}
+
+/// Half-open handshakes: every other one a TCP connection that sends nothing, the others an
+/// Engine.IO session opened by a polling handshake and never used again.
+async fn half_open(url: String, i: usize, until: tokio::time::Instant) -> Attacked {
+    let mut seen = Attacked::default();
+    if i % 2 == 0 {
+        let Ok(mut tcp) = TcpStream::connect(authority(&url)).await else { return seen };
+        seen.opened = 1;
+        seen.cut_off = u64::from(closed_by(&mut tcp, until).await);
+    } else {
+        let Ok(cookie) = cookies(&url, "ghost").await else { return seen };
+        let http = reqwest::Client::new();
+        let open = http
+            .get(format!("{url}/socket.io/?EIO=4&transport=polling"))
+            .header("Cookie", cookie)
+            .send()
+            .await;
+        if let Ok(response) = open {
+            seen.opened = 1;
+            seen.answered(&response.status().as_u16().to_string());
+        }
+        tokio::time::sleep_until(until).await;
+    }
+    seen
+}
+
+/// A signed-in WebSocket client in the room that stops reading once joined: the honest
+/// broadcasts pile up for it.
+async fn non_reading(o: Options, until: tokio::time::Instant) -> Attacked {
+    let mut seen = Attacked::default();
+    let Ok((mut client, _)) = Client::connect(&o.url, &o.url, "deaf").await else {
+        return seen;
+    };
+    if client.join(&o.room).await.is_err() {
+        return seen;
+    }
+    seen.opened = 1;
+    tokio::time::sleep_until(until).await;
+    // Whether the server gave up on it (it answered no ping).
+    let cut = tokio::time::timeout(Duration::from_millis(500), async {
+        loop {
+            match client.ws.next().await {
+                Some(Ok(_)) => continue,
+                _ => return true,
+            }
+        }
+    });
+    seen.cut_off = u64::from(cut.await.unwrap_or(false));
+    seen
+}
+
+/// A long-polling client that POSTs oversized bodies (twice the 64 KiB limit) and batches just
+/// under the limit packed with `room:join` packets, as fast as the server answers.
+async fn polling_batch(o: Options, until: tokio::time::Instant) -> Attacked {
+    let mut seen = Attacked::default();
+    let http = reqwest::Client::new();
+    let Ok((client, _)) = PollClient::connect(&http, &o.url, "batcher").await else {
+        return seen;
+    };
+    seen.opened = 1;
+    let huge = format!("42[\"message:send\",{{\"room\":\"lobby\",\"client_id\":\"x\",\"body\":\"{}\"}}]", "y".repeat(128 * 1024));
+    let join = |n: usize| format!("42{n}[\"room:join\",{{\"room\":\"no-such-room-{n}\"}}]");
+    let mut batch = String::new();
+    let mut n = 0;
+    while batch.len() < 60 * 1024 {
+        if !batch.is_empty() {
+            batch.push('\x1e');
+        }
+        batch.push_str(&join(n));
+        n += 1;
+    }
+    // The server's answers to the batch go to GETs: drain them so that its queue stays open.
+    let reader = {
+        let (http, url, cookie) = (client.http.clone(), client.url.clone(), client.cookie.clone());
+        tokio::task::spawn_local(async move {
+            while let Ok(response) = http.get(&url).header("Cookie", &cookie).send().await {
+                if !response.status().is_success() || response.bytes().await.is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let mut turn = 0u64;
+    while tokio::time::Instant::now() < until {
+        turn += 1;
+        let body = if turn % 2 == 0 { huge.clone() } else { batch.clone() };
+        match http.post(&client.url).header("Cookie", &client.cookie).body(body).send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let _ = response.bytes().await;
+                seen.answered(&status.to_string());
+                if status != 200 && status != 413 {
+                    seen.cut_off = 1;
+                    break;
+                }
+            }
+            Err(_) => {
+                seen.cut_off = 1;
+                break;
+            }
+        }
+    }
+    reader.abort();
+    seen
+}
+
+/// A signed-in WebSocket client asking to join 10,000 rooms that do not exist (names unlike
+/// any other), as fast as it can write: the server's answers are counted by error code.
+async fn join_flood(o: Options, i: usize, until: tokio::time::Instant) -> Attacked {
+    let mut seen = Attacked::default();
+    let Ok((mut client, _)) = Client::connect(&o.url, &o.url, "flooder").await else {
+        return seen;
+    };
+    seen.opened = 1;
+    let mut sent = 0;
+    let mut answered = 0;
+    loop {
+        if sent < 10_000 && tokio::time::Instant::now() < until {
+            let room = format!("flood-{i}-{sent}");
+            if client.emit("room:join", json!({"room": room})).await.is_err() {
+                seen.cut_off = 1;
+                break;
+            }
+            sent += 1;
+            // Read what has come meanwhile without waiting.
+            while let Ok(Some(frame)) =
+                tokio::time::timeout(Duration::ZERO, client.ws.next()).await
+            {
+                match frame {
+                    Ok(Message::Text(text)) => {
+                        answered += u64::from(text.starts_with("43"));
+                        note_ack(&mut seen, text.as_str());
+                    }
+                    Ok(_) => {}
+                    Err(_) => {
+                        seen.cut_off = 1;
+                        return seen;
+                    }
+                }
+            }
+            continue;
+        }
+        match tokio::time::timeout_at(until.max(tokio::time::Instant::now() + Duration::from_secs(1)), client.ws.next()).await {
+            Ok(Some(Ok(Message::Text(text)))) => {
+                answered += u64::from(text.starts_with("43"));
+                note_ack(&mut seen, text.as_str());
+                if answered >= sent {
+                    break;
+                }
+            }
+            Ok(Some(Ok(_))) => {}
+            Ok(_) => {
+                seen.cut_off = 1;
+                break;
+            }
+            Err(_) => break,
+        }
+    }
+    seen
+}
+
+/// Counts an ack by its error code (`ok` when it carries none).
+fn note_ack(seen: &mut Attacked, packet: &str) {
+    if !packet.starts_with("43") {
+        return;
+    }
+    let code = packet
+        .find("\"code\":\"")
+        .map(|at| &packet[at + 8..])
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("ok");
+    seen.answered(code);
+}
+
+/// An honest room (`clients` joined, `senders` posting `rate` messages a second in all) while
+/// `attackers` connections attack as `attack` says, from a moment before the honest run starts
+/// to its end: the honest acks' and deliveries' percentiles, and what the attackers saw.
+async fn hostile(o: &Options) -> Result<serde_json::Value, Error> {
+    // The accounts first: signing up is not part of any attack. Each attack's connections
+    // share one account (as one person's many tabs would): the limits under test are per
+    // connection and per address.
+    for name in ["deaf", "ghost", "batcher", "flooder"] {
+        cookies(&o.url, name).await?;
+    }
+    make_accounts(o, o.clients).await?;
+    // The attack runs from now until the honest run has ended (its schedule: a warm-up second,
+    // `seconds` measured, two to drain), and at least 20 s: longer than a server's patience
+    // with an unfinished request head (Parley's is 10 s), so that its cutting off is seen.
+    let until = tokio::time::Instant::now() + Duration::from_secs_f64((o.seconds + 6.0).max(20.0));
+    let mut attackers = Vec::new();
+    for i in 0..o.attackers {
+        let (o2, url) = (o.clone(), o.url.clone());
+        let task = match o.attack.as_str() {
+            "none" => break,
+            "slowloris" => tokio::task::spawn_local(slowloris(url, until)),
+            "half-open" => tokio::task::spawn_local(half_open(url, i, until)),
+            "non-reading" => tokio::task::spawn_local(non_reading(o2, until)),
+            "polling-batch" => tokio::task::spawn_local(polling_batch(o2, until)),
+            "join-flood" => tokio::task::spawn_local(join_flood(o2, i, until)),
+            other => return Err(format!("unknown attack {other:?}").into()),
+        };
+        attackers.push(task);
+    }
+    // Let the attack take hold before the honest clients arrive.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let honest = timed(o, "hostile").await?;
+    let mut seen = Attacked::default();
+    for task in attackers {
+        seen.merge(task.await.unwrap_or_default());
+    }
+    Ok(json!({
+        "scenario": "hostile",
+        "attack": o.attack,
+        "attackers": o.attackers,
+        "attackers_opened": seen.opened,
+        "attackers_cut_off": seen.cut_off,
+        "attack_answers": seen.answers,
+        "honest": honest,
+    }))
+}
+
 fn main() {
     let (scenario, o) = options();
     let runtime =
@@ -867,8 +1160,9 @@ fn main() {
             "seed" => seed(&o).await,
             "catchup" => catchup(&o).await,
             "polling" => polling(&o).await,
+            "hostile" => hostile(&o).await,
             other => Err(format!(
-                "unknown scenario {other:?}: idle, fanout, ack, seed, catchup or polling"
+                "unknown scenario {other:?}: idle, fanout, ack, seed, catchup, polling or hostile"
             )
             .into()),
         }
