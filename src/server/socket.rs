@@ -142,23 +142,7 @@ pub async fn accept<A: Wire>(
     UseCases(chat): UseCases,
     TryData(claim): TryData<Claim>,
 ) -> Result<(), &'static str> {
-    let parts = socket.req_parts();
-    if !origins.permit(&parts.headers) {
-        tracing::warn!(socket = %socket.id, "refused a handshake from another origin");
-        return Err("This origin may not connect to Parley.");
-    }
-    let session = match chat.checked_session(&parts.headers).await {
-        Ok(Some(session)) => session,
-        Ok(None) => {
-            tracing::info!(socket = %socket.id, "refused a handshake without a session");
-            return Err("Sign in to connect.");
-        }
-        // Not "sign in": the session may be fine, and the client tries again.
-        Err(error) => {
-            tracing::warn!(socket = %socket.id, "refused a handshake, database unavailable: {error}");
-            return Err(crate::protocol::HANDSHAKE_UNAVAILABLE);
-        }
-    };
+    let session = signed_in_handshake(&socket, &origins, &chat).await?;
     // An `auth` payload of another shape is some other client's business: only a named user
     // that is not the session's is refused.
     if let Some(claimed) = claim.ok().and_then(|claim| claim.user) {
@@ -167,11 +151,9 @@ pub async fn accept<A: Wire>(
             return Err("This page belongs to another account: reload it.");
         }
     }
-    let address = chat.auth.client_address(parts);
+    let address = chat.auth.client_address(socket.req_parts());
     tracing::debug!(socket = %socket.id, user = %session.user.name, "connected");
-    let channels =
-        [broadcast::session_channel(&session.id), broadcast::user_channel(&session.user.name)];
-    socket.join(channels);
+    follow_person(&socket, &session);
     socket.extensions.insert(Speaker { session, address });
     socket.extensions.insert(CommandAllowance::new(chat.limits.commands));
 
@@ -206,6 +188,42 @@ pub async fn accept<A: Wire>(
 /// one; a bot following many rooms, up to this.
 pub const MAX_OPEN_ROOMS: usize = 100;
 
+/// What every namespace's handshake checks first: an allowed origin and a live session. `Err`
+/// is the `connect_error` message.
+async fn signed_in_handshake<A: Wire>(
+    socket: &SocketRef<A>,
+    origins: &AllowedOrigins,
+    chat: &Chat,
+) -> Result<Session, &'static str> {
+    let headers = &socket.req_parts().headers;
+    if !origins.permit(headers) {
+        tracing::warn!(socket = %socket.id, "refused a handshake from another origin");
+        return Err("This origin may not connect to Parley.");
+    }
+    let session = match chat.checked_session(headers).await {
+        Ok(Some(session)) => session,
+        Ok(None) => {
+            tracing::info!(socket = %socket.id, "refused a handshake without a session");
+            return Err("Sign in to connect.");
+        }
+        // Not "sign in": the session may be fine, and the client tries again.
+        Err(error) => {
+            tracing::warn!(socket = %socket.id, "refused a handshake, database unavailable: {error}");
+            return Err(crate::protocol::HANDSHAKE_UNAVAILABLE);
+        }
+    };
+    Ok(session)
+}
+
+/// Once a handshake is accepted: the socket joins its person's and its session's channels, so
+/// that sign-out, account deletion and bans reach it.
+fn follow_person<A: Wire>(socket: &SocketRef<A>, session: &Session) {
+    socket.join([
+        broadcast::session_channel(&session.id),
+        broadcast::user_channel(&session.user.name),
+    ]);
+}
+
 /// The connect handler proper has nothing left to do: see [`accept`].
 pub async fn on_connect() {}
 
@@ -217,27 +235,12 @@ pub async fn accept_admin<A: Wire>(
     State(origins): State<AllowedOrigins>,
     UseCases(chat): UseCases,
 ) -> Result<(), &'static str> {
-    let parts = socket.req_parts();
-    if !origins.permit(&parts.headers) {
-        tracing::warn!(socket = %socket.id, "refused an admin handshake from another origin");
-        return Err("This origin may not connect to Parley.");
-    }
-    let session = match chat.checked_session(&parts.headers).await {
-        Ok(Some(session)) => session,
-        Ok(None) => return Err("Sign in to connect."),
-        Err(error) => {
-            tracing::warn!(socket = %socket.id, "refused an admin handshake: {error}");
-            return Err(crate::protocol::HANDSHAKE_UNAVAILABLE);
-        }
-    };
+    let session = signed_in_handshake(&socket, &origins, &chat).await?;
     if !session.user.admin {
         tracing::info!(socket = %socket.id, user = %session.user.name, "refused an admin handshake: not an admin");
         return Err(crate::protocol::ADMIN_ONLY);
     }
-    socket.join([
-        broadcast::session_channel(&session.id),
-        broadcast::user_channel(&session.user.name),
-    ]);
+    follow_person(&socket, &session);
     Ok(())
 }
 
