@@ -54,22 +54,32 @@ pub struct Notice {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Line {
     Sent(Message),
+    /// A message right after one by the same author, within [`GROUP_MILLIS`]: shown under it,
+    /// without repeating the name.
+    Followup(Message),
     Pending(Outgoing),
     Notice(Notice),
     /// "New messages": where the reader's unread part begins.
     Divider,
+    /// Where a calendar day begins, in the reader's time zone: its label.
+    Day(String),
 }
+
+/// Messages by one author this close together are shown as one group.
+pub const GROUP_MILLIS: i64 = 5 * 60_000;
 
 impl Line {
     /// A key that changes whenever the row must be redrawn.
     pub fn key(&self) -> String {
         match self {
             Line::Sent(m) => format!("m{}r{}", m.id, m.rev),
+            Line::Followup(m) => format!("f{}r{}", m.id, m.rev),
             Line::Pending(o) => {
                 format!("p{}{}", o.client_id, if o.error.is_some() { "!" } else { "" })
             }
             Line::Notice(n) => format!("n{}", n.id),
             Line::Divider => "divider".to_owned(),
+            Line::Day(day) => format!("d{day}"),
         }
     }
 }
@@ -338,7 +348,9 @@ impl Timeline {
 
     /// Everything to render, in order: messages by position with their notices after them, then
     /// the user's pending messages.
-    pub fn lines(&self) -> Vec<Line> {
+    /// The rows to show, in order, with days separated in the reader's time zone
+    /// (`utc_offset_minutes` from UTC).
+    pub fn lines(&self, utc_offset_minutes: i32) -> Vec<Line> {
         let mut lines =
             Vec::with_capacity(self.messages.len() + self.notices.len() + self.pending.len());
         let mut notices = self.notices.iter().peekable();
@@ -350,11 +362,28 @@ impl Timeline {
                 .iter()
                 .find(|m| m.seq > read && self.me.as_deref() != Some(m.author.as_str()))
         });
+        let mut day = String::new();
         for message in &self.messages {
+            let today = crate::model::day_label(message.created_at, utc_offset_minutes);
+            if today != day {
+                lines.push(Line::Day(today.clone()));
+                day = today;
+            }
             if divider_before.is_some_and(|d| d.seq == message.seq) {
                 lines.push(Line::Divider);
             }
-            lines.push(Line::Sent(message.clone()));
+            let follows = match lines.last() {
+                Some(Line::Sent(previous) | Line::Followup(previous)) => {
+                    previous.author == message.author
+                        && message.created_at - previous.created_at < GROUP_MILLIS
+                }
+                _ => false,
+            };
+            lines.push(if follows {
+                Line::Followup(message.clone())
+            } else {
+                Line::Sent(message.clone())
+            });
             while let Some(notice) = notices.next_if(|n| n.after_seq <= message.seq) {
                 lines.push(Line::Notice(notice.clone()));
             }
@@ -378,7 +407,8 @@ mod tests {
             author: author.into(),
             body: format!("body {seq}"),
             client_id: client_id.into(),
-            created_at: 0,
+            // Far enough apart not to be grouped.
+            created_at: seq * GROUP_MILLIS,
             edited_at: None,
             deleted: false,
             note: None,
@@ -421,8 +451,49 @@ mod tests {
         t.messages.iter().map(|m| m.seq).collect()
     }
 
+    /// The rows but the day separators.
+    fn rows(t: &Timeline) -> Vec<Line> {
+        t.lines(0).into_iter().filter(|line| !matches!(line, Line::Day(_))).collect()
+    }
+
     fn keys(t: &Timeline) -> Vec<String> {
-        t.lines().iter().map(Line::key).collect()
+        rows(t).iter().map(Line::key).collect()
+    }
+
+    #[test]
+    fn messages_are_grouped_by_author_and_separated_by_day() {
+        const DAY: i64 = 86_400_000;
+        let at = |seq, author: &str, created_at| Message { created_at, ..message(seq, author, "") };
+        let t = Timeline::new(
+            "lobby".into(),
+            Some("me".into()),
+            vec![
+                at(1, "bo", DAY - 120_000),
+                at(2, "bo", DAY - 60_000),
+                at(3, "bo", DAY + 1_000),
+                at(4, "al", DAY + 2_000),
+                at(5, "bo", DAY + 3_000),
+                at(6, "bo", DAY + 3_000 + GROUP_MILLIS),
+            ],
+            6,
+        );
+        let keys: Vec<String> = t.lines(0).iter().map(Line::key).collect();
+        assert_eq!(
+            keys,
+            [
+                "dThursday 1 January 1970",
+                "m10r1",
+                "f20r2",
+                "dFriday 2 January 1970",
+                "m30r3",
+                "m40r4",
+                "m50r5",
+                "m60r6",
+            ]
+        );
+        // Two hours east of UTC, the first day's last minutes are already the next day.
+        let east: Vec<String> = t.lines(120).iter().map(Line::key).take(3).collect();
+        assert_eq!(east, ["dFriday 2 January 1970", "m10r1", "f20r2"]);
     }
 
     fn positions(applied: &[Change]) -> Vec<i64> {
@@ -509,7 +580,7 @@ mod tests {
     fn messages_older_than_the_page_are_ignored() {
         let mut t = timeline(&[10, 11]);
         t.apply(message(3, "bo", "c3"));
-        assert_eq!(t.lines().len(), 2);
+        assert_eq!(rows(&t).len(), 2);
     }
 
     #[test]
@@ -538,7 +609,7 @@ mod tests {
         let mut broadcast = message(2, "me", "x");
         broadcast.rev = 2;
         t.receive(change(2, Event::Posted { message: broadcast }));
-        let lines = t.lines();
+        let lines = rows(&t);
         assert_eq!(lines.len(), 2);
         assert!(matches!(&lines[1], Line::Sent(m) if m.client_id == "x"));
     }
@@ -566,10 +637,10 @@ mod tests {
         t.send_refused("x", "too long".into());
         assert!(t.unsent().is_empty());
         assert!(
-            matches!(&t.lines()[0], Line::Pending(o) if o.error.as_deref() == Some("too long"))
+            matches!(&rows(&t)[0], Line::Pending(o) if o.error.as_deref() == Some("too long"))
         );
         t.discard("x");
-        assert!(t.lines().is_empty());
+        assert!(rows(&t).is_empty());
     }
 
     #[test]
@@ -592,7 +663,7 @@ mod tests {
         let t = Timeline::new("lobby".into(), Some("me".into()), messages, 4).with_divider_after(2);
         assert_eq!(keys(&t), ["m10r1", "m20r2", "m30r3", "divider", "m40r4"]);
         let all_read = t.clone().with_divider_after(4);
-        assert!(!all_read.lines().contains(&Line::Divider));
+        assert!(!rows(&all_read).contains(&Line::Divider));
     }
 
     #[test]

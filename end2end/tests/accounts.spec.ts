@@ -2,13 +2,13 @@
 // refused), a direct conversation between two people on two pages, and signing out closing the
 // live connection of every tab of that session. Each spec runs with JavaScript on and off.
 import { readFileSync } from 'node:fs';
-import { test, expect, tag, messages, send, signIn, PASSWORD } from './fixtures';
+import { test, expect, tag, messages, send, signIn, accountMenu, openDirect, PASSWORD } from './fixtures';
 
 test('sign up, sign out, sign in again and post', async ({ people, javaScriptEnabled }) => {
   const name = `Ada${tag()}`;
   const page = await people.enter(name, javaScriptEnabled);
-  await expect(page.getByText(`You are ${name}`)).toBeVisible();
-
+  await expect(page.getByLabel(`Menu for ${name}`)).toBeVisible();
+  await expect(await accountMenu(page)).toContainText(`Signed in as ${name}`);
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByRole('form', { name: 'Sign in' })).toBeVisible();
@@ -33,8 +33,7 @@ test('a direct conversation between two people on two pages', async ({ people, j
   const ada = await people.enter(adaName, javaScriptEnabled);
   const carol = await people.enter(`Carol${tag()}`, true);
 
-  await ada.getByLabel('Direct message').fill(bobName);
-  await ada.getByRole('button', { name: 'Open conversation' }).click();
+  await openDirect(ada, bobName);
   await expect(ada.getByRole('heading', { level: 1 })).toContainText(`${adaName} & ${bobName}`);
   if (javaScriptEnabled) await expect(ada.getByRole('status')).toHaveAttribute('data-state', 'connected');
   const url = ada.url();
@@ -69,6 +68,7 @@ test('signing out closes the live connection of every tab of that session', asyn
   await send(bob, before, true);
   await expect(messages(second, before)).toHaveCount(1);
 
+  await accountMenu(first);
   await first.getByRole('button', { name: 'Sign out' }).click();
   await expect(first).toHaveURL(/\/$/);
   await expect(second.getByRole('status')).toHaveAttribute('data-state', 'signed out');
@@ -89,6 +89,7 @@ test('unsent text belongs to the account that wrote it, never to the next person
   const bob = await people.enter(`Bob${tag()}`, true);
 
   // Ada signs out in one tab and writes a line in the other, still open: it waits unsent.
+  await accountMenu(first);
   await first.getByRole('button', { name: 'Sign out' }).click();
   await expect(second.getByRole('status')).toHaveAttribute('data-state', 'signed out');
   const text = `written by Ada after signing out ${tag()}`;
@@ -108,6 +109,7 @@ test('unsent text belongs to the account that wrote it, never to the next person
   await expect(messages(bob, text)).toHaveCount(0);
 
   // Back as Ada, her line is still waiting and goes out once, under her name.
+  await accountMenu(first);
   await first.getByRole('button', { name: 'Sign out' }).click();
   await signIn(first, adaName);
   await expect(first).toHaveURL(/\/r\/lobby$/);

@@ -3,7 +3,7 @@
 // without, and after a reload); a member gets 403 and no link. The page passes axe-core on a
 // phone and a desktop, light and dark (axe in the run with JavaScript). Runs with JavaScript on
 // and off for the admin.
-import { test, expect, tag, send, grantAdmin, axeViolations } from './fixtures';
+import { test, expect, tag, send, grantAdmin, axeViolations, createRoom, accountMenu } from './fixtures';
 
 test('a server admin watches the node and its moderation; a member is refused', async ({ people, javaScriptEnabled }) => {
   const adaName = `Ada${tag()}`;
@@ -22,6 +22,7 @@ test('a server admin watches the node and its moderation; a member is refused', 
 
   grantAdmin(adaName);
   await ada.reload();
+  await accountMenu(ada);
   await ada.getByRole('link', { name: 'Admin', exact: true }).click();
   await expect(ada).toHaveURL(/\/admin$/);
   await expect(ada.getByRole('heading', { level: 1 })).toHaveText('Admin');
@@ -31,9 +32,7 @@ test('a server admin watches the node and its moderation; a member is refused', 
 
   // Bob owns a room and bans Cy from it: the admin's page lists it (live with JavaScript).
   const room = `Den ${tag()}`;
-  const rooms = bob.getByRole('navigation', { name: 'Rooms' });
-  await rooms.getByLabel('New room').fill(room);
-  await rooms.getByRole('button', { name: 'Create room' }).click();
+  await createRoom(bob, room);
   await expect(bob.getByRole('heading', { level: 1 })).toHaveText(`#${room}`);
   await cy.goto(bob.url());
   await expect(cy.getByRole('status')).toHaveAttribute('data-state', 'connected');

@@ -1,7 +1,7 @@
 // Editing, deleting and reacting to messages, and leaving a room: each seen live on a second page.
 // The acting page runs with JavaScript on and off (the forms work without it); the watching page
 // always runs it, since it stands for a live reader.
-import { test, expect, tag, messages, send } from './fixtures';
+import { test, expect, tag, messages, send, accountMenu } from './fixtures';
 import type { Page } from '@playwright/test';
 
 const form = { headers: { Accept: 'text/html' }, maxRedirects: 0 };
@@ -27,6 +27,8 @@ test('edits, deletions and reactions are seen live on the other page', async ({ 
 
   // Ada fixes her typo.
   const fixed = `typo fixed ${tag()}`;
+  // A message's tools show when the pointer is over it (or the keyboard in it).
+  await onAda.hover();
   await onAda.getByText('Edit', { exact: true }).click();
   await onAda.getByLabel('Edited message').fill(fixed);
   await onAda.getByRole('button', { name: 'Save' }).click();
@@ -34,6 +36,7 @@ test('edits, deletions and reactions are seen live on the other page', async ({ 
   await expect(onAda.locator('.body')).toHaveText(`${fixed} (edited)`);
 
   // Bob reacts; Ada sees it and joins in; then takes hers back.
+  await onBob.hover();
   await onBob.getByLabel('Add a reaction').click();
   await onBob.getByRole('button', { name: 'React with 🎉' }).click();
   const party = (page: Page) => page.locator(`#m${seq} .reaction button`);
@@ -52,6 +55,7 @@ test('edits, deletions and reactions are seen live on the other page', async ({ 
   await expect(onBob.getByRole('button', { name: 'Delete' })).toHaveCount(0);
 
   // Ada deletes it: a tombstone stays in its place on both pages.
+  await onAda.hover();
   await onAda.getByRole('button', { name: 'Delete' }).click();
   await expect(onBob.locator('.body')).toHaveText('Message deleted');
   await expect(onAda.locator('.body')).toHaveText('Message deleted');
@@ -77,6 +81,7 @@ test('leaving a room tells its members and stops its unread count', async ({ peo
   await expect(sidebarEntry.getByLabel('1 unread')).toBeVisible();
 
   await sidebarEntry.click();
+  await accountMenu(ada);
   await ada.getByRole('button', { name: 'Leave room' }).click();
   await expect(ada).toHaveURL(/\/r\/lobby$/);
   await expect(bob.getByText(`${adaName} left the room`)).toBeVisible();

@@ -117,3 +117,33 @@ export async function axeViolations(page: Page): Promise<string[]> {
     (v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
   );
 }
+
+/** The room list (the sidebar; a drawer on a phone). */
+export const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Rooms' });
+
+/** Creates a room with the sidebar's "New room" form. */
+export async function createRoom(page: Page, name: string, isPrivate = false) {
+  const nav = sidebar(page);
+  const disclosure = nav.locator('details.new', { hasText: 'New room' });
+  if (!(await disclosure.evaluate((d) => (d as HTMLDetailsElement).open))) {
+    await disclosure.locator('summary').click();
+  }
+  await nav.getByLabel('Room name').fill(name);
+  if (isPrivate) await nav.getByLabel('Private (by invitation)').check();
+  await nav.getByRole('button', { name: 'Create room' }).click();
+}
+
+/** Opens a direct conversation with `name` from the sidebar's "Direct message" form. */
+export async function openDirect(page: Page, name: string) {
+  const nav = sidebar(page);
+  await nav.locator('summary', { hasText: 'Direct message' }).click();
+  await nav.getByLabel('Their name').fill(name);
+  await nav.getByRole('button', { name: 'Open conversation' }).click();
+}
+
+/** Opens the header's account menu (Account, Admin, Leave room, Sign out) and returns it. */
+export async function accountMenu(page: Page) {
+  const menu = page.locator('details.menu');
+  if (!(await menu.evaluate((d) => (d as HTMLDetailsElement).open))) await menu.locator('summary').click();
+  return menu;
+}

@@ -19,7 +19,8 @@ async function seededRoom(page: Page, count: number): Promise<string> {
   return room;
 }
 
-const rows = (page: Page) => page.getByRole('list', { name: 'Messages' }).getByRole('listitem');
+// The messages (not the day separators).
+const rows = (page: Page) => page.getByRole('list', { name: 'Messages' }).locator('li.message');
 
 test('older messages load by cursor: scrolling up, or the links without JavaScript', async ({ people, javaScriptEnabled }) => {
   const ada = await people.enter(`Ada${tag()}`, javaScriptEnabled);
@@ -51,6 +52,8 @@ test('a message’s time links to a page showing it in context', async ({ people
   const ada = await people.enter(`Ada${tag()}`, javaScriptEnabled);
   const room = await seededRoom(ada, 3);
   await ada.goto(`/r/${room}`);
+  // A message right under another by the same author shows its time on hover.
+  await messages(ada, 'seed 2').hover();
   await messages(ada, 'seed 2').getByRole('link').click();
   await expect(ada).toHaveURL(new RegExp(`/r/${room}/m/2#m2$`));
   await expect(messages(ada, 'seed 2')).toHaveClass(/highlight/);

@@ -2,7 +2,7 @@
 // a message of theirs and bans them; the banned person's open page leaves the room at once. (A
 // ban from a public room answers 403 "You are banned from …": tests/api/moderation.rs.)
 // Runs with JavaScript on and off for the owner; the member's page always runs JavaScript.
-import { test, expect, tag, messages, send } from './fixtures';
+import { test, expect, tag, messages, send, createRoom } from './fixtures';
 import type { Page } from '@playwright/test';
 
 const rooms = (page: Page) => page.getByRole('navigation', { name: 'Rooms' });
@@ -15,9 +15,7 @@ test('the owner of a private room invites, deletes a message and bans', async ({
   const ada = await people.enter(adaName, javaScriptEnabled);
 
   const name = `Plans ${tag()}`;
-  await rooms(ada).getByLabel('New room').fill(name);
-  await rooms(ada).getByLabel('Private (by invitation)').check();
-  await rooms(ada).getByRole('button', { name: 'Create room' }).click();
+  await createRoom(ada, name, true);
   await expect(ada.getByRole('heading', { level: 1 })).toHaveText(`#${name}`);
   const url = ada.url();
   await expect(rooms(bob).getByRole('link', { name: `#${name}` })).toHaveCount(0);
@@ -36,6 +34,7 @@ test('the owner of a private room invites, deletes a message and bans', async ({
   await expect(messages(ada, rude)).toHaveCount(1);
 
   // The owner deletes Bob's message: everyone sees the tombstone.
+  await messages(ada, rude).hover();
   await messages(ada, rude).getByRole('button', { name: `Delete ${bobName}'s message` }).click();
   await expect(bob.getByText('Message deleted')).toBeVisible();
 

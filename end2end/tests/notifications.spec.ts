@@ -1,7 +1,7 @@
 // Browser notifications: permission is asked for only on a click, and a mention arriving while
 // the tab is hidden shows one. The page's Notification API is observed (and the tab's
 // visibility set) through an init script; the browser's own implementation still runs.
-import { test, expect, tag, send } from './fixtures';
+import { test, expect, tag, send, accountMenu } from './fixtures';
 
 test('permission is asked for only when the person clicks', async ({ people, javaScriptEnabled }) => {
   test.skip(!javaScriptEnabled, 'notifications need JavaScript');
@@ -16,6 +16,8 @@ test('permission is asked for only when the person clicks', async ({ people, jav
     };
   });
   await people.enter(`Ada${tag()}`, true, ada);
+  // In the account menu (the header of a phone has no room for it).
+  await accountMenu(ada);
   const enable = ada.getByRole('button', { name: 'Enable notifications' });
   await expect(enable).toBeVisible();
   expect(await ada.evaluate(() => (window as unknown as { asked: number }).asked)).toBe(0);

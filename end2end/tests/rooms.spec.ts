@@ -1,6 +1,6 @@
 // Creating rooms and moving between them. Runs with JavaScript on and off; the watcher page
 // always runs JavaScript.
-import { test, expect, tag, messages, send } from './fixtures';
+import { test, expect, tag, messages, send, createRoom } from './fixtures';
 import type { Page } from '@playwright/test';
 
 const rooms = (page: Page) => page.getByRole('navigation', { name: 'Rooms' });
@@ -11,8 +11,7 @@ test('a room created from the sidebar opens, and appears live for others', async
 
   const suffix = tag();
   const name = `Room ${suffix}`;
-  await rooms(ada).getByLabel('New room').fill(name);
-  await rooms(ada).getByRole('button', { name: 'Create room' }).click();
+  await createRoom(ada, name);
   await expect(ada).toHaveURL(new RegExp(`/r/room-${suffix}$`));
   await expect(ada.getByRole('heading', { level: 1 })).toHaveText(`#${name}`);
   await expect(rooms(ada).getByRole('link', { name: `#${name}` })).toHaveAttribute('aria-current', 'page');
@@ -37,8 +36,7 @@ test('a room created from the sidebar opens, and appears live for others', async
 
 test('a room name that is taken is refused with an error', async ({ people, javaScriptEnabled }) => {
   const ada = await people.enter(`Ada${tag()}`, javaScriptEnabled);
-  await rooms(ada).getByLabel('New room').fill('lobby');
-  await rooms(ada).getByRole('button', { name: 'Create room' }).click();
+  await createRoom(ada, 'lobby');
   await expect(rooms(ada).getByRole('alert')).toHaveText('A room named “lobby” exists already.');
   await expect(ada).toHaveURL(/\/r\/lobby/);
 });

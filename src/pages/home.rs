@@ -18,7 +18,7 @@ pub fn HomePage() -> impl IntoView {
                     match me.await.ok().flatten() {
                         Some(name) => view! {
                             <p>"You are signed in as " <strong>{name}</strong> ". "
-                                <a href="/r/lobby">"Go to the lobby"</a> " · " <a href="/account">"API tokens"</a>
+                                <a href="/r/lobby">"Go to the lobby"</a> " · " <a href="/account">"Account"</a>
                             </p>
                             <SignOutButton />
                         }.into_any(),

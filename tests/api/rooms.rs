@@ -169,14 +169,14 @@ async fn the_room_page_marks_where_the_unread_part_begins() {
     ada.ok(&send("lobby", "unseen")).await;
 
     let (_, html) = page(&app, Some("Bob"), "/r/lobby").await;
-    let divider = html.find(r#"aria-label="New messages""#).expect("a divider");
+    let divider = html.find(r#"<li class="divider">"#).expect("a divider");
     let (seen, unseen) =
         (html.find(">in lobby<").expect("seen"), html.rfind(">in lobby<").expect("unseen"));
     assert!(seen < divider && divider < unseen, "the divider sits between the two");
 
     // Seeing the page was reading it: nothing is unread any more, and no divider next time.
     let (_, html) = page(&app, Some("Bob"), "/r/lobby").await;
-    assert!(!html.contains(r#"aria-label="New messages""#), "{html}");
+    assert!(!html.contains(r#"<li class="divider">"#), "{html}");
     assert!(!html.contains(" unread\""), "{html}");
 }
 

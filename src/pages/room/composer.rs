@@ -46,6 +46,20 @@ pub(super) fn Composer(
         local_error.set(None);
         live.typing_now();
     };
+    // Near the limit, how many characters are left; past it, how many too many. No `maxlength`:
+    // it would cut a pasted text silently, and the sender must see why it is refused.
+    let count = move || {
+        let used = draft.with(|d| d.trim().chars().count());
+        (used * 10 >= MAX_MESSAGE_CHARS * 9).then(|| {
+            let over = used > MAX_MESSAGE_CHARS;
+            let text = if over {
+                format!("{} characters too many", used - MAX_MESSAGE_CHARS)
+            } else {
+                format!("{} characters left", MAX_MESSAGE_CHARS - used)
+            };
+            view! { <p class="count" class:over=over>{text}</p> }
+        })
+    };
 
     view! {
         <form class="composer" method="post" action=PostMessage::url() node_ref=form on:submit=submit>
@@ -56,14 +70,14 @@ pub(super) fn Composer(
                 id="message"
                 name="body"
                 rows="2"
-                maxlength=MAX_MESSAGE_CHARS
                 placeholder=hint
-                aria-describedby="composer-error"
+                aria-describedby="composer-error composer-count"
                 prop:value=draft
                 on:input=input
                 on:keydown=keydown
             ></textarea>
             <button type="submit">"Send"</button>
+            <div id="composer-count" class="count-slot">{count}</div>
             <p id="composer-error" class="error" role="alert">
                 {move || local_error.get().or_else(server_error)}
             </p>

@@ -2,11 +2,12 @@
 //! Bodies and names are text nodes, never HTML.
 
 use super::live::Answering;
+use super::Avatar;
 use super::live::Live;
 use crate::api::{DeleteMessage, EditMessage, React};
-use crate::model::{mention_parts, Message, ASSISTANT, MAX_MESSAGE_CHARS, REACTIONS};
+use crate::model::{mention_parts, Message, ASSISTANT, REACTIONS};
 use crate::realtime::utc_offset_minutes;
-use crate::timeline::{Line, Timeline};
+use crate::timeline::Line;
 use leptos::{ev, html, prelude::*, server_fn::ServerFn};
 
 #[component]
@@ -18,7 +19,8 @@ pub(super) fn MessageList(live: Live) -> impl IntoView {
     // Keep the newest line in view when one is added at the bottom and the reader is there; a
     // permalink's message instead, on arrival. Effects run only in the browser.
     Effect::new(move |first: Option<()>| {
-        live.timeline.with(Timeline::last_key);
+        // The reader's own message, however long, is always brought into view.
+        let own = live.timeline.with(|t| t.last_key().is_some_and(|key| key.starts_with('p')));
         let Some(element) = scroller.get() else { return };
         let target = live
             .highlight
@@ -26,7 +28,7 @@ pub(super) fn MessageList(live: Live) -> impl IntoView {
             .and_then(|seq| element.query_selector(&format!("#m{seq}")).ok().flatten());
         if let Some(target) = target {
             target.scroll_into_view();
-        } else if first.is_none() || near_bottom(&element) {
+        } else if first.is_none() || own || near_bottom(&element) {
             element.set_scroll_top(element.scroll_height());
         }
     });
@@ -51,13 +53,16 @@ pub(super) fn MessageList(live: Live) -> impl IntoView {
     });
     view! {
         <div class="scroller" node_ref=scroller on:scroll=scrolled>
+            // One child: without JavaScript the scroller is a reversed column (see the stylesheet).
+            <div class="scroll-content">
             {move || {
                 live.older.get().then(|| view! {
                     <a class="older" href=older_href()>"Older messages"</a>
                 })
             }}
-            <ol class="messages" aria-label="Messages">
-                <For each=move || live.timeline.with(Timeline::lines) key=Line::key let:line>
+            // A polite live region: screen readers announce what arrives, not what was there.
+            <ol class="messages" id="messages" aria-label="Messages" aria-live="polite" aria-relevant="additions">
+                <For each=move || live.timeline.with(|t| t.lines(utc_offset.get())) key=Line::key let:line>
                     {row(line, live, utc_offset)}
                 </For>
                 <For each=move || live.answers.get() key=|a| (a.client_id.clone(), a.text.len()) let:answer>
@@ -66,6 +71,7 @@ pub(super) fn MessageList(live: Live) -> impl IntoView {
             </ol>
             <SeenBy live />
             {newer}
+            </div>
         </div>
     }
 }
@@ -117,81 +123,97 @@ fn body_with_mentions(body: &str, me: Option<&str>) -> AnyView {
 fn row(line: Line, live: Live, utc_offset: RwSignal<i32>) -> AnyView {
     let me = live.me();
     match line {
-        Line::Sent(message) => {
-            let mine = me.as_deref() == Some(message.author.as_str());
-            let mentions_me = !mine
-                && me
-                    .as_deref()
-                    .is_some_and(|me| mention_parts(&message.body, me).iter().any(|(m, _)| *m));
-            let body = if message.deleted {
-                view! { <p class="body tombstone">"Message deleted"</p> }.into_any()
-            } else {
-                view! {
-                    <p class="body">
-                        {body_with_mentions(&message.body, me.as_deref())}
-                        {message.edited_at.is_some().then(|| view! { <span class="edited">" (edited)"</span> })}
-                    </p>
-                    {message.note.clone().map(|note| view! { <p class="note">{note}</p> })}
-                }
-                .into_any()
-            };
-            let tools = (!message.deleted && me.is_some()).then(|| {
-                view! {
-                    <Reactions live message=message.clone() />
-                    {mine.then(|| view! { <OwnMessageTools live message=message.clone() /> })}
-                    {(!mine && live.moderates).then(|| view! { <ModeratorTools live message=message.clone() /> })}
-                }
-            });
-            view! {
-                <li
-                    id=format!("m{}", message.seq)
-                    class="message"
-                    class:mine=mine
-                    class:mentions-me=mentions_me
-                    class:deleted=message.deleted
-                    class:assistant=message.author == ASSISTANT
-                    class:highlight=live.highlight == Some(message.seq)
-                    data-status="sent"
-                    data-seq=message.seq
-                >
-                    <span class="author">{message.author.clone()}</span>
-                    <a class="permalink" href=format!("/r/{}/m/{}#m{}", message.room, message.seq, message.seq)>
-                        <time datetime=message.timestamp()>
-                            {let m = message.clone(); move || m.time_of_day(utc_offset.get())}
-                        </time>
-                    </a>
-                    {body}
-                    {tools}
-                </li>
-            }
-            .into_any()
-        }
+        Line::Sent(message) => sent(message, false, live, utc_offset),
+        Line::Followup(message) => sent(message, true, live, utc_offset),
         Line::Pending(outgoing) => {
             let status = if outgoing.error.is_some() { "failed" } else { "pending" };
             let client_id = outgoing.client_id.clone();
+            let name = me.unwrap_or_default();
             view! {
                 <li class="message mine" data-status=status>
-                    <span class="author">{me}</span>
-                    <span class="status">{if outgoing.error.is_some() { "not sent" } else { "sending…" }}</span>
-                    <p class="body">{outgoing.body}</p>
-                    {outgoing.error.map(|error| view! {
-                        <p class="error">
-                            {error} " "
-                            <button type="button" on:click=move |_| live.discard(&client_id)>"Discard"</button>
-                        </p>
-                    })}
+                    <Avatar name=name.clone() />
+                    <div class="message-main">
+                        <div class="message-head">
+                            <span class="author">{name}</span>
+                            <span class="status">{if outgoing.error.is_some() { "not sent" } else { "sending…" }}</span>
+                        </div>
+                        <p class="body">{outgoing.body}</p>
+                        {outgoing.error.map(|error| view! {
+                            <p class="error">
+                                {error} " "
+                                <button type="button" on:click=move |_| live.discard(&client_id)>"Discard"</button>
+                            </p>
+                        })}
+                    </div>
                 </li>
             }
             .into_any()
         }
         Line::Notice(notice) => view! { <li class="notice">{notice.text}</li> }.into_any(),
-        Line::Divider => view! {
-            <li class="divider" role="separator" aria-label="New messages">
-                <span>"New messages"</span>
-            </li>
-        }
-        .into_any(),
+        // A list item like the others (a separator role does not belong among list items).
+        Line::Divider => view! { <li class="divider"><span>"New messages"</span></li> }.into_any(),
+        Line::Day(day) => view! { <li class="day"><span>{day}</span></li> }.into_any(),
     }
+}
+
+/// A stored message: with its author's avatar and name, or (`followup`) under the previous
+/// message of the same author, its name kept for screen readers only.
+fn sent(message: Message, followup: bool, live: Live, utc_offset: RwSignal<i32>) -> AnyView {
+    let me = live.me();
+    let mine = me.as_deref() == Some(message.author.as_str());
+    let mentions_me = !mine
+        && me.as_deref().is_some_and(|me| mention_parts(&message.body, me).iter().any(|(m, _)| *m));
+    let body = if message.deleted {
+        view! { <p class="body tombstone">"Message deleted"</p> }.into_any()
+    } else {
+        view! {
+            <p class="body">
+                {body_with_mentions(&message.body, me.as_deref())}
+                {message.edited_at.is_some().then(|| view! { <span class="edited">" (edited)"</span> })}
+            </p>
+            {message.note.clone().map(|note| view! { <p class="note">{note}</p> })}
+        }
+        .into_any()
+    };
+    let tools = (!message.deleted && me.is_some()).then(|| {
+        view! {
+            <div class="tools">
+                <Reactions live message=message.clone() />
+                {mine.then(|| view! { <OwnMessageTools live message=message.clone() /> })}
+                {(!mine && live.moderates).then(|| view! { <ModeratorTools live message=message.clone() /> })}
+            </div>
+        }
+    });
+    let author = message.author.clone();
+    view! {
+        <li
+            id=format!("m{}", message.seq)
+            class="message"
+            class:followup=followup
+            class:mine=mine
+            class:mentions-me=mentions_me
+            class:deleted=message.deleted
+            class:assistant=message.author == ASSISTANT
+            class:highlight=live.highlight == Some(message.seq)
+            data-status="sent"
+            data-seq=message.seq
+        >
+            {(!followup).then(|| view! { <Avatar name=author.clone() /> })}
+            <div class="message-main">
+                <div class="message-head">
+                    <span class="author" class:visually-hidden=followup>{author}</span>
+                    <a class="permalink" href=format!("/r/{}/m/{}#m{}", message.room, message.seq, message.seq)>
+                        <time datetime=message.timestamp()>
+                            {let m = message.clone(); move || m.time_of_day(utc_offset.get())}
+                        </time>
+                    </a>
+                </div>
+                {body}
+                {tools}
+            </div>
+        </li>
+    }
+    .into_any()
 }
 
 /// The reactions on a message (each a toggle: emoji, count, and who in its tooltip), and a
@@ -281,7 +303,7 @@ fn OwnMessageTools(live: Live, message: Message) -> impl IntoView {
                 <form method="post" action=EditMessage::url() on:submit=save>
                     <input type="hidden" name="room" value=room.clone() />
                     <input type="hidden" name="seq" value=seq />
-                    <textarea name="body" rows="2" maxlength=MAX_MESSAGE_CHARS aria-label="Edited message" node_ref=editor>
+                    <textarea name="body" rows="2" aria-label="Edited message" node_ref=editor>
                         {textarea_text(&message.body)}
                     </textarea>
                     <button type="submit">"Save"</button>
@@ -344,12 +366,17 @@ fn Answer(live: Live, answer: Answering) -> impl IntoView {
     let mine = live.me().as_deref() == Some(answer.asker.as_str());
     view! {
         <li class="message assistant" data-status="streaming" aria-busy="true">
-            <span class="author">{ASSISTANT}</span>
-            <span class="status">"writing…"</span>
-            <p class="body">{answer.gappy.then_some("… ")}{answer.text}</p>
-            {mine.then(|| view! {
-                <button type="button" class="stop" on:click=move |_| live.stop_answer()>"Stop"</button>
-            })}
+            <Avatar name=ASSISTANT />
+            <div class="message-main">
+                <div class="message-head">
+                    <span class="author">{ASSISTANT}</span>
+                    <span class="status">"writing…"</span>
+                </div>
+                <p class="body">{answer.gappy.then_some("… ")}{answer.text}</p>
+                {mine.then(|| view! {
+                    <button type="button" class="stop" on:click=move |_| live.stop_answer()>"Stop"</button>
+                })}
+            </div>
         </li>
     }
 }

@@ -165,26 +165,47 @@ fn Conversation(page: RoomPage) -> impl IntoView {
             Some(unread) => format!("({unread}) {name}"),
         }
     };
+    // The phone's drawer, once hydrated (without JavaScript it is the `#rooms` fragment's target).
+    let drawer = RwSignal::new(false);
+    let skip = if me_named { ("#message", "Skip to the message box") } else { ("#messages", "Skip to the messages") };
     view! {
         <Title text=title />
         <div class="layout">
-        <Sidebar rooms=live.rooms current=room.slug.clone() can_create=me.is_some() assistant=assistant && me.is_some() />
-        <div class="room">
+        // The first stop for the keyboard. `rel="external"`: the browser follows the fragment
+        // itself, so the router does not load the page again.
+        <a class="skip-link" href=skip.0 rel="external">{skip.1}</a>
+        <Sidebar rooms=live.rooms current=room.slug.clone() can_create=me.is_some() assistant=assistant && me.is_some() drawer />
+        <main class="room">
             <header class="room-header">
-                <h1>"#" {room.name}</h1>
-                <OnlineCount online=live.online />
-                {me.is_some().then(|| view! { <ConnectionBadge realtime=live.realtime /> })}
-                {me.is_some().then(|| view! { <NotificationToggle /> })}
-                {me.map(|name| view! {
-                    <div class="me">
-                        "You are " <strong>{name}</strong> " · " <a href="/account">"API tokens"</a> " · "
-                        // One element either way: a text node beside an optional one does not
-                        // hydrate.
-                        {admin.then(|| view! { <span><a href="/admin" rel="external">"Admin"</a> " · "</span> })}
-                        <SignOutButton />
+                // On a phone the sidebar is a drawer, opened by this link (it is the target of
+                // the fragment: no JavaScript needed).
+                <a
+                    class="drawer-open"
+                    href="#rooms"
+                    rel="external"
+                    aria-label="Rooms"
+                    title="Rooms"
+                    on:click=move |event| {
+                        event.prevent_default();
+                        drawer.set(true);
+                    }
+                >
+                    <span aria-hidden="true">"☰"</span>
+                </a>
+                <div class="title">
+                    <h1>"#" {room.name}</h1>
+                    <div class="status-line">
+                        <OnlineCount online=live.online />
+                        {me.is_some().then(|| view! { <ConnectionBadge realtime=live.realtime /> })}
                     </div>
-                })}
-                {(me_named && room.slug != LOBBY && !private_assistant && !direct).then(|| view! { <LeaveForm room=room.slug.clone() /> })}
+                </div>
+                {match me {
+                    Some(name) => {
+                        let leave = me_named && room.slug != LOBBY && !private_assistant && !direct;
+                        view! { <AccountMenu name admin leave=leave.then(|| room.slug.clone()) /> }.into_any()
+                    }
+                    None => view! { <a class="sign-in-link" href="/">"Sign in"</a> }.into_any(),
+                }}
             </header>
             {(!private_assistant).then(|| view! {
                 <MembersPanel room=room.slug.clone() members role banned private direct />
@@ -193,9 +214,42 @@ fn Conversation(page: RoomPage) -> impl IntoView {
             <MessageList live />
             <TypingIndicator typing=live.typing />
             {footer}
-        </div>
+        </main>
         </div>
     }
+}
+
+/// The signed-in person's menu: their name, the account page, the admin page for server admins,
+/// leaving this room, and signing out. A disclosure: it opens without JavaScript.
+#[component]
+fn AccountMenu(name: String, admin: bool, leave: Option<String>) -> impl IntoView {
+    view! {
+        <details class="menu">
+            <summary aria-label=format!("Menu for {name}") title=name.clone()>
+                <Avatar name=name.clone() />
+                <span class="menu-name">{name.clone()}</span>
+            </summary>
+            <div class="menu-items">
+                <p class="menu-who">"Signed in as " <strong>{name}</strong></p>
+                <NotificationToggle />
+                <a href="/account">"Account"</a>
+                // One element either way: a text node beside an optional one does not hydrate.
+                {admin.then(|| view! { <a href="/admin" rel="external">"Admin"</a> })}
+                {leave.map(|room| view! { <LeaveForm room /> })}
+                <SignOutButton />
+            </div>
+        </details>
+    }
+}
+
+/// A round badge with the person's initial, its colour derived from the name: the same on every
+/// page and every node.
+#[component]
+pub(crate) fn Avatar(#[prop(into)] name: String) -> impl IntoView {
+    let initial = name.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
+    let hue = crate::model::name_hue(&name);
+    // A class, not a `style` attribute: the content security policy allows no inline style.
+    view! { <span class=format!("avatar hue-{hue}") aria-hidden="true">{initial}</span> }
 }
 
 /// "Leave room": a plain form to the `leave_room` server function, which ends the membership

@@ -14,7 +14,18 @@ pub(super) fn Sidebar(
     can_create: bool,
     /// Offer the visitor's private conversation with the assistant.
     assistant: bool,
+    /// Open as a drawer (on a phone; hydrated).
+    drawer: RwSignal<bool>,
 ) -> impl IntoView {
+    let close = NodeRef::<leptos::html::A>::new();
+    // Opened from the header: the keyboard goes with it.
+    Effect::new(move |_| {
+        if drawer.get() {
+            if let Some(close) = close.get() {
+                let _ = close.focus();
+            }
+        }
+    });
     let realtime = use_realtime();
     realtime.on::<RoomCreated>(move |event| {
         rooms.update(|rooms| {
@@ -64,9 +75,35 @@ pub(super) fn Sidebar(
     let direct = ServerAction::<OpenDirect>::new();
     let direct_error = move || direct.value().get().and_then(Result::err).map(|e| e.message);
     view! {
-        <nav class="sidebar" aria-label="Rooms">
+        // On a phone, a drawer: shown while it is the fragment's target (`#rooms`).
+        <nav class="sidebar" class:open=move || drawer.get() id="rooms" aria-label="Rooms" on:click=move |event| {
+            // Following a link (another room, or Close) closes the drawer.
+            use leptos::wasm_bindgen::JsCast;
+            let on_link = event
+                .target()
+                .and_then(|target| target.dyn_into::<leptos::web_sys::Element>().ok())
+                .and_then(|element| element.closest("a").ok().flatten())
+                .is_some();
+            if on_link {
+                drawer.set(false);
+            }
+        }>
+            <div class="sidebar-head">
+                <a class="brand" href="/">"Parley"</a>
+                <a
+                    class="drawer-close"
+                    href="#"
+                    rel="external"
+                    aria-label="Close the room list"
+                    title="Close"
+                    node_ref=close
+                    on:click=move |event| event.prevent_default()
+                >
+                    <span aria-hidden="true">"✕"</span>
+                </a>
+            </div>
             <h2>"Rooms"</h2>
-            <ul>
+            <ul class="room-list">
                 <For each=move || rooms.get() key=|room| room.slug.clone() let:room>
                     {
                         let slug = room.slug.clone();
@@ -82,8 +119,7 @@ pub(super) fn Sidebar(
                                     href=format!("/r/{}", room.slug)
                                     aria-current=is_current.then_some("page")
                                 >
-                                    "#"
-                                    {room.name}
+                                    <span class="room-name"><span class="hash">"#"</span>{room.name}</span>
                                     {move || {
                                         let n = unread();
                                         (n > 0 && !is_current).then(|| view! {
@@ -98,30 +134,37 @@ pub(super) fn Sidebar(
             </ul>
             {assistant.then(|| view! {
                 <form method="post" action=OpenAssistant::url() class="open-assistant">
-                    <button type="submit">"Private assistant"</button>
+                    <button type="submit" class="quiet">"Private assistant"</button>
                 </form>
             })}
+            // Behind disclosures (no JavaScript needed), open again when the server refused.
             {can_create.then(|| view! {
-                <form method="post" action=CreateRoom::url() class="new-room">
-                    <label for="room-name">"New room"</label>
-                    <input
-                        id="room-name"
-                        name="name"
-                        required
-                        minlength=MIN_ROOM_NAME_CHARS
-                        maxlength=MAX_ROOM_NAME_CHARS
-                        placeholder="rust-users"
-                    />
-                    <label class="check"><input type="checkbox" name="private" value="on" />" Private (by invitation)"</label>
-                    <button type="submit">"Create room"</button>
-                    {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-                </form>
-                <form method="post" action=OpenDirect::url() class="new-room">
-                    <label for="direct-name">"Direct message"</label>
-                    <input id="direct-name" name="name" required maxlength=MAX_NAME_CHARS placeholder="name" />
-                    <button type="submit">"Open conversation"</button>
-                    {move || direct_error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-                </form>
+                <details class="new" open=move || error().is_some()>
+                    <summary>"New room"</summary>
+                    <form method="post" action=CreateRoom::url() class="new-room">
+                        <label for="room-name">"Room name"</label>
+                        <input
+                            id="room-name"
+                            name="name"
+                            required
+                            minlength=MIN_ROOM_NAME_CHARS
+                            maxlength=MAX_ROOM_NAME_CHARS
+                            placeholder="rust-users"
+                        />
+                        <label class="check"><input type="checkbox" name="private" value="on" />"Private (by invitation)"</label>
+                        <button type="submit">"Create room"</button>
+                        {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                    </form>
+                </details>
+                <details class="new" open=move || direct_error().is_some()>
+                    <summary>"Direct message"</summary>
+                    <form method="post" action=OpenDirect::url() class="new-room">
+                        <label for="direct-name">"Their name"</label>
+                        <input id="direct-name" name="name" required maxlength=MAX_NAME_CHARS placeholder="name" />
+                        <button type="submit">"Open conversation"</button>
+                        {move || direct_error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                    </form>
+                </details>
             })}
         </nav>
     }
