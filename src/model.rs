@@ -89,18 +89,17 @@ impl Message {
 /// One of 12 avatar colours (`.hue-0` … `.hue-11` in the stylesheet) for a person, derived
 /// from their name (FNV-1a): the same on every page and every node.
 pub fn name_hue(name: &str) -> u32 {
-    let hash = name.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
-        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
-    });
+    let hash = name
+        .bytes()
+        .fold(0x811c_9dc5_u32, |hash, byte| (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193));
     hash % 12
 }
 
 /// The calendar day of `millis` at `utc_offset_minutes` from UTC, as "Monday 30 November 2026":
 /// the separator between days in a conversation.
 pub fn day_label(millis: i64, utc_offset_minutes: i32) -> String {
-    let format = time::macros::format_description!(
-        "[weekday] [day padding:none] [month repr:long] [year]"
-    );
+    let format =
+        time::macros::format_description!("[weekday] [day padding:none] [month repr:long] [year]");
     let local = i128::from(millis + i64::from(utc_offset_minutes) * 60_000) * 1_000_000;
     time::OffsetDateTime::from_unix_timestamp_nanos(local)
         .ok()

@@ -636,9 +636,7 @@ mod tests {
         t.start_sending("x");
         t.send_refused("x", "too long".into());
         assert!(t.unsent().is_empty());
-        assert!(
-            matches!(&rows(&t)[0], Line::Pending(o) if o.error.as_deref() == Some("too long"))
-        );
+        assert!(matches!(&rows(&t)[0], Line::Pending(o) if o.error.as_deref() == Some("too long")));
         t.discard("x");
         assert!(rows(&t).is_empty());
     }

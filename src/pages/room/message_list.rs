@@ -2,8 +2,8 @@
 //! Bodies and names are text nodes, never HTML.
 
 use super::live::Answering;
-use super::Avatar;
 use super::live::Live;
+use super::Avatar;
 use crate::api::{DeleteMessage, EditMessage, React};
 use crate::model::{mention_parts, Message, ASSISTANT, REACTIONS};
 use crate::realtime::utc_offset_minutes;

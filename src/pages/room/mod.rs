@@ -167,7 +167,11 @@ fn Conversation(page: RoomPage) -> impl IntoView {
     };
     // The phone's drawer, once hydrated (without JavaScript it is the `#rooms` fragment's target).
     let drawer = RwSignal::new(false);
-    let skip = if me_named { ("#message", "Skip to the message box") } else { ("#messages", "Skip to the messages") };
+    let skip = if me_named {
+        ("#message", "Skip to the message box")
+    } else {
+        ("#messages", "Skip to the messages")
+    };
     view! {
         <Title text=title />
         <div class="layout">
