@@ -293,6 +293,33 @@ pub async fn revoke_token(id: i64) -> Result<(), ProtocolError> {
     Ok(())
 }
 
+/// What `/search` renders: the rooms to filter by, and the results when something was asked
+/// (or why the search was refused: the form shows it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchPage {
+    pub rooms: Vec<crate::model::RoomEntry>,
+    pub results: Option<crate::protocol::SearchResults>,
+    pub error: Option<ProtocolError>,
+}
+
+/// The search page's data: the messages the visitor can see that match (a guest searches the
+/// public rooms).
+#[server(endpoint = "load_search")]
+pub async fn load_search(search: crate::protocol::Search) -> Result<SearchPage, ProtocolError> {
+    let (chat, me) = server::context().await?;
+    let rooms = chat.list_rooms(me.as_deref()).await?;
+    if search.q.trim().is_empty() {
+        return Ok(SearchPage { rooms, results: None, error: None });
+    }
+    match chat.search(me.as_deref(), &search).await {
+        Ok(results) => Ok(SearchPage { rooms, results: Some(results), error: None }),
+        Err(crate::server::error::AppError::Rejected(error)) => {
+            Ok(SearchPage { rooms, results: None, error: Some(error) })
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// The admin page's overview (see `PROTOCOL.md`, *The admin namespace*): server admins only.
 #[server(endpoint = "load_admin")]
 pub async fn load_admin() -> Result<crate::protocol::AdminOverview, ProtocolError> {

@@ -1,7 +1,7 @@
 //! The HTML shell and the route table.
 
 use crate::pages::{account::AccountPage, admin::AdminPage, home::HomePage};
-use crate::pages::{not_found::NotFound, room::RoomPage};
+use crate::pages::{not_found::NotFound, room::RoomPage, search::SearchPage};
 use crate::realtime::provide_realtime;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -45,6 +45,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                 <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
+                <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
                 <Route path=path!("/r/:slug") view=RoomPage ssr=SsrMode::Async />
                 <Route path=path!("/r/:slug/m/:seq") view=RoomPage ssr=SsrMode::Async />
             </Routes>

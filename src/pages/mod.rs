@@ -6,5 +6,6 @@ pub mod admin;
 pub mod home;
 pub mod not_found;
 pub mod room;
+pub mod search;
 
 mod account_forms;

@@ -14,6 +14,7 @@ mod members;
 mod messages;
 mod presence;
 mod rooms;
+mod search;
 
 pub use admin::*;
 pub use assistant::*;
@@ -21,6 +22,7 @@ pub use members::*;
 pub use messages::*;
 pub use presence::*;
 pub use rooms::*;
+pub use search::*;
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 

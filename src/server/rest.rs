@@ -1,5 +1,5 @@
 //! The REST API for integrations, at `/api/v1`: list rooms, read history by cursor, post a
-//! message (broadcast live like any other). Every call carries a personal API token
+//! message (broadcast live like any other), search. Every call carries a personal API token
 //! (`Authorization: Bearer pt_…`, created and revoked on `/account`) and speaks for its owner, so
 //! it reaches exactly what that person may: the same use cases as the socket and the forms.
 //! The OpenAPI document, generated from these handlers and types, is at `/api/v1/openapi.json`.
@@ -7,7 +7,8 @@
 use super::{error::AppError, http::AppState};
 use crate::model::{Message, Reaction, RoomEntry};
 use crate::protocol::{
-    Backlog, ErrorCode, ListMessages, Object, ProtocolError, Range, SendMessage,
+    Backlog, ErrorCode, Fragment, ListMessages, Object, ProtocolError, Range, Search, SearchHit,
+    SearchResults, SendMessage,
 };
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequestParts, Path, Query, State};
@@ -22,6 +23,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/rooms", get(list_rooms))
         .route("/rooms/{slug}/messages", get(history).post(post_message))
+        .route("/search", get(search))
         .route("/openapi.json", get(openapi))
         .fallback(|| async {
             let error = super::error::refuse::no_such_endpoint();
@@ -217,11 +219,35 @@ async fn post_message(
     Ok((StatusCode::CREATED, Json(message)))
 }
 
+/// Messages the token's owner can see (public rooms, their private rooms and direct
+/// conversations) that contain every word of `q`, each as a word's start, newest first, 20 at a
+/// time. Deleted messages are not found; an edited one is found by its new text only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/search",
+    params(Search),
+    responses(
+        (status = 200, description = "One page of results, newest first", body = SearchResults),
+        (status = 400, description = "No word to search for, too many, a malformed day or cursor", body = ApiErrorBody),
+        (status = 401, description = "No token, or an unknown or revoked one", body = ApiErrorBody),
+        (status = 429, description = "Too many calls with this token", body = ApiErrorBody),
+    ),
+    security(("token" = []))
+)]
+async fn search(
+    State(state): State<AppState>,
+    Caller(me): Caller,
+    query: Result<Query<Search>, QueryRejection>,
+) -> Result<Json<SearchResults>, ApiError> {
+    let Query(search) = query?;
+    Ok(Json(state.chat.search(Some(&me), &search).await?))
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Parley REST API", description = "Rooms, history and posting for integrations."),
-    paths(list_rooms, history, post_message),
-    components(schemas(RoomEntry, Backlog, Message, Reaction, NewMessage, ApiErrorBody, ProtocolError, ErrorCode)),
+    paths(list_rooms, history, post_message, search),
+    components(schemas(RoomEntry, Backlog, Message, Reaction, NewMessage, SearchResults, SearchHit, Fragment, ApiErrorBody, ProtocolError, ErrorCode)),
     modifiers(&TokenAuth)
 )]
 struct ApiDoc;

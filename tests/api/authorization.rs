@@ -1,5 +1,5 @@
 //! The authorization matrix: for each protected resource (a direct conversation, a private
-//! room's history, posting, editing, deleting, moderating, API tokens) and each path (socket
+//! room's history, posting, editing, deleting, moderating, API tokens, search) and each path (socket
 //! event, server function, page or permalink, REST), someone who is not a member, or not signed
 //! in, is refused, sees nothing of it, and changes nothing.
 
@@ -110,6 +110,17 @@ async fn outsiders_and_guests_are_refused_on_every_path_and_change_nothing() {
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
         let (status, _) = app.rest(Some("pt_forged"), Method::POST, &path, post).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+        // Search, by REST and on the page, even naming the room: nothing from it.
+        let query = format!("/api/v1/search?q=classified%20psst&room={room}");
+        let (status, body) = app.rest(Some(&carol_token), Method::GET, &query, None).await;
+        assert_eq!((status, &body["hits"]), (StatusCode::OK, &json!([])), "{body}");
+        for who in [Some("Carol"), None] {
+            for words in ["classified", "psst"] {
+                let (_, html) = page(&app, who, &format!("/search?q={words}&room={room}")).await;
+                assert!(html.contains("No messages match."), "{words} for {who:?}: {html}");
+            }
+        }
     }
     // Lists leave the private rooms out.
     let (_, rooms) = app.rest(Some(&carol_token), Method::GET, "/api/v1/rooms", None).await;

@@ -29,6 +29,17 @@ const ENDPOINTS: &[(&str, &[&str])] = &[
     ("whoami", &[]),
     ("load_account", &[]),
     ("load_admin", &[]),
+    (
+        "load_search",
+        &[
+            "search[q]",
+            "search[room]",
+            "search[author]",
+            "search[from]",
+            "search[to]",
+            "search[before]",
+        ],
+    ),
     ("create_token", &["label"]),
     ("revoke_token", &["id"]),
     ("delete_account", &["password"]),
@@ -85,6 +96,9 @@ fn page() -> impl Strategy<Value = String> {
         (text(), text()).prop_map(|(error, field)| format!("/account?__err={error}&{field}=1")),
         text().prop_map(|path| format!("/{path}")),
         text().prop_map(|query| format!("/admin?{query}")),
+        (text(), text(), text(), text()).prop_map(|(q, room, from, before)| format!(
+            "/search?q={q}&room={room}&from={from}&to={from}&author={room}&before={before}"
+        )),
     ]
 }
 

@@ -26,4 +26,5 @@ mod payloads;
 mod presence;
 mod rest;
 mod rooms;
+mod search;
 mod security;

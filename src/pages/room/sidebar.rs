@@ -102,6 +102,7 @@ pub(super) fn Sidebar(
                     <span aria-hidden="true">"✕"</span>
                 </a>
             </div>
+            <a class="search-link" href="/search">"Search messages"</a>
             <h2>"Rooms"</h2>
             <ul class="room-list">
                 <For each=move || rooms.get() key=|room| room.slug.clone() let:room>

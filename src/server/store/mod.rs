@@ -1,5 +1,5 @@
 //! Storage: an interface by table (rooms, members, messages, changes, presence, accounts,
-//! sessions, tokens, answers, the moderation log), each a trait of its own, and one implementation per database behind it
+//! sessions, tokens, answers, the moderation log, search), each a trait of its own, and one implementation per database behind it
 //! ([`sqlite`], the default). The use cases see only [`Store`]: storage returns facts, the
 //! policy decides, the use cases act.
 //!
@@ -16,6 +16,7 @@ mod moderation;
 mod postgres;
 mod presence;
 mod rooms;
+mod search;
 mod sessions;
 pub mod sqlite;
 mod tokens;
@@ -28,6 +29,7 @@ pub use messages::{MessageStore, NewMessage, Outcome, Posted};
 pub use moderation::{ModerationRecord, ModerationStore};
 pub use presence::{Departure, PresenceStore};
 pub use rooms::{RoomRecord, RoomStore, Rooms};
+pub use search::{Found, SearchFilter, SearchStore};
 pub use sessions::{SessionRecord, SessionStore};
 pub use tokens::{ApiTokenRecord, TokenStore};
 
@@ -51,6 +53,7 @@ pub trait Store:
     + TokenStore
     + AnswerStore
     + ModerationStore
+    + SearchStore
 {
     /// Whether the database answers (`/healthz`).
     async fn ping(&self) -> Result<()>;

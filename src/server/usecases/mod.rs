@@ -13,6 +13,7 @@ mod presence;
 mod reading;
 mod room_page;
 mod rooms;
+mod search;
 
 pub use admin::feed_admins;
 pub use room_page::PAGE_MESSAGES;

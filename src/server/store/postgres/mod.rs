@@ -12,6 +12,7 @@ mod messages;
 mod moderation;
 mod presence;
 mod rooms;
+mod search;
 
 use super::{ChangeKind, OpenError, Result};
 use crate::model::Message;
@@ -189,4 +190,11 @@ async fn with_reactions(pool: &PgPool, mut messages: Vec<Message>) -> Result<Vec
     .await?;
     super::attach_reactions(&mut messages, &rows);
     Ok(messages)
+}
+
+/// Whether Postgres can hold `value` as text: it refuses a NUL character (SQLite does not). A
+/// key with one (a slug or a name from a URL) names nothing, so a lookup by it finds nothing
+/// instead of failing.
+fn text(value: &str) -> bool {
+    !value.contains('\0')
 }

@@ -9,6 +9,9 @@ const ROOM: &str = "SELECT slug, name, owner, assistant, private, direct FROM ro
 #[async_trait::async_trait]
 impl RoomStore for Postgres {
     async fn room(&self, slug: &str) -> Result<Option<RoomRecord>> {
+        if !super::text(slug) {
+            return Ok(None);
+        }
         sqlx::query_as(&format!("{ROOM} WHERE slug = $1"))
             .bind(slug)
             .fetch_optional(&self.pool)

@@ -16,6 +16,7 @@ mod messages;
 mod moderation;
 mod presence;
 mod rooms;
+mod search;
 
 use super::{ChangeKind, OpenError, Result};
 use crate::model::Message;
