@@ -228,7 +228,7 @@ async fn post_message(
     params(Search),
     responses(
         (status = 200, description = "One page of results, newest first", body = SearchResults),
-        (status = 400, description = "No word to search for, too many, a malformed day or cursor", body = ApiErrorBody),
+        (status = 400, description = "No word to search for, too long, a malformed day or cursor", body = ApiErrorBody),
         (status = 401, description = "No token, or an unknown or revoked one", body = ApiErrorBody),
         (status = 429, description = "Too many calls with this token", body = ApiErrorBody),
     ),

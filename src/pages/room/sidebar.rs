@@ -75,7 +75,8 @@ pub(super) fn Sidebar(
     let direct = ServerAction::<OpenDirect>::new();
     let direct_error = move || direct.value().get().and_then(Result::err).map(|e| e.message);
     view! {
-        // On a phone, a drawer: shown while it is the fragment's target (`#rooms`).
+        // On a phone, a drawer: shown while it is the fragment's target (`#rooms`, without
+        // JavaScript) or, hydrated, while `drawer` is set.
         <nav class="sidebar" class:open=move || drawer.get() id="rooms" aria-label="Rooms" on:click=move |event| {
             // Following a link (another room, or Close) closes the drawer.
             use leptos::wasm_bindgen::JsCast;
