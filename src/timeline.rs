@@ -260,6 +260,11 @@ impl Timeline {
         }
     }
 
+    /// The last row is one of the user's own messages, not yet stored (pending rows come last).
+    pub fn ends_with_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
     /// The key of the last row: it changes when something is added at the bottom, not when
     /// history is added on top.
     pub fn last_key(&self) -> Option<String> {

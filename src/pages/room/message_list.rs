@@ -7,7 +7,7 @@ use super::Avatar;
 use crate::api::{DeleteMessage, EditMessage, React};
 use crate::model::{mention_parts, Message, ASSISTANT, REACTIONS};
 use crate::realtime::utc_offset_minutes;
-use crate::timeline::Line;
+use crate::timeline::{Line, Timeline};
 use leptos::{ev, html, prelude::*, server_fn::ServerFn};
 
 #[component]
@@ -20,7 +20,7 @@ pub(super) fn MessageList(live: Live) -> impl IntoView {
     // permalink's message instead, on arrival. Effects run only in the browser.
     Effect::new(move |first: Option<()>| {
         // The reader's own message, however long, is always brought into view.
-        let own = live.timeline.with(|t| t.last_key().is_some_and(|key| key.starts_with('p')));
+        let own = live.timeline.with(Timeline::ends_with_pending);
         let Some(element) = scroller.get() else { return };
         let target = live
             .highlight

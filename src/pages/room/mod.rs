@@ -205,7 +205,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
                 </div>
                 {match me {
                     Some(name) => {
-                        let leave = me_named && room.slug != LOBBY && !private_assistant && !direct;
+                        let leave = room.slug != LOBBY && !private_assistant && !direct;
                         view! { <AccountMenu name admin leave=leave.then(|| room.slug.clone()) /> }.into_any()
                     }
                     None => view! { <a class="sign-in-link" href="/">"Sign in"</a> }.into_any(),
