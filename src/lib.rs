@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod app;
+pub mod markdown;
 pub mod model;
 pub mod notify;
 pub mod outbox;

@@ -4,30 +4,7 @@
 // layout promises: on a phone the composer and the latest message are on screen on arrival and
 // the page has one scroll area; on a desktop nothing in the sidebar is clipped. Runs with
 // JavaScript on and off.
-import { test, expect, tag, send, axeViolations, createRoom, accountMenu, type People } from './fixtures';
-import type { Page } from '@playwright/test';
-
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 800 };
-
-/** Checks the page as it is now in both colour schemes and both sizes, and saves screenshots. */
-async function review(page: Page, kind: string, javaScriptEnabled: boolean, ready: () => Promise<void>) {
-  for (const colorScheme of ['light', 'dark'] as const) {
-    for (const viewport of [PHONE, DESKTOP]) {
-      await page.emulateMedia({ colorScheme });
-      await page.setViewportSize(viewport);
-      await ready();
-      // A resize starts the drawer's transition: let it end before looking.
-      await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished)));
-      const where = `${kind}, ${colorScheme}, ${viewport.width} px`;
-      if (javaScriptEnabled) expect(await axeViolations(page), where).toEqual([]);
-      const width = await page.evaluate(() => document.documentElement.scrollWidth);
-      expect(width, `${where}: no sideways scrolling`).toBeLessThanOrEqual(viewport.width);
-      const js = javaScriptEnabled ? 'js' : 'nojs';
-      await page.screenshot({ path: test.info().outputPath(`${kind}-${colorScheme}-${viewport.width}-${js}.png`), animations: 'disabled' });
-    }
-  }
-}
+import { test, expect, tag, send, createRoom, accountMenu, review, PHONE, DESKTOP, type People } from './fixtures';
 
 /** Two people who have chatted in a room of their own, Ada (the reader) owning it. */
 async function conversation(people: People, javaScriptEnabled: boolean, isPrivate: boolean) {

@@ -147,3 +147,25 @@ export async function accountMenu(page: Page) {
   if (!(await menu.evaluate((d) => (d as HTMLDetailsElement).open))) await menu.locator('summary').click();
   return menu;
 }
+
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 800 };
+
+/** Checks the page as it is now in both colour schemes and both sizes, and saves screenshots. */
+export async function review(page: Page, kind: string, javaScriptEnabled: boolean, ready: () => Promise<void>) {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    for (const viewport of [PHONE, DESKTOP]) {
+      await page.emulateMedia({ colorScheme });
+      await page.setViewportSize(viewport);
+      await ready();
+      // A resize starts the drawer's transition: let it end before looking.
+      await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished)));
+      const where = `${kind}, ${colorScheme}, ${viewport.width} px`;
+      if (javaScriptEnabled) expect(await axeViolations(page), where).toEqual([]);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(width, `${where}: no sideways scrolling`).toBeLessThanOrEqual(viewport.width);
+      const js = javaScriptEnabled ? 'js' : 'nojs';
+      await page.screenshot({ path: test.info().outputPath(`${kind}-${colorScheme}-${viewport.width}-${js}.png`), animations: 'disabled' });
+    }
+  }
+}

@@ -1,6 +1,7 @@
 //! The conversation: stored messages in log order, notices, and the user's pending messages.
 //! Bodies and names are text nodes, never HTML.
 
+use super::formatted::formatted;
 use super::live::Answering;
 use super::live::Live;
 use super::Avatar;
@@ -100,26 +101,6 @@ fn near_bottom(element: &leptos::web_sys::HtmlDivElement) -> bool {
     element.scroll_height() - element.scroll_top() - element.client_height() < 400
 }
 
-/// The body as text, with mentions of the reader marked.
-fn body_with_mentions(body: &str, me: Option<&str>) -> AnyView {
-    let parts = me.map_or_else(|| vec![(false, body)], |me| mention_parts(body, me));
-    if parts.iter().all(|(mention, _)| !mention) {
-        return body.to_owned().into_any();
-    }
-    parts
-        .into_iter()
-        .map(|(mention, text)| {
-            let text = text.to_owned();
-            if mention {
-                view! { <mark class="mention">{text}</mark> }.into_any()
-            } else {
-                text.into_any()
-            }
-        })
-        .collect::<Vec<_>>()
-        .into_any()
-}
-
 fn row(line: Line, live: Live, utc_offset: RwSignal<i32>) -> AnyView {
     let me = live.me();
     match line {
@@ -137,7 +118,7 @@ fn row(line: Line, live: Live, utc_offset: RwSignal<i32>) -> AnyView {
                             <span class="author">{name}</span>
                             <span class="status">{if outgoing.error.is_some() { "not sent" } else { "sending…" }}</span>
                         </div>
-                        <p class="body">{outgoing.body}</p>
+                        <div class="body">{formatted(&outgoing.body, None, false)}</div>
                         {outgoing.error.map(|error| view! {
                             <p class="error">
                                 {error} " "
@@ -167,10 +148,7 @@ fn sent(message: Message, followup: bool, live: Live, utc_offset: RwSignal<i32>)
         view! { <p class="body tombstone">"Message deleted"</p> }.into_any()
     } else {
         view! {
-            <p class="body">
-                {body_with_mentions(&message.body, me.as_deref())}
-                {message.edited_at.is_some().then(|| view! { <span class="edited">" (edited)"</span> })}
-            </p>
+            <div class="body">{formatted(&message.body, me.as_deref(), message.edited_at.is_some())}</div>
             {message.note.clone().map(|note| view! { <p class="note">{note}</p> })}
         }
         .into_any()
@@ -372,7 +350,7 @@ fn Answer(live: Live, answer: Answering) -> impl IntoView {
                     <span class="author">{ASSISTANT}</span>
                     <span class="status">"writing…"</span>
                 </div>
-                <p class="body">{answer.gappy.then_some("… ")}{answer.text}</p>
+                <div class="body">{formatted(&format!("{}{}", if answer.gappy { "… " } else { "" }, answer.text), None, false)}</div>
                 {mine.then(|| view! {
                     <button type="button" class="stop" on:click=move |_| live.stop_answer()>"Stop"</button>
                 })}

@@ -3,6 +3,7 @@
 //! live events. Sends go over the socket when JavaScript runs, through the form otherwise.
 
 mod composer;
+mod formatted;
 mod live;
 mod members;
 mod message_list;
