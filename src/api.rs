@@ -2,7 +2,7 @@
 //! here directly and the browser is redirected back (with the error in the URL if there was one);
 //! each function calls the same use case as the matching socket event.
 
-use crate::model::{Member, Message, Role, Room, RoomEntry};
+use crate::model::{Member, Message, Quote, Role, Room, RoomEntry};
 
 use crate::protocol::ProtocolError;
 use leptos::prelude::*;
@@ -50,6 +50,8 @@ pub struct RoomPage {
     pub banned: Vec<String>,
     /// The visitor is a server admin (the header links to the admin page).
     pub admin: bool,
+    /// The message the composer replies to (`?reply=SEQ`, the no-JavaScript "Reply" link).
+    pub replying: Option<Quote>,
 }
 
 /// Which page of a room's history to show; all `None` means the latest messages.
@@ -70,20 +72,27 @@ pub async fn load_room(
     before: Option<i64>,
     after: Option<i64>,
     around: Option<i64>,
+    reply: Option<i64>,
 ) -> Result<RoomPage, ProtocolError> {
     let (chat, me) = server::context().await?;
-    Ok(chat.room_page(&slug, me, Cursor { before, after, around }).await?)
+    Ok(chat.room_page(&slug, me, Cursor { before, after, around }, reply).await?)
 }
 
+/// Posts a message; `reply_to` makes it a reply. Without JavaScript, back to the room (not to
+/// the page that offered the reply, which would offer it again).
 #[server(endpoint = "post_message")]
 pub async fn post_message(
     room: String,
     client_id: String,
     body: String,
+    reply_to: Option<i64>,
 ) -> Result<(), ProtocolError> {
     let (chat, me) = server::context().await?;
-    let input = crate::protocol::SendMessage { room, client_id, body };
-    chat.post_message(me.as_deref(), input).await?;
+    let input = crate::protocol::SendMessage { room, client_id, body, reply_to };
+    let message = chat.post_message(me.as_deref(), input).await?;
+    if reply_to.is_some() {
+        leptos_axum::redirect(&format!("/r/{}", message.room));
+    }
     Ok(())
 }
 

@@ -1,20 +1,28 @@
 //! Message formatting: the Markdown subset a message may use (bold, italic, strike, inline code,
 //! code blocks, quotes, lists, links), parsed by `pulldown-cmark` into a small tree that pages
-//! render as views, never as HTML. The same parse runs on the server and in the browser, so a
-//! message looks the same before and after hydration.
+//! render as views, never as HTML.
+//!
+//! Only the server parses: every message it sends carries its tree (`formatted`, see
+//! [`Formatting`]) unless the body is plain text, so the browser renders exactly what the server
+//! rendered and its bundle holds no parser (pulldown-cmark would add about 70 KB gzipped). The
+//! writer's own message shows as plain text until the server acknowledges it.
 //!
 //! Everything else Markdown knows (headings, images, raw HTML, rules) is shown as the text that
 //! was typed. Links keep only `http`, `https` and `mailto` targets; bare `http(s)://` addresses
 //! become links too. Nesting deeper than [`MAX_DEPTH`] is shown as typed, so a hostile message
 //! cannot make rendering recurse without bound.
 
+#[cfg(feature = "ssr")]
 use pulldown_cmark::{Event, LinkType, OffsetIter, Options, Parser, Tag};
+use serde::{Deserialize, Serialize};
+#[cfg(feature = "ssr")]
 use std::ops::Range;
 
 /// Quotes, lists and inline styles nested deeper than this are shown as typed.
 pub const MAX_DEPTH: usize = 8;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Block {
     Paragraph(Vec<Inline>),
     /// A fenced or indented code block, as typed (its last line break dropped).
@@ -27,7 +35,8 @@ pub enum Block {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Inline {
     Text(String),
     Strong(Vec<Inline>),
@@ -42,8 +51,58 @@ pub enum Inline {
     Break,
 }
 
+/// A message body's formatting as sent with it: its tree, or `None` when the body is plain text
+/// (its tree is then [`plain`]'s, which every client makes without a parser).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Formatting(pub Option<Vec<Block>>);
+
+impl Formatting {
+    #[cfg(feature = "ssr")]
+    pub fn of(body: &str) -> Self {
+        let blocks = parse(body);
+        Self((blocks != plain(body)).then_some(blocks))
+    }
+
+    pub fn is_plain(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The blocks of `body`, whose formatting this is.
+    pub fn blocks(&self, body: &str) -> Vec<Block> {
+        self.0.clone().unwrap_or_else(|| plain(body))
+    }
+}
+
+/// Read from a message row: its body, parsed.
+#[cfg(feature = "ssr")]
+impl From<String> for Formatting {
+    fn from(body: String) -> Self {
+        Self::of(&body)
+    }
+}
+
+/// Plain text as blocks: one paragraph, a break for each line break (none for a blank body).
+pub fn plain(body: &str) -> Vec<Block> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Vec::new();
+    }
+    let mut inlines = Vec::new();
+    for (i, line) in body.split('\n').enumerate() {
+        if i > 0 {
+            inlines.push(Inline::Break);
+        }
+        if !line.is_empty() {
+            inlines.push(Inline::Text(line.to_owned()));
+        }
+    }
+    vec![Block::Paragraph(inlines)]
+}
+
 /// The blocks of a message body. A body whose Markdown would show nothing (a lone link
 /// reference definition, say) is one paragraph of its text.
+#[cfg(feature = "ssr")]
 pub fn parse(body: &str) -> Vec<Block> {
     let events = Parser::new_ext(body, Options::ENABLE_STRIKETHROUGH).into_offset_iter();
     let blocks = Builder { source: body, events }.blocks(0);
@@ -59,11 +118,13 @@ pub fn safe_href(href: &str) -> bool {
     lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with("mailto:")
 }
 
+#[cfg(feature = "ssr")]
 struct Builder<'a> {
     source: &'a str,
     events: OffsetIter<'a>,
 }
 
+#[cfg(feature = "ssr")]
 impl<'a> Builder<'a> {
     /// Blocks up to the end of the enclosing container (or of the body).
     fn blocks(&mut self, depth: usize) -> Vec<Block> {
@@ -191,6 +252,7 @@ impl<'a> Builder<'a> {
     }
 }
 
+#[cfg(feature = "ssr")]
 fn is_inline(tag: &Tag) -> bool {
     matches!(
         tag,
@@ -198,6 +260,7 @@ fn is_inline(tag: &Tag) -> bool {
     )
 }
 
+#[cfg(feature = "ssr")]
 /// Inline content without its styles: an unsafe link's text.
 fn flatten(children: Vec<Inline>) -> Inline {
     fn text(inline: &Inline, out: &mut String) {
@@ -215,11 +278,13 @@ fn flatten(children: Vec<Inline>) -> Inline {
     Inline::Text(out)
 }
 
+#[cfg(feature = "ssr")]
 /// A paragraph of inline content, its bare web addresses made links.
 fn paragraph(inlines: Vec<Inline>) -> Block {
     Block::Paragraph(with_links(joined(inlines)))
 }
 
+#[cfg(feature = "ssr")]
 /// Adjacent text joined into one (the parser splits it at escapes and brackets).
 fn joined(inlines: Vec<Inline>) -> Vec<Inline> {
     let mut joined: Vec<Inline> = Vec::with_capacity(inlines.len());
@@ -232,6 +297,7 @@ fn joined(inlines: Vec<Inline>) -> Vec<Inline> {
     joined
 }
 
+#[cfg(feature = "ssr")]
 /// Bare `http(s)://` addresses made links, except inside links and code.
 fn with_links(inlines: Vec<Inline>) -> Vec<Inline> {
     inlines
@@ -246,6 +312,7 @@ fn with_links(inlines: Vec<Inline>) -> Vec<Inline> {
         .collect()
 }
 
+#[cfg(feature = "ssr")]
 /// Text split around the web addresses in it, each a link.
 fn linked(text: String) -> Vec<Inline> {
     let mut finder = linkify::LinkFinder::new();
@@ -267,12 +334,12 @@ fn linked(text: String) -> Vec<Inline> {
     parts
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::{
-        parse, Block,
+        parse, plain, Block,
         Block::{List, Paragraph, Quote},
-        Inline,
+        Formatting, Inline,
         Inline::*,
         MAX_DEPTH,
     };
@@ -373,5 +440,16 @@ mod tests {
         assert!(matches!(level.as_slice(), [Paragraph(_)]));
         let stars = "*a ".repeat(2000) + &" b*".repeat(2000);
         assert!(!parse(&stars).is_empty());
+    }
+
+    #[test]
+    fn plain_bodies_travel_without_a_tree() {
+        for body in ["hello", "two\nlines", "a  b", "trailing line\n\nno: two paragraphs"] {
+            let formatting = Formatting::of(body);
+            assert_eq!(formatting.blocks(body), parse(body), "{body:?}");
+        }
+        assert!(Formatting::of("hello\nworld").is_plain());
+        assert!(!Formatting::of("**hello**").is_plain());
+        assert_eq!(plain(""), []);
     }
 }

@@ -2,6 +2,7 @@
 //! both sides apply. The server is the authority; the browser runs the same checks only to answer
 //! faster.
 
+use crate::markdown::Formatting;
 use crate::protocol::{ErrorCode, ProtocolError};
 use serde::{Deserialize, Serialize};
 
@@ -57,6 +58,41 @@ pub struct Message {
     #[cfg_attr(feature = "ssr", sqlx(skip))]
     #[serde(default)]
     pub reactions: Vec<Reaction>,
+    /// The message this one replies to, as it is now.
+    #[cfg_attr(feature = "ssr", sqlx(json(nullable)))]
+    #[serde(default)]
+    pub reply: Option<Quote>,
+    /// The body's formatting tree (see PROTOCOL.md); absent when the body is plain text. Made
+    /// from the body whenever a message is read from the database.
+    #[cfg_attr(feature = "ssr", sqlx(rename = "body", try_from = "String"))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Vec<Object>>))]
+    #[serde(default, skip_serializing_if = "Formatting::is_plain")]
+    pub formatted: Formatting,
+}
+
+/// The start of the message a reply answers, shown above the reply and linking to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Quote {
+    pub seq: i64,
+    pub author: String,
+    /// The first [`QUOTE_CHARS`] characters of its body (empty once deleted).
+    pub excerpt: String,
+    pub deleted: bool,
+}
+
+/// How much of the original a reply quotes, in characters (Unicode scalar values).
+pub const QUOTE_CHARS: usize = 100;
+
+impl Quote {
+    pub fn of(message: &Message) -> Self {
+        Self {
+            seq: message.seq,
+            author: message.author.clone(),
+            excerpt: message.body.chars().take(QUOTE_CHARS).collect(),
+            deleted: message.deleted,
+        }
+    }
 }
 
 /// One emoji on a message and the people who chose it, in the order they did.
@@ -165,7 +201,9 @@ pub fn validate_emoji(raw: &str) -> Result<(), ProtocolError> {
 
 /// Trims a message body and checks it is neither empty nor too long.
 pub fn validate_body(raw: &str) -> Result<String, ProtocolError> {
-    let body = raw.trim();
+    // A form submits a textarea's line breaks as CRLF (and old systems write lone CRs).
+    let body = raw.replace("\r\n", "\n").replace('\r', "\n");
+    let body = body.trim();
     if body.is_empty() {
         return Err(ProtocolError::new(ErrorCode::EmptyMessage, "A message cannot be empty."));
     }
@@ -326,6 +364,8 @@ mod tests {
         assert_eq!(validate_body(&long).map_err(|e| e.code), Err(ErrorCode::MessageTooLong));
         assert!(validate_body(&"é".repeat(MAX_MESSAGE_CHARS)).is_ok());
         assert_eq!(validate_body("a\u{7}b").map_err(|e| e.code), Err(ErrorCode::InvalidMessage));
+        // A form sends line breaks as CRLF: they are stored as LF.
+        assert_eq!(validate_body("a\r\nb\rc").as_deref(), Ok("a\nb\nc"));
     }
 
     #[test]
@@ -405,6 +445,8 @@ mod tests {
             deleted: false,
             note: None,
             reactions: Vec::new(),
+            reply: None,
+            formatted: Default::default(),
         };
         assert_eq!(m.time_of_day(0), "22:13");
         assert_eq!(m.time_of_day(330), "03:43", "India, the next day");

@@ -5,12 +5,15 @@
 //! in on the same browser never sees, nor sends, them; they wait for their author to come back.
 //! Does nothing on the server.
 
+use crate::model::Quote;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Unsent {
     pub client_id: String,
     pub body: String,
+    #[serde(default)]
+    pub reply: Option<Quote>,
 }
 
 /// Neither account names nor room slugs contain `/`, so no two (user, room) pairs share a key.

@@ -4,7 +4,7 @@
 //! and in log order, gaps noticed, nothing typed lost) live in one place and are tested without a
 //! browser.
 
-use crate::model::Message;
+use crate::model::{Message, Quote};
 use crate::outbox::Unsent;
 use crate::protocol::{Change, Changes, Event, SendMessage};
 
@@ -36,6 +36,8 @@ pub struct Timeline {
 pub struct Outgoing {
     pub client_id: String,
     pub body: String,
+    /// The message it replies to.
+    pub reply: Option<Quote>,
     /// A send is on the wire; do not start another one.
     pub in_flight: bool,
     /// The server refused it, with this explanation; it will not be retried.
@@ -72,8 +74,8 @@ impl Line {
     /// A key that changes whenever the row must be redrawn.
     pub fn key(&self) -> String {
         match self {
-            Line::Sent(m) => format!("m{}r{}", m.id, m.rev),
-            Line::Followup(m) => format!("f{}r{}", m.id, m.rev),
+            Line::Sent(m) => format!("m{}r{}{}", m.id, m.rev, quote_key(m)),
+            Line::Followup(m) => format!("f{}r{}{}", m.id, m.rev, quote_key(m)),
             Line::Pending(o) => {
                 format!("p{}{}", o.client_id, if o.error.is_some() { "!" } else { "" })
             }
@@ -82,6 +84,16 @@ impl Line {
             Line::Day(day) => format!("d{day}"),
         }
     }
+}
+
+/// What a reply's quote shows, in short: it changes with the original (not with the reply's
+/// `rev`), so it is part of the row's key.
+fn quote_key(message: &Message) -> String {
+    message.reply.as_ref().map_or_else(String::new, |quote| {
+        let hash =
+            quote.excerpt.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b.into()));
+        format!("q{}{hash:x}", if quote.deleted { "d" } else { "" })
+    })
 }
 
 impl Timeline {
@@ -215,7 +227,17 @@ impl Timeline {
             self.pending.retain(|o| o.client_id != message.client_id);
         }
         let last = self.messages.last().map_or(self.base, |m| m.seq);
-        match self.messages.binary_search_by_key(&message.seq, |m| m.seq) {
+        let held = self.messages.binary_search_by_key(&message.seq, |m| m.seq);
+        // The replies to it quote it as it is now (unless this copy is older than the one held).
+        if !held.is_ok_and(|at| self.messages[at].rev > message.rev) {
+            let quote = Quote::of(&message);
+            for reply in &mut self.messages {
+                if let Some(old) = reply.reply.as_mut().filter(|q| q.seq == quote.seq) {
+                    *old = quote.clone();
+                }
+            }
+        }
+        match held {
             Ok(at) if self.messages[at].rev <= message.rev => self.messages[at] = message,
             Ok(_) => {}
             Err(at) if message.seq > self.base && (self.live_end || message.seq < last) => {
@@ -282,14 +304,14 @@ impl Timeline {
 
     /// Queues a message the user wrote, unless it is queued or stored already (a restored
     /// outbox can hold a message whose acknowledgement was lost).
-    pub fn queue(&mut self, client_id: String, body: String) {
+    pub fn queue(&mut self, client_id: String, body: String, reply: Option<Quote>) {
         let known = self.pending.iter().any(|o| o.client_id == client_id)
             || self
                 .messages
                 .iter()
                 .any(|m| m.client_id == client_id && self.me.as_deref() == Some(m.author.as_str()));
         if !known {
-            self.pending.push(Outgoing { client_id, body, in_flight: false, error: None });
+            self.pending.push(Outgoing { client_id, body, reply, in_flight: false, error: None });
         }
     }
 
@@ -298,7 +320,11 @@ impl Timeline {
         self.pending
             .iter()
             .filter(|o| o.error.is_none())
-            .map(|o| Unsent { client_id: o.client_id.clone(), body: o.body.clone() })
+            .map(|o| Unsent {
+                client_id: o.client_id.clone(),
+                body: o.body.clone(),
+                reply: o.reply.clone(),
+            })
             .collect()
     }
 
@@ -314,6 +340,7 @@ impl Timeline {
             room: self.room.clone(),
             client_id: outgoing.client_id.clone(),
             body: outgoing.body.clone(),
+            reply_to: outgoing.reply.as_ref().map(|quote| quote.seq),
         })
     }
 
@@ -418,6 +445,8 @@ mod tests {
             deleted: false,
             note: None,
             reactions: Vec::new(),
+            reply: None,
+            formatted: Default::default(),
         }
     }
 
@@ -572,6 +601,28 @@ mod tests {
     }
 
     #[test]
+    fn replies_quote_their_original_as_it_is_now() {
+        let mut t = timeline(&[1]);
+        let mut reply = message(2, "bo", "c2");
+        reply.reply = Some(Quote::of(&message(1, "al", "c1")));
+        t.receive(change(2, Event::Posted { message: reply }));
+        let key = |t: &Timeline| Line::Sent(t.message(2).cloned().expect("held")).key();
+        let before = key(&t);
+        t.receive(edited(3, 1, "fixed"));
+        let quote = t.message(2).and_then(|m| m.reply.clone()).expect("a quote");
+        assert_eq!((quote.excerpt.as_str(), quote.deleted), ("fixed", false));
+        assert_ne!(key(&t), before, "the reply's row is drawn again");
+        let mut gone = message(1, "al", "c1");
+        (gone.rev, gone.body, gone.deleted) = (4, String::new(), true);
+        t.receive(change(4, Event::Deleted { message: gone }));
+        let quote = t.message(2).and_then(|m| m.reply.clone()).expect("a quote");
+        assert_eq!((quote.excerpt.as_str(), quote.deleted), ("", true));
+        // An older copy of the original (a late acknowledgement) does not bring the text back.
+        t.apply(message(1, "al", "c1"));
+        assert_eq!(t.message(2).and_then(|m| m.reply.clone()).map(|q| q.deleted), Some(true));
+    }
+
+    #[test]
     fn a_page_of_history_takes_edits_but_not_new_messages() {
         let mut t = timeline(&[10, 11]).page_of_history();
         t.receive(posted(12, 12));
@@ -591,7 +642,7 @@ mod tests {
     #[test]
     fn a_reload_starts_over_and_keeps_what_is_unsent() {
         let mut t = timeline(&[1, 2]);
-        t.queue("x".into(), "hello".into());
+        t.queue("x".into(), "hello".into(), None);
         t.receive(posted(9, 9));
         t.reload(vec![message(300, "bo", "c300")], 400, "Reloaded".into());
         assert_eq!((seqs(&t), t.synced(), t.behind()), (vec![300], 400, false));
@@ -601,7 +652,7 @@ mod tests {
     #[test]
     fn own_messages_go_from_pending_to_sent_once() {
         let mut t = timeline(&[1]);
-        t.queue("x".into(), "hello".into());
+        t.queue("x".into(), "hello".into(), None);
         assert_eq!(t.unsent(), ["x"]);
         let command = t.start_sending("x").expect("queued");
         assert_eq!((command.client_id.as_str(), command.body.as_str()), ("x", "hello"));
@@ -623,11 +674,14 @@ mod tests {
     fn a_restored_outbox_adds_nothing_twice() {
         let mut t = timeline(&[]);
         t.apply(message(1, "me", "stored"));
-        t.queue("stored".into(), "acknowledged before the reload".into());
-        t.queue("x".into(), "hello".into());
-        t.queue("x".into(), "hello".into());
+        t.queue("stored".into(), "acknowledged before the reload".into(), None);
+        t.queue("x".into(), "hello".into(), None);
+        t.queue("x".into(), "hello".into(), None);
         assert_eq!(t.unsent(), ["x"]);
-        assert_eq!(t.outbox(), [Unsent { client_id: "x".into(), body: "hello".into() }]);
+        assert_eq!(
+            t.outbox(),
+            [Unsent { client_id: "x".into(), body: "hello".into(), reply: None }]
+        );
         t.start_sending("x");
         assert_eq!(t.outbox().len(), 1, "in flight is not yet safe");
         t.send_refused("x", "no".into());
@@ -637,7 +691,7 @@ mod tests {
     #[test]
     fn refused_messages_stay_visible_and_are_not_retried() {
         let mut t = timeline(&[]);
-        t.queue("x".into(), "hello".into());
+        t.queue("x".into(), "hello".into(), None);
         t.start_sending("x");
         t.send_refused("x", "too long".into());
         assert!(t.unsent().is_empty());

@@ -63,8 +63,8 @@ test('a room with formatted messages passes axe-core on a phone and a desktop, l
   const marker = `fm${tag()}`;
   const ada = await people.enter(`Ada${tag()}`, javaScriptEnabled);
   await send(ada, `**${marker}**: run \`cargo leptos watch\`, then read [the guide](https://example.org/guide)\n\n> quoted\n\n1. first\n2. second`, javaScriptEnabled);
-  await send(ada, '```\nfn main() {\n    println!("a line long enough to scroll sideways inside its own box on a phone screen");\n}\n```', javaScriptEnabled);
-  await expect(messages(ada, 'println')).toHaveAttribute('data-status', 'sent');
+  await send(ada, `\`\`\`\nfn main() {\n    println!("${marker}: a line long enough to wrap inside its own box on a phone screen");\n}\n\`\`\``, javaScriptEnabled);
+  await expect(messages(ada, `${marker}: a line`)).toHaveAttribute('data-status', 'sent');
   await review(ada, 'formatting', javaScriptEnabled, async () => {
     await expect(messages(ada, marker).locator('strong')).toHaveText(marker);
   });

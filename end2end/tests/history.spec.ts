@@ -54,7 +54,7 @@ test('a message’s time links to a page showing it in context', async ({ people
   await ada.goto(`/r/${room}`);
   // A message right under another by the same author shows its time on hover.
   await messages(ada, 'seed 2').hover();
-  await messages(ada, 'seed 2').getByRole('link').click();
+  await messages(ada, 'seed 2').locator('a.permalink').click();
   await expect(ada).toHaveURL(new RegExp(`/r/${room}/m/2#m2$`));
   await expect(messages(ada, 'seed 2')).toHaveClass(/highlight/);
   await expect(messages(ada, 'seed 1')).not.toHaveClass(/highlight/);

@@ -6,11 +6,14 @@ use serde::{Deserialize, Serialize};
 
 commands! {
     /// `message:send`: post a message. The reply is the stored message; sending the same
-    /// `client_id` again returns the message stored the first time.
+    /// `client_id` again returns the message stored the first time. `reply_to`, the seq of a
+    /// message of the same room, makes it a reply to that message.
     "message:send" => struct SendMessage {
         pub room: String,
         pub client_id: String,
         pub body: String,
+        #[serde(default)]
+        pub reply_to: Option<i64>,
     } -> Message;
 
     /// `message:edit`: replace the body of one's own message. Editing to the same text changes

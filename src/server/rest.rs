@@ -187,6 +187,8 @@ pub struct NewMessage {
     /// stores nothing. 1–64 characters of letters, digits, `-` and `_`; a fresh UUID if absent.
     #[schema(min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9_-]+$")]
     client_id: Option<String>,
+    /// The seq of the message of this room that this one replies to.
+    reply_to: Option<i64>,
 }
 
 /// Posts a message as the token's owner. It is stored, broadcast live to the room like any other
@@ -201,7 +203,7 @@ pub struct NewMessage {
         (status = 400, description = "An empty, too long or malformed message", body = ApiErrorBody),
         (status = 401, description = "No token, or an unknown or revoked one", body = ApiErrorBody),
         (status = 403, description = "The token's owner is banned from the room", body = ApiErrorBody),
-        (status = 404, description = "No such room (or a private one the owner is not in)", body = ApiErrorBody),
+        (status = 404, description = "No such room (or a private one the owner is not in), or no message `reply_to` in it", body = ApiErrorBody),
         (status = 429, description = "Posting or calling too fast", body = ApiErrorBody),
     ),
     security(("token" = []))
@@ -212,9 +214,9 @@ async fn post_message(
     Path(slug): Path<String>,
     body: Result<Json<Object<NewMessage>>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Message>), ApiError> {
-    let Json(Object(NewMessage { body, client_id })) = body?;
+    let Json(Object(NewMessage { body, client_id, reply_to })) = body?;
     let client_id = client_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let input = SendMessage { room: slug, client_id, body };
+    let input = SendMessage { room: slug, client_id, body, reply_to };
     let message = state.chat.post_message(Some(&me), input).await?;
     Ok((StatusCode::CREATED, Json(message)))
 }

@@ -57,6 +57,7 @@ async fn signing_up_sets_a_secure_session_cookie_and_goes_on() {
             room: "lobby".into(),
             client_id: "c1".into(),
             body: "hello".into(),
+            reply_to: None,
         })
         .await;
     assert_eq!(sent.author, "Ada Lovelace");
@@ -216,6 +217,7 @@ async fn a_person_downloads_everything_they_wrote_and_nothing_of_anyone_else() {
         room: room.into(),
         client_id: id.into(),
         body: body.into(),
+        reply_to: None,
     };
     ada.ok(&send("lobby", "a1", "mine")).await;
     let gone = ada.ok(&send("lobby", "a2", "regretted")).await;
@@ -267,6 +269,7 @@ async fn deleting_an_account_erases_what_it_wrote_and_nobody_signs_in_as_it_agai
         room: "lobby".into(),
         client_id: id.into(),
         body: body.into(),
+        reply_to: None,
     };
     ada.ok(&send("a1", "mine")).await;
     let his = bob.ok(&send("b1", "his")).await;

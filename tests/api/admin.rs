@@ -71,16 +71,30 @@ async fn only_server_admins_connect_to_the_admin_namespace_and_see_the_node_live
 
     // Traffic: messages, a refusal, and moderation by a moderator and by the admin.
     for n in 0..3 {
-        let send =
-            SendMessage { room: "lobby".into(), client_id: format!("b{n}"), body: "hi".into() };
+        let send = SendMessage {
+            room: "lobby".into(),
+            client_id: format!("b{n}"),
+            body: "hi".into(),
+            reply_to: None,
+        };
         bob.ok(&send).await;
     }
-    let unknown = SendMessage { room: "nowhere".into(), client_id: "b9".into(), body: "?".into() };
+    let unknown = SendMessage {
+        room: "nowhere".into(),
+        client_id: "b9".into(),
+        body: "?".into(),
+        reply_to: None,
+    };
     assert_eq!(bob.refused(&unknown).await.code, ErrorCode::UnknownRoom);
     let room = bob.ok(&CreateRoom { name: "Bobs".into(), private: false }).await;
     cy.join(&room.slug).await;
     let cys = cy
-        .ok(&SendMessage { room: room.slug.clone(), client_id: "c1".into(), body: "x".into() })
+        .ok(&SendMessage {
+            room: room.slug.clone(),
+            client_id: "c1".into(),
+            body: "x".into(),
+            reply_to: None,
+        })
         .await;
     bob.ok(&SetRole {
         room: room.slug.clone(),

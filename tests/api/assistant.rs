@@ -17,6 +17,7 @@ fn ask(room: &str, client_id: &str, question: &str) -> SendMessage {
         room: room.into(),
         client_id: client_id.into(),
         body: format!("@assistant {question}"),
+        reply_to: None,
     }
 }
 
@@ -201,7 +202,12 @@ async fn provider_failures_end_the_answer_with_a_clear_message() {
     assert!(note.contains("could not reach its provider"), "{note}");
     // The rest of Parley carries on.
     let after = ada
-        .ok(&SendMessage { room: "lobby".into(), client_id: "y".into(), body: "still here".into() })
+        .ok(&SendMessage {
+            room: "lobby".into(),
+            client_id: "y".into(),
+            body: "still here".into(),
+            reply_to: None,
+        })
         .await;
     assert_eq!(after.author, "Ada");
 }
@@ -278,8 +284,12 @@ async fn without_a_provider_the_assistant_is_unavailable_and_nothing_is_sent() {
     let ada = app.member("Ada").await;
     assert_eq!(refusal(&ada, &ask("lobby", "q", "hello?")).await, ErrorCode::AssistantUnavailable);
     assert!(messages(&ada, "lobby").await.is_empty());
-    let plain =
-        SendMessage { room: "lobby".into(), client_id: "p".into(), body: "hello people".into() };
+    let plain = SendMessage {
+        room: "lobby".into(),
+        client_id: "p".into(),
+        body: "hello people".into(),
+        reply_to: None,
+    };
     assert_eq!(ada.ok(&plain).await.body, "hello people");
 }
 
@@ -324,8 +334,12 @@ async fn a_private_conversation_is_its_owners_alone() {
     // Every message there is a question: no need for @assistant.
     let ada = app.client(Some("Ada")).await;
     ada.join(&mine).await;
-    let plain =
-        SendMessage { room: mine.clone(), client_id: "p".into(), body: "my secret is 42".into() };
+    let plain = SendMessage {
+        room: mine.clone(),
+        client_id: "p".into(),
+        body: "my secret is 42".into(),
+        reply_to: None,
+    };
     ada.ok(&plain).await;
     assert_eq!(answer(&ada, &mine).await.body, "Noted: Ada: my secret is 42");
 
@@ -338,7 +352,12 @@ async fn a_private_conversation_is_its_owners_alone() {
     }
     let join = parley::protocol::JoinRoom { room: mine.clone(), after: Some(0) };
     assert!(matches!(bob.request(&join).await, Ack::Error(e) if e.code == ErrorCode::UnknownRoom));
-    let send = SendMessage { room: mine.clone(), client_id: "b".into(), body: "hi".into() };
+    let send = SendMessage {
+        room: mine.clone(),
+        client_id: "b".into(),
+        body: "hi".into(),
+        reply_to: None,
+    };
     assert_eq!(refusal(&bob, &send).await, ErrorCode::UnknownRoom);
     let (status, html) = crate::pages::page(&app, Some("Bob"), &format!("/r/{mine}")).await;
     assert_eq!(status, reqwest::StatusCode::NOT_FOUND);
@@ -355,6 +374,7 @@ async fn a_private_conversation_is_its_owners_alone() {
         room: bobs.clone(),
         client_id: "q".into(),
         body: "what is Ada's secret?".into(),
+        reply_to: None,
     };
     bob.ok(&question).await;
     answer(&bob, &bobs).await;

@@ -13,7 +13,12 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 fn send(room: &str, client_id: &str, body: &str) -> SendMessage {
-    SendMessage { room: room.into(), client_id: client_id.into(), body: body.into() }
+    SendMessage {
+        room: room.into(),
+        client_id: client_id.into(),
+        body: body.into(),
+        reply_to: None,
+    }
 }
 
 /// Where a room's log stands and every message in it, as a member reads them.

@@ -27,7 +27,14 @@ async fn lobby(database: &str) -> Vec<String> {
 }
 
 async fn post(client: &TestClient, id: &str, body: &str) {
-    client.ok(&SendMessage { room: "lobby".into(), client_id: id.into(), body: body.into() }).await;
+    client
+        .ok(&SendMessage {
+            room: "lobby".into(),
+            client_id: id.into(),
+            body: body.into(),
+            reply_to: None,
+        })
+        .await;
 }
 
 fn stop(mut server: Child) {

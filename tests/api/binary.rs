@@ -57,7 +57,12 @@ async fn sigterm_stops_the_server_gracefully_and_keeps_the_data() {
         crate::helpers::TestClient::connect(&format!("http://{addr}/"), Some(&token)).await;
     ada.join("lobby").await;
     let sent = ada
-        .ok(&SendMessage { room: "lobby".into(), client_id: "c".into(), body: "kept".into() })
+        .ok(&SendMessage {
+            room: "lobby".into(),
+            client_id: "c".into(),
+            body: "kept".into(),
+            reply_to: None,
+        })
         .await;
     assert_eq!(ada.next_message().await, sent);
 
@@ -143,7 +148,12 @@ async fn admin_grant_makes_an_account_a_server_admin() {
     assert!(granted.status.success(), "{granted:?}");
     assert_eq!(String::from_utf8_lossy(&granted.stdout).trim(), "Ada is now a server admin.");
     ada.ok(&ban).await;
-    let hello = SendMessage { room: "lobby".into(), client_id: "b".into(), body: "hi".into() };
+    let hello = SendMessage {
+        room: "lobby".into(),
+        client_id: "b".into(),
+        body: "hi".into(),
+        reply_to: None,
+    };
     assert_eq!(bob.refused(&hello).await.code, parley::protocol::ErrorCode::Forbidden);
 
     let unknown = run(&["admin", "grant", "Nobody"]);

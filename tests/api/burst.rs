@@ -56,6 +56,7 @@ async fn sender(
             room: "lobby".into(),
             client_id: format!("{name}-{i}"),
             body: format!("{name} {i}"),
+            reply_to: None,
         };
         let payload = serde_json::to_value(&send).expect("serialize");
         loop {

@@ -11,7 +11,12 @@ use parley::protocol::{
 use parley::timeline::Timeline;
 
 fn send(room: &str, client_id: &str, body: &str) -> SendMessage {
-    SendMessage { room: room.into(), client_id: client_id.into(), body: body.into() }
+    SendMessage {
+        room: room.into(),
+        client_id: client_id.into(),
+        body: body.into(),
+        reply_to: None,
+    }
 }
 
 fn edit(seq: i64, body: &str) -> EditMessage {

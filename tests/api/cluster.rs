@@ -17,7 +17,12 @@ use parley::server::limits::Rate;
 use std::time::Duration;
 
 fn send(room: &str, client_id: &str, body: &str) -> SendMessage {
-    SendMessage { room: room.into(), client_id: client_id.into(), body: body.into() }
+    SendMessage {
+        room: room.into(),
+        client_id: client_id.into(),
+        body: body.into(),
+        reply_to: None,
+    }
 }
 
 /// The secret key the nodes of these tests share (`PARLEY_SECRET_KEY`).

@@ -40,8 +40,12 @@ async fn rendered(bodies: &[&str]) -> Vec<String> {
     let app = TestApp::spawn().await;
     let ada = app.member("Ada").await;
     for (i, body) in bodies.iter().enumerate() {
-        let send =
-            SendMessage { room: "lobby".into(), client_id: format!("c{i}"), body: (*body).into() };
+        let send = SendMessage {
+            room: "lobby".into(),
+            client_id: format!("c{i}"),
+            body: (*body).into(),
+            reply_to: None,
+        };
         ada.ok(&send).await;
     }
     let (_, html) = page(&app, Some("Ada"), "/r/lobby").await;

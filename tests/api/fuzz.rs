@@ -197,7 +197,12 @@ async fn every_command_survives_random_and_malformed_payloads_and_refusals_chang
         .await;
     let ada = app.member("Ada").await;
     app.member("Bob").await;
-    let first = SendMessage { room: "lobby".into(), client_id: "first".into(), body: "one".into() };
+    let first = SendMessage {
+        room: "lobby".into(),
+        client_id: "first".into(),
+        body: "one".into(),
+        reply_to: None,
+    };
     assert_eq!(ada.ok(&first).await.seq, 1);
     ada.ok(&CreateRoom { name: "Den".into(), private: true }).await;
     let db = SqlitePool::connect(&format!("sqlite:{}?mode=ro", file.display())).await.expect("db");

@@ -25,6 +25,7 @@ mod moderation;
 mod pages;
 mod payloads;
 mod presence;
+mod replies;
 mod rest;
 mod rooms;
 mod search;

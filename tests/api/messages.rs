@@ -8,7 +8,12 @@ use parley::protocol::{
 use serde_json::json;
 
 fn send(client_id: &str, body: &str) -> SendMessage {
-    SendMessage { room: "lobby".into(), client_id: client_id.into(), body: body.into() }
+    SendMessage {
+        room: "lobby".into(),
+        client_id: client_id.into(),
+        body: body.into(),
+        reply_to: None,
+    }
 }
 
 #[tokio::test]

@@ -59,8 +59,12 @@ async fn metrics_count_what_happened_and_open_to_admins_and_the_token_only() {
 
     let client = TestClient::connect(&format!("http://{addr}/"), Some(&ada)).await;
     client.join("lobby").await;
-    let send =
-        |id: &str| SendMessage { room: "lobby".into(), client_id: id.into(), body: id.into() };
+    let send = |id: &str| SendMessage {
+        room: "lobby".into(),
+        client_id: id.into(),
+        body: id.into(),
+        reply_to: None,
+    };
     let first = client.ok(&send("one")).await;
     client.ok(&send("two")).await;
     client.ok(&send("three")).await;

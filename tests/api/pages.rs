@@ -55,6 +55,7 @@ async fn the_room_page_renders_history_as_text() {
         room: "lobby".into(),
         client_id: "x".into(),
         body: "<script>alert(1)</script> & more".into(),
+        reply_to: None,
     })
     .await;
 
@@ -97,7 +98,13 @@ async fn history_pages_by_cursor_and_permalinks_render_without_javascript() {
     let ada = app.member("Ada").await;
     for i in 1..=60 {
         let body = format!("number {i}");
-        ada.ok(&SendMessage { room: "lobby".into(), client_id: format!("n{i}"), body }).await;
+        ada.ok(&SendMessage {
+            room: "lobby".into(),
+            client_id: format!("n{i}"),
+            body,
+            reply_to: None,
+        })
+        .await;
     }
     let shown = |html: &str| {
         (1..=60).filter(|i| html.contains(&format!(">number {i}<"))).collect::<Vec<_>>()
@@ -152,7 +159,7 @@ async fn a_form_post_is_stored_once_and_broadcast_live() {
     post_form(&app, Some("Ada"), "/api/post_message", "/r/lobby", &form).await;
     let (_, html) = page(&app, Some("Ada"), "/r/lobby").await;
     // Once in the list (the page also carries its data for hydration, as JSON).
-    assert_eq!(html.matches(r#"<p class="body">from a form<"#).count(), 1);
+    assert_eq!(html.matches(r#"<div class="body"><p>from a form<"#).count(), 1);
 }
 
 #[tokio::test]
@@ -214,7 +221,12 @@ async fn messages_are_edited_deleted_and_reacted_to_through_forms() {
     let ada = app.member("Ada").await;
     let _ = watcher.next::<PresenceUpdated>().await;
     let mine = ada
-        .ok(&SendMessage { room: "lobby".into(), client_id: "f".into(), body: "tpyo".into() })
+        .ok(&SendMessage {
+            room: "lobby".into(),
+            client_id: "f".into(),
+            body: "tpyo".into(),
+            reply_to: None,
+        })
         .await;
     let seq = mine.seq.to_string();
     let post = |name, path, form: Vec<(&'static str, String)>| {

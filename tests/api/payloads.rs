@@ -31,7 +31,12 @@ async fn every_command_refuses_a_positional_array_and_changes_nothing() {
     let room = CreateRoom { name: "plans".into(), private: true };
     ada.ok(&room).await;
     ada.ok(&InviteMember { room: "plans".into(), name: "Bob".into() }).await;
-    let send = SendMessage { room: "lobby".into(), client_id: "first".into(), body: "hi".into() };
+    let send = SendMessage {
+        room: "lobby".into(),
+        client_id: "first".into(),
+        body: "hi".into(),
+        reply_to: None,
+    };
     ada.ok(&send).await;
     let before = observable(&ada).await;
 
@@ -82,7 +87,12 @@ async fn every_command_refuses_a_positional_array_and_changes_nothing() {
     // Bob is still an ordinary member of the private room, and the connection is still up.
     let plans = bob.ok(&ListMembers { room: "plans".into() }).await;
     assert!(plans.members.iter().any(|m| m.name == "Bob"));
-    let after = SendMessage { room: "lobby".into(), client_id: "second".into(), body: "ok".into() };
+    let after = SendMessage {
+        room: "lobby".into(),
+        client_id: "second".into(),
+        body: "ok".into(),
+        reply_to: None,
+    };
     assert_eq!(ada.ok(&after).await.seq, 2);
 }
 
@@ -91,8 +101,12 @@ async fn a_list_with_both_directions_is_refused() {
     let app = TestApp::spawn().await;
     let ada = app.member("Ada").await;
     for n in 1..=3 {
-        let send =
-            SendMessage { room: "lobby".into(), client_id: format!("m{n}"), body: "x".into() };
+        let send = SendMessage {
+            room: "lobby".into(),
+            client_id: format!("m{n}"),
+            body: "x".into(),
+            reply_to: None,
+        };
         ada.ok(&send).await;
     }
     let both = json!({"room": "lobby", "after": 1, "before": 3});
@@ -127,7 +141,8 @@ async fn a_packet_past_64_kib_is_refused_on_every_transport_and_stores_nothing()
         ada.join("lobby").await;
         let longest = "y".repeat(4000);
         let id = format!("ok{seq}");
-        let send = SendMessage { room: "lobby".into(), client_id: id, body: longest };
+        let send =
+            SendMessage { room: "lobby".into(), client_id: id, body: longest, reply_to: None };
         seq += 1;
         assert_eq!(ada.ok(&send).await.seq, seq);
 

@@ -4,7 +4,12 @@ use crate::helpers::TestApp;
 use parley::protocol::{Ack, ErrorCode, PresenceUpdated, SendMessage, SetTyping, TypingUpdated};
 
 fn send(client_id: &str) -> SendMessage {
-    SendMessage { room: "lobby".into(), client_id: client_id.into(), body: "ping".into() }
+    SendMessage {
+        room: "lobby".into(),
+        client_id: client_id.into(),
+        body: "ping".into(),
+        reply_to: None,
+    }
 }
 
 #[tokio::test]

@@ -10,7 +10,12 @@ use parley::protocol::{
 use reqwest::{header, StatusCode};
 
 fn send(room: &str, client_id: &str) -> SendMessage {
-    SendMessage { room: room.into(), client_id: client_id.into(), body: format!("in {room}") }
+    SendMessage {
+        room: room.into(),
+        client_id: client_id.into(),
+        body: format!("in {room}"),
+        reply_to: None,
+    }
 }
 
 async fn refused(client: &crate::helpers::TestClient, name: &str) -> ErrorCode {
@@ -201,6 +206,7 @@ async fn reading_is_announced_to_the_room_and_shown_as_seen_by() {
         room: "lobby".into(),
         client_id: "m".into(),
         body: "hey @ada <b>".into(),
+        reply_to: None,
     })
     .await;
     let (_, html) = page(&app, Some("Ada"), "/r/lobby").await;

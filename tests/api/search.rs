@@ -11,7 +11,12 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 fn send(room: &str, client_id: &str, body: &str) -> SendMessage {
-    SendMessage { room: room.into(), client_id: client_id.into(), body: body.into() }
+    SendMessage {
+        room: room.into(),
+        client_id: client_id.into(),
+        body: body.into(),
+        reply_to: None,
+    }
 }
 
 async fn post(member: &TestClient, room: &str, bodies: &[&str]) -> Vec<i64> {

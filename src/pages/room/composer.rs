@@ -34,6 +34,10 @@ pub(super) fn Composer(
         }
     };
     let keydown = move |event: ev::KeyboardEvent| {
+        // Escape drops the reply being written (the text stays).
+        if event.key() == "Escape" && live.replying.get_untracked().is_some() {
+            live.replying.set(None);
+        }
         if event.key() == "Enter" && !event.shift_key() && !event.is_composing() {
             event.prevent_default();
             if let Some(form) = form.get() {
@@ -61,15 +65,39 @@ pub(super) fn Composer(
         })
     };
 
+    // What the message will reply to: a hidden field for the form, and a way out of it (a link
+    // back to the room without JavaScript, a reset hydrated).
+    let cancel_href = format!("/r/{room}");
+    let replying = move || {
+        live.replying.get().map(|quote| {
+            let cancel = move |event: ev::MouseEvent| {
+                event.prevent_default();
+                live.replying.set(None);
+            };
+            view! {
+                <div class="replying" role="group" aria-label="Replying to">
+                    <input type="hidden" name="reply_to" value=quote.seq />
+                    <p class="replying-to">"Replying to " <strong>{quote.author}</strong></p>
+                    <p class="replying-text">{quote.excerpt}</p>
+                    <a class="cancel-reply" href=cancel_href.clone() rel="external" on:click=cancel>"Cancel reply"</a>
+                </div>
+            }
+        })
+    };
+    // Arriving to reply (the no-JavaScript "Reply" link): straight to the message box.
+    let autofocus = live.replying.get_untracked().is_some();
+
     view! {
         <form class="composer" method="post" action=PostMessage::url() node_ref=form on:submit=submit>
             <input type="hidden" name="room" value=room />
             <input type="hidden" name="client_id" value=draft_id />
+            {replying}
             <label for="message" class="visually-hidden">"Message"</label>
             <textarea
                 id="message"
                 name="body"
                 rows="2"
+                autofocus=autofocus
                 placeholder=hint
                 aria-describedby="composer-error composer-count"
                 prop:value=draft

@@ -1,34 +1,45 @@
-//! A message body as views: its Markdown subset ([`crate::markdown`]) as elements and text
-//! nodes, never as HTML, with mentions of the reader marked.
+//! A message body as views: the tree of its Markdown subset ([`crate::markdown`]) as elements
+//! and text nodes, never as HTML, with mentions of the reader marked.
+//!
+//! Elements without attributes are made by one function (`element`), whose view type is the same
+//! for every tag: each distinct view type costs the WASM bundle several kilobytes.
 
-use crate::markdown::{self, Block, Inline};
+use crate::markdown::{Block, Inline};
 use crate::model::mention_parts;
+use leptos::html::custom;
 use leptos::prelude::*;
 
-/// The body of a message, its "(edited)" mark at the end of its last paragraph.
-pub(super) fn formatted(body: &str, me: Option<&str>, edited: bool) -> AnyView {
-    let mut blocks = markdown::parse(body);
-    let ends_in_text = matches!(blocks.last(), Some(Block::Paragraph(_)));
-    let last = if ends_in_text { blocks.pop() } else { None };
+/// The blocks of a message body (`Formatting::blocks`), its "(edited)" mark at the end of its
+/// last paragraph.
+pub(super) fn formatted(mut blocks: Vec<Block>, me: Option<&str>, edited: bool) -> AnyView {
+    let last = match blocks.last() {
+        Some(Block::Paragraph(_)) => blocks.pop(),
+        _ => None,
+    };
     let mut views: Vec<AnyView> = blocks.into_iter().map(|block| block_view(block, me)).collect();
-    let mark = edited.then(|| view! { <span class="edited">" (edited)"</span> });
+    let mark = edited.then(|| view! { <span class="edited">" (edited)"</span> }.into_any());
     match last {
         Some(Block::Paragraph(inlines)) => {
-            views.push(view! { <p>{inlines_view(inlines, me)}{mark}</p> }.into_any());
+            let mut children = inlines_view(inlines, me);
+            children.extend(mark);
+            views.push(element("p", children));
         }
-        _ => views.extend(mark.map(|mark| view! { <p>{mark}</p> }.into_any())),
+        _ => views.extend(mark.map(|mark| element("p", vec![mark]))),
     }
     views.into_any()
 }
 
+/// `<tag>children</tag>`.
+fn element(tag: &'static str, children: Vec<AnyView>) -> AnyView {
+    custom(tag).child(children).into_any()
+}
+
 fn block_view(block: Block, me: Option<&str>) -> AnyView {
     match block {
-        Block::Paragraph(inlines) => view! { <p>{inlines_view(inlines, me)}</p> }.into_any(),
-        Block::Code(code) => view! { <pre><code>{code}</code></pre> }.into_any(),
-        Block::Quote(blocks) => {
-            view! { <blockquote>{blocks_view(blocks, me)}</blockquote> }.into_any()
-        }
-        Block::List { start: None, items } => view! { <ul>{items_view(items, me)}</ul> }.into_any(),
+        Block::Paragraph(inlines) => element("p", inlines_view(inlines, me)),
+        Block::Code(code) => element("pre", vec![element("code", vec![code.into_any()])]),
+        Block::Quote(blocks) => element("blockquote", blocks_view(blocks, me)),
+        Block::List { start: None, items } => element("ul", items_view(items, me)),
         Block::List { start: Some(start), items } => {
             // `start` is omitted for lists that start at 1, as browsers number them anyway.
             let start = (start != 1).then(|| start.to_string());
@@ -42,7 +53,7 @@ fn blocks_view(blocks: Vec<Block>, me: Option<&str>) -> Vec<AnyView> {
 }
 
 fn items_view(items: Vec<Vec<Block>>, me: Option<&str>) -> Vec<AnyView> {
-    items.into_iter().map(|item| view! { <li>{blocks_view(item, me)}</li> }.into_any()).collect()
+    items.into_iter().map(|item| element("li", blocks_view(item, me))).collect()
 }
 
 fn inlines_view(inlines: Vec<Inline>, me: Option<&str>) -> Vec<AnyView> {
@@ -52,14 +63,15 @@ fn inlines_view(inlines: Vec<Inline>, me: Option<&str>) -> Vec<AnyView> {
 fn inline_view(inline: Inline, me: Option<&str>) -> AnyView {
     match inline {
         Inline::Text(text) => text_view(text, me),
-        Inline::Strong(c) => view! { <strong>{inlines_view(c, me)}</strong> }.into_any(),
-        Inline::Emphasis(c) => view! { <em>{inlines_view(c, me)}</em> }.into_any(),
-        Inline::Strike(c) => view! { <s>{inlines_view(c, me)}</s> }.into_any(),
-        Inline::Code(code) => view! { <code>{code}</code> }.into_any(),
+        Inline::Strong(c) => element("strong", inlines_view(c, me)),
+        Inline::Emphasis(c) => element("em", inlines_view(c, me)),
+        Inline::Strike(c) => element("s", inlines_view(c, me)),
+        Inline::Code(code) => element("code", vec![code.into_any()]),
         Inline::Link { href, children } => view! {
             <a href=href rel="noopener noreferrer nofollow" target="_blank">{inlines_view(children, me)}</a>
         }
         .into_any(),
+        // A void element: not made by `element`, which would close it.
         Inline::Break => view! { <br /> }.into_any(),
     }
 }
@@ -73,11 +85,11 @@ fn text_view(text: String, me: Option<&str>) -> AnyView {
     parts
         .into_iter()
         .map(|(mention, part)| {
-            let part = part.to_owned();
+            let part = part.to_owned().into_any();
             if mention {
                 view! { <mark class="mention">{part}</mark> }.into_any()
             } else {
-                part.into_any()
+                part
             }
         })
         .collect::<Vec<_>>()

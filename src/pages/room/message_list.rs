@@ -6,7 +6,8 @@ use super::live::Answering;
 use super::live::Live;
 use super::Avatar;
 use crate::api::{DeleteMessage, EditMessage, React};
-use crate::model::{mention_parts, Message, ASSISTANT, REACTIONS};
+use crate::markdown::plain;
+use crate::model::{mention_parts, Message, Quote, ASSISTANT, REACTIONS};
 use crate::realtime::utc_offset_minutes;
 use crate::timeline::{Line, Timeline};
 use leptos::{ev, html, prelude::*, server_fn::ServerFn};
@@ -107,6 +108,7 @@ fn row(line: Line, live: Live, utc_offset: RwSignal<i32>) -> AnyView {
         Line::Sent(message) => sent(message, false, live, utc_offset),
         Line::Followup(message) => sent(message, true, live, utc_offset),
         Line::Pending(outgoing) => {
+            let room = live.timeline.with_untracked(|t| t.room().to_owned());
             let status = if outgoing.error.is_some() { "failed" } else { "pending" };
             let client_id = outgoing.client_id.clone();
             let name = me.unwrap_or_default();
@@ -118,7 +120,8 @@ fn row(line: Line, live: Live, utc_offset: RwSignal<i32>) -> AnyView {
                             <span class="author">{name}</span>
                             <span class="status">{if outgoing.error.is_some() { "not sent" } else { "sending…" }}</span>
                         </div>
-                        <div class="body">{formatted(&outgoing.body, None, false)}</div>
+                        {outgoing.reply.clone().map(|quote| quote_view(&room, quote))}
+                        <div class="body">{formatted(plain(&outgoing.body), None, false)}</div>
                         {outgoing.error.map(|error| view! {
                             <p class="error">
                                 {error} " "
@@ -148,7 +151,9 @@ fn sent(message: Message, followup: bool, live: Live, utc_offset: RwSignal<i32>)
         view! { <p class="body tombstone">"Message deleted"</p> }.into_any()
     } else {
         view! {
-            <div class="body">{formatted(&message.body, me.as_deref(), message.edited_at.is_some())}</div>
+            <div class="body">
+                {formatted(message.formatted.blocks(&message.body), me.as_deref(), message.edited_at.is_some())}
+            </div>
             {message.note.clone().map(|note| view! { <p class="note">{note}</p> })}
         }
         .into_any()
@@ -156,6 +161,7 @@ fn sent(message: Message, followup: bool, live: Live, utc_offset: RwSignal<i32>)
     let tools = (!message.deleted && me.is_some()).then(|| {
         view! {
             <div class="tools">
+                <ReplyLink live message=message.clone() />
                 <Reactions live message=message.clone() />
                 {mine.then(|| view! { <OwnMessageTools live message=message.clone() /> })}
                 {(!mine && live.moderates).then(|| view! { <ModeratorTools live message=message.clone() /> })}
@@ -186,12 +192,54 @@ fn sent(message: Message, followup: bool, live: Live, utc_offset: RwSignal<i32>)
                         </time>
                     </a>
                 </div>
+                {message.reply.clone().map(|quote| quote_view(&message.room, quote))}
                 {body}
                 {tools}
             </div>
         </li>
     }
     .into_any()
+}
+
+/// The start of the message a reply answers, linking to it in context.
+fn quote_view(room: &str, quote: Quote) -> AnyView {
+    let href = format!("/r/{room}/m/{}#m{}", quote.seq, quote.seq);
+    if quote.deleted {
+        return view! {
+            <a class="quote deleted" href=href><span aria-hidden="true">"↩ "</span>"Reply to a deleted message"</a>
+        }
+        .into_any();
+    }
+    view! {
+        <a class="quote" href=href>
+            <span aria-hidden="true">"↩ "</span>
+            <span class="visually-hidden">"Reply to "</span>
+            <span class="quote-author">{quote.author}</span>
+            " "
+            <span class="quote-text">{quote.excerpt}</span>
+        </a>
+    }
+    .into_any()
+}
+
+/// "Reply": without JavaScript a link to the room with the composer replying to the message;
+/// hydrated, it sets the reply in place and moves to the message box.
+#[component]
+fn ReplyLink(live: Live, message: Message) -> impl IntoView {
+    let href = format!("/r/{}?reply={}#message", message.room, message.seq);
+    let quote = Quote::of(&message);
+    let click = move |event: ev::MouseEvent| {
+        event.prevent_default();
+        live.replying.set(Some(quote.clone()));
+        if let Some(composer) = document().get_element_by_id("message") {
+            use leptos::wasm_bindgen::JsCast;
+            if let Ok(composer) = composer.dyn_into::<leptos::web_sys::HtmlElement>() {
+                let _ = composer.focus();
+            }
+        }
+    };
+    // `rel="external"`: the router leaves the link alone; the handler (or the browser) takes it.
+    view! { <a class="reply-link" href=href rel="external" on:click=click>"Reply"</a> }
 }
 
 /// The reactions on a message (each a toggle: emoji, count, and who in its tooltip), and a
@@ -350,7 +398,7 @@ fn Answer(live: Live, answer: Answering) -> impl IntoView {
                     <span class="author">{ASSISTANT}</span>
                     <span class="status">"writing…"</span>
                 </div>
-                <div class="body">{formatted(&format!("{}{}", if answer.gappy { "… " } else { "" }, answer.text), None, false)}</div>
+                <div class="body">{formatted(plain(&format!("{}{}", if answer.gappy { "… " } else { "" }, answer.text)), None, false)}</div>
                 {mine.then(|| view! {
                     <button type="button" class="stop" on:click=move |_| live.stop_answer()>"Stop"</button>
                 })}

@@ -41,9 +41,12 @@ pub fn RoomPage() -> impl IntoView {
                 after: number(query.get("after")),
                 around: number(params.read().get("seq")),
             };
-            (params.read().get("slug").unwrap_or_default(), cursor)
+            let reply = number(query.get("reply"));
+            (params.read().get("slug").unwrap_or_default(), cursor, reply)
         },
-        |(slug, Cursor { before, after, around })| load_room(slug, before, after, around),
+        |(slug, Cursor { before, after, around }, reply)| {
+            load_room(slug, before, after, around, reply)
+        },
     );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -98,6 +101,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         role,
         banned,
         admin,
+        replying,
     } = page;
     let mut timeline = Timeline::new(room.slug.clone(), me.clone(), messages, pos);
     if has_newer {
@@ -121,6 +125,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         refusal: RwSignal::new(None),
         answers: RwSignal::new(Vec::new()),
         moderates: role.is_some_and(crate::model::Role::moderates),
+        replying: RwSignal::new(replying),
     };
     live.follow();
     // Guests read the server's pages; only a signed-in page keeps a live connection.

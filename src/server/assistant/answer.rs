@@ -3,7 +3,7 @@
 //! saying so. Runs in the background; the room's answer slot is freed when it is done.
 
 use super::{prompt, Ticket, ASSISTANT, STOP_CHECK};
-use crate::model::Message;
+use crate::model::{Message, Quote};
 use crate::protocol::AnswerChunk;
 use crate::server::store::RoomRecord;
 use crate::server::{broadcast, Chat};
@@ -95,7 +95,11 @@ async fn answer(chat: &Chat, room: &RoomRecord, question: &Message, ticket: Tick
     if body.is_empty() && note.is_none() {
         note = Some("The assistant had nothing to say.".into());
     }
-    let stored = chat.store_and_announce(room, ASSISTANT, body, &client_id, note.as_deref()).await;
+    // In a shared room the answer replies to its question; in one's own assistant room every
+    // message is a question, and the answer follows it.
+    let reply = (!room.assistant).then(|| Quote::of(question));
+    let stored =
+        chat.store_and_announce(room, ASSISTANT, body, &client_id, note.as_deref(), reply).await;
     if let Err(error) = stored {
         tracing::error!("storing the assistant's answer in {}: {error}", room.slug);
     }
@@ -111,7 +115,8 @@ pub async fn end_orphans(chat: &Chat) {
     for orphan in orphans {
         let Ok(Some(room)) = chat.rooms.get(&chat.db, &orphan.room).await else { continue };
         let note = Some("The answer was cut off: the server writing it stopped.");
-        let stored = chat.store_and_announce(&room, ASSISTANT, "", &orphan.client_id, note).await;
+        let stored =
+            chat.store_and_announce(&room, ASSISTANT, "", &orphan.client_id, note, None).await;
         if let Err(error) = stored {
             tracing::error!("ending the interrupted answer in {}: {error}", room.slug);
         }

@@ -310,6 +310,8 @@ mod tests {
             deleted: false,
             note: None,
             reactions: Vec::new(),
+            reply: None,
+            formatted: Default::default(),
         }
     }
 

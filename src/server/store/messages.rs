@@ -2,7 +2,7 @@
 //! them back by position.
 
 use super::{Result, RoomRecord};
-use crate::model::Message;
+use crate::model::{Message, Quote};
 
 /// What a send carries once validated.
 pub struct NewMessage<'a> {
@@ -13,6 +13,9 @@ pub struct NewMessage<'a> {
     pub created_at: i64,
     /// Why an assistant's answer ended early.
     pub note: Option<&'a str>,
+    /// The message of the same room this one replies to: its position, and its quote.
+    pub reply_to: Option<i64>,
+    pub reply: Option<Quote>,
 }
 
 /// What became of a message to store.

@@ -2,7 +2,7 @@
 //! batch of history.
 
 use super::{now_millis, signed_in, Chat};
-use crate::model::{validate_body, validate_client_id, validate_emoji, Message};
+use crate::model::{validate_body, validate_client_id, validate_emoji, Message, Quote};
 use crate::protocol::{
     Backlog, DeleteMessage, EditMessage, Event, ListMessages, Range, ReactMessage, RoomActivity,
     SendMessage, StopAnswer,
@@ -26,6 +26,10 @@ impl Chat {
         let room = self.record(&input.room, Some(author)).await?;
         validate_client_id(&input.client_id)?;
         let body = validate_body(&input.body)?;
+        let reply = match input.reply_to {
+            Some(seq) => Some(self.original(&room.slug, seq).await?),
+            None => None,
+        };
         if let Err(wait) = self.limits.messages.take(author).await {
             // A retry of a message already stored is answered, not refused.
             if let Some(sent) = self.db.sent(author, &input.client_id).await? {
@@ -43,7 +47,8 @@ impl Chat {
         } else {
             None
         };
-        let posted = self.store_and_announce(&room, author, &body, &input.client_id, None).await;
+        let posted =
+            self.store_and_announce(&room, author, &body, &input.client_id, None, reply).await;
         match (ticket, &posted) {
             (Some(ticket), Ok((question, true))) => {
                 assistant::answer::spawn(self.clone(), room, question.clone(), ticket)
@@ -63,6 +68,7 @@ impl Chat {
         body: &str,
         client_id: &str,
         note: Option<&str>,
+        reply: Option<Quote>,
     ) -> Result<(Message, bool), AppError> {
         let new = || NewMessage {
             room: &room.slug,
@@ -71,6 +77,8 @@ impl Chat {
             client_id,
             created_at: now_millis(),
             note,
+            reply_to: reply.as_ref().map(|quote| quote.seq),
+            reply: reply.clone(),
         };
         // Only people are members; the assistant answers wherever it is asked.
         let people = author != assistant::ASSISTANT;
@@ -102,6 +110,15 @@ impl Chat {
             broadcast::to_people_but_room(&self.io, names, &room.slug, &activity).await;
         }
         Ok((message, true))
+    }
+
+    /// The quote of the message `seq` of a room, which a new message replies to.
+    async fn original(&self, room: &str, seq: i64) -> Result<Quote, AppError> {
+        match self.db.message(room, seq).await {
+            Ok(original) => Ok(Quote::of(&original)),
+            Err(sqlx::Error::RowNotFound) => Err(refuse::unknown_message()),
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// Turns the outcome of a change to a message into the reply, announcing it if it happened.

@@ -2,6 +2,7 @@
 
 use super::Chat;
 use crate::api::{Cursor, RoomPage};
+use crate::model::Quote;
 use crate::server::error::AppError;
 use crate::server::policy::{self, Action, Kind};
 
@@ -16,6 +17,7 @@ impl Chat {
         slug: &str,
         me: Option<String>,
         cursor: Cursor,
+        reply: Option<i64>,
     ) -> Result<RoomPage, AppError> {
         let (room, _) = self.enter(slug, me.as_deref(), Action::Read).await?;
         let (db, slug) = (&self.db, room.slug.as_str());
@@ -57,6 +59,12 @@ impl Chat {
             entry.read_seq = self.record_read(slug, name, last).await?;
         }
         let receipts = db.read_positions(slug).await?;
+        // The message a reply is being written to (the no-JavaScript "Reply" link), if it is
+        // there and can be replied to.
+        let replying = match reply.filter(|_| me.is_some()) {
+            Some(seq) => db.message(slug, seq).await.ok().filter(|m| !m.deleted),
+            None => None,
+        };
         let draft_id = uuid::Uuid::new_v4().to_string();
         // The reader's role as the page shows it (an admin's is the owner's).
         let standing = match me.as_deref() {
@@ -91,6 +99,7 @@ impl Chat {
             role,
             banned,
             admin: standing.is_some_and(|s| s.admin),
+            replying: replying.as_ref().map(Quote::of),
         })
     }
 }

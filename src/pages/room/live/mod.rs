@@ -11,7 +11,7 @@ mod typing;
 pub(super) use answers::Answering;
 pub(super) use typing::Typist;
 
-use crate::model::RoomEntry;
+use crate::model::{Quote, RoomEntry};
 use crate::protocol::{AnswerChunk, ChangesBatched, PresenceBatched, SyncNeeded, TypingUpdated};
 use crate::protocol::{Change, CloseRoom, Event, MemberRead, PresenceUpdated, RoomRemoved};
 use crate::realtime::Realtime;
@@ -50,6 +50,8 @@ pub(super) struct Live {
     pub(super) answers: RwSignal<Vec<Answering>>,
     /// The reader moderates this room: they may delete anyone's message.
     pub(super) moderates: bool,
+    /// The message the composer replies to.
+    pub(super) replying: RwSignal<Option<Quote>>,
 }
 
 impl Live {
@@ -82,7 +84,7 @@ impl Live {
             if restored.is_none() {
                 self.timeline.update(|t| {
                     for unsent in outbox::load(&me, &room) {
-                        t.queue(unsent.client_id, unsent.body);
+                        t.queue(unsent.client_id, unsent.body, unsent.reply);
                     }
                 });
                 spawn_local(self.flush());

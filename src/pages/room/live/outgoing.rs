@@ -20,7 +20,8 @@ impl Live {
     /// Shows a message at once as pending and sends it.
     pub(in crate::pages::room) fn send(self, body: String) {
         let client_id = new_client_id();
-        self.timeline.update(|t| t.queue(client_id.clone(), body));
+        let reply = self.replying.try_update(Option::take).flatten();
+        self.timeline.update(|t| t.queue(client_id.clone(), body, reply));
         self.stop_typing();
         spawn_local(self.deliver(client_id));
     }

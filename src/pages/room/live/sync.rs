@@ -69,7 +69,7 @@ impl Live {
 
     /// Starts over from the room's latest page, keeping what the user has not sent yet.
     pub(super) async fn reload(self) {
-        match load_room(self.room(), None, None, None).await {
+        match load_room(self.room(), None, None, None, None).await {
             Ok(page) => {
                 self.timeline.try_update(|t| t.reload(page.messages, page.pos, RELOADED.into()));
                 self.older.try_set(page.has_older);

@@ -23,8 +23,9 @@ impl MessageStore for Postgres {
                    AND NOT EXISTS (SELECT 1 FROM messages WHERE author = $2 AND client_id = $4)
                  RETURNING pos, last_seq
              ), message AS (
-                 INSERT INTO messages (room, seq, rev, author, body, client_id, created_at, note)
-                 SELECT $1, last_seq, pos, $2, $3, $4, $5, $6 FROM room
+                 INSERT INTO messages (room, seq, rev, author, body, client_id, created_at, note,
+                                       reply_to)
+                 SELECT $1, last_seq, pos, $2, $3, $4, $5, $6, $8 FROM room
                  RETURNING *
              ), logged AS (
                  INSERT INTO changes (room, pos, kind, seq)
@@ -33,8 +34,9 @@ impl MessageStore for Postgres {
                  UPDATE read_positions p SET seq = GREATEST(p.seq, m.seq) FROM message m
                  WHERE p.room = m.room AND p.name = m.author
              )
+             -- The quote of the original is the caller's: it read the original to check it.
              SELECT id, room, seq, rev, author, body, client_id, created_at, edited_at,
-                    deleted_at IS NOT NULL AS deleted, note
+                    deleted_at IS NOT NULL AS deleted, note, NULL::json AS reply
              FROM message",
         )
         .bind(new.room)
@@ -44,10 +46,12 @@ impl MessageStore for Postgres {
         .bind(new.created_at)
         .bind(new.note)
         .bind(members_only)
+        .bind(new.reply_to)
         .fetch_optional(&self.pool)
         .await;
         match inserted {
-            Ok(Some(message)) => {
+            Ok(Some(mut message)) => {
+                message.reply = new.reply;
                 let pos = message.rev;
                 return Ok(Posted::Stored(message, pos));
             }

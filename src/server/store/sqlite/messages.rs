@@ -11,17 +11,19 @@ use sqlx::Transaction;
 impl MessageStore for Sqlite {
     async fn insert_message(&self, new: NewMessage<'_>, members_only: bool) -> Result<Posted> {
         let inserted: Option<Message> = sqlx::query_as(
-            "INSERT INTO messages (room, seq, rev, author, body, client_id, created_at, note)
+            "INSERT INTO messages (room, seq, rev, author, body, client_id, created_at, note,
+                                   reply_to)
              SELECT ?1,
                     -- The room's last seq by index lookup; MAX(seq) in this shape scans the room.
                     COALESCE((SELECT seq FROM messages WHERE room = ?1 ORDER BY seq DESC LIMIT 1), 0)
                         + 1,
                     (SELECT pos + 1 FROM rooms WHERE slug = ?1),
-                    ?2, ?3, ?4, ?5, ?6
+                    ?2, ?3, ?4, ?5, ?6, ?8
              WHERE NOT ?7 OR EXISTS (SELECT 1 FROM read_positions WHERE room = ?1 AND name = ?2)
              ON CONFLICT (author, client_id) DO NOTHING
+             -- The quote of the original is the caller's: it read the original to check it.
              RETURNING id, room, seq, rev, author, body, client_id, created_at, edited_at,
-                       deleted_at IS NOT NULL AS deleted, note",
+                       deleted_at IS NOT NULL AS deleted, note, NULL AS reply",
         )
         .bind(new.room)
         .bind(new.author)
@@ -30,12 +32,14 @@ impl MessageStore for Sqlite {
         .bind(new.created_at)
         .bind(new.note)
         .bind(members_only)
+        .bind(new.reply_to)
         // To completion, not `fetch_optional`: see *Writes that return rows* in `mod.rs`.
         .fetch_all(&self.pool)
         .await?
         .into_iter()
         .next();
-        if let Some(message) = inserted {
+        if let Some(mut message) = inserted {
+            message.reply = new.reply;
             let pos = message.rev;
             return Ok(Posted::Stored(message, pos));
         }

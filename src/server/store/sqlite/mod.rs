@@ -25,8 +25,18 @@ use sqlx::{Sqlite as Db, SqlitePool, Transaction};
 use std::{path::PathBuf, str::FromStr, time::Duration};
 
 /// The columns of a [`Message`], but its reactions (see [`with_reactions`]).
+/// A message row, with the start of the message it replies to (`reply`: [`Quote`]'s fields as
+/// JSON; the excerpt's length is `QUOTE_CHARS`, in characters).
+///
+/// [`Quote`]: crate::model::Quote
 const MESSAGE: &str = "SELECT id, room, seq, rev, author, body, client_id, created_at, edited_at,
-                              deleted_at IS NOT NULL AS deleted, note
+                              deleted_at IS NOT NULL AS deleted, note,
+                              (SELECT json_object('seq', o.seq, 'author', o.author,
+                                                  'excerpt', substr(o.body, 1, 100),
+                                                  'deleted', json(CASE WHEN o.deleted_at IS NULL
+                                                                  THEN 'false' ELSE 'true' END))
+                               FROM messages o
+                               WHERE o.room = messages.room AND o.seq = messages.reply_to) AS reply
                        FROM messages";
 
 /// A pool of connections to one SQLite file.
