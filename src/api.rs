@@ -121,6 +121,47 @@ pub async fn react(room: String, seq: i64, emoji: String, on: bool) -> Result<()
     Ok(())
 }
 
+/// An emoji the picker offers: itself, and its name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EmojiChoice {
+    pub emoji: String,
+    pub name: String,
+}
+
+/// How many emoji the picker shows at once.
+pub const EMOJI_CHOICES: usize = 160;
+
+/// The emoji whose name or shortcode contains every word of `q` (any case), in Unicode's order;
+/// all of them (the first [`EMOJI_CHOICES`]) for a blank `q`.
+#[server(endpoint = "load_emoji")]
+pub async fn load_emoji(q: String) -> Result<Vec<EmojiChoice>, ProtocolError> {
+    let words: Vec<String> = q.to_lowercase().split_whitespace().map(str::to_owned).collect();
+    Ok(emojis::iter()
+        .filter(|emoji| {
+            let name = emoji.name().to_lowercase();
+            let codes: Vec<&str> = emoji.shortcodes().collect();
+            words
+                .iter()
+                .all(|w| name.contains(w.as_str()) || codes.iter().any(|c| c.contains(w.as_str())))
+        })
+        .take(EMOJI_CHOICES)
+        .map(|emoji| EmojiChoice {
+            emoji: emoji.as_str().to_owned(),
+            name: emoji.name().to_owned(),
+        })
+        .collect())
+}
+
+/// Adds the visitor's reaction from the emoji picker, then goes back to the message.
+#[server(endpoint = "react_with")]
+pub async fn react_with(room: String, seq: i64, emoji: String) -> Result<(), ProtocolError> {
+    let (chat, me) = server::context().await?;
+    let input = crate::protocol::ReactMessage { room, seq, emoji, on: true };
+    let message = chat.react(me.as_deref(), input).await?;
+    leptos_axum::redirect(&format!("/r/{}/m/{}#m{}", message.room, message.seq, message.seq));
+    Ok(())
+}
+
 /// Ends the visitor's membership of a room, then sends the browser to the lobby.
 #[server(endpoint = "leave_room")]
 pub async fn leave_room(room: String) -> Result<(), ProtocolError> {

@@ -1,7 +1,7 @@
 //! The HTML shell and the route table.
 
 use crate::pages::{account::AccountPage, admin::AdminPage, home::HomePage};
-use crate::pages::{not_found::NotFound, room::RoomPage, search::SearchPage};
+use crate::pages::{not_found::NotFound, react::ReactPage, room::RoomPage, search::SearchPage};
 use crate::realtime::provide_realtime;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -48,6 +48,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
                 <Route path=path!("/r/:slug") view=RoomPage ssr=SsrMode::Async />
                 <Route path=path!("/r/:slug/m/:seq") view=RoomPage ssr=SsrMode::Async />
+                <Route path=path!("/r/:slug/m/:seq/react") view=ReactPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

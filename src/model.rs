@@ -26,7 +26,7 @@ pub const MAX_ROOM_NAME_CHARS: usize = 40;
 /// The author name of the assistant's messages; people cannot take it.
 pub const ASSISTANT: &str = "Assistant";
 
-/// The reactions Parley offers: a small fixed set, so that every client can show them all.
+/// The quick reactions Parley's pages offer first (any other emoji is a reaction too).
 pub const REACTIONS: [&str; 6] = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
 
 /// One stored chat message, as it is now. `seq` numbers the room's messages consecutively from 1
@@ -54,7 +54,8 @@ pub struct Message {
     /// Shown under the body: why an assistant's answer ended early.
     #[serde(default)]
     pub note: Option<String>,
-    /// Who reacted with what, in [`REACTIONS`] order; only emoji someone chose.
+    /// Who reacted with what: [`REACTIONS`] first in their order, then other emoji in the order
+    /// they were first chosen; only emoji someone chose.
     #[cfg_attr(feature = "ssr", sqlx(skip))]
     #[serde(default)]
     pub reactions: Vec<Reaction>,
@@ -187,14 +188,16 @@ pub struct Member {
     pub role: Role,
 }
 
-/// Checks that an emoji is one of [`REACTIONS`].
+/// Checks that a reaction is one emoji: one of [`REACTIONS`] or any other Unicode lists.
+#[cfg(feature = "ssr")]
 pub fn validate_emoji(raw: &str) -> Result<(), ProtocolError> {
-    if REACTIONS.contains(&raw) {
+    // Fully qualified only, so that one emoji is never stored under two spellings.
+    if REACTIONS.contains(&raw) || emojis::get(raw).is_some_and(|emoji| emoji.as_str() == raw) {
         Ok(())
     } else {
         Err(ProtocolError::new(
             ErrorCode::InvalidReaction,
-            format!("A reaction is one of {}.", REACTIONS.join(" ")),
+            "A reaction is one emoji (fully qualified, as Unicode lists it).",
         ))
     }
 }
@@ -423,9 +426,12 @@ mod tests {
     }
 
     #[test]
-    fn reactions_come_from_the_fixed_set() {
+    #[cfg(feature = "ssr")]
+    fn reactions_are_single_emoji() {
         assert!(REACTIONS.iter().all(|emoji| validate_emoji(emoji).is_ok()));
-        for bad in ["", "x", "👍👍", "<b>"] {
+        assert!(["🚀", "🦀", "👍🏽", "🏳️‍🌈"].iter().all(|emoji| validate_emoji(emoji).is_ok()));
+        // "☺" without its variation selector is the text form: "☺️" is the emoji.
+        for bad in ["", "x", "👍👍", "<b>", "☺", "🚀 "] {
             assert_eq!(validate_emoji(bad).map_err(|e| e.code), Err(ErrorCode::InvalidReaction));
         }
     }

@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod home;
 pub mod not_found;
+pub mod react;
 pub mod room;
 pub mod search;
 

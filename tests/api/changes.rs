@@ -53,6 +53,27 @@ async fn server_state(client: &TestClient, room: &str) -> Vec<Message> {
 }
 
 #[tokio::test]
+async fn any_emoji_is_a_reaction_after_the_quick_six() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("Ada").await;
+    let bob = app.member("Bob").await;
+    let posted = ada.ok(&send("lobby", "p", "ship it")).await;
+    bob.ok(&react(posted.seq, "🚀", true)).await;
+    ada.ok(&react(posted.seq, "🦀", true)).await;
+    ada.ok(&react(posted.seq, "🚀", true)).await;
+    let message = bob.ok(&react(posted.seq, "🎉", true)).await;
+    let order: Vec<(&str, Vec<&str>)> = message
+        .reactions
+        .iter()
+        .map(|r| (r.emoji.as_str(), r.names.iter().map(String::as_str).collect()))
+        .collect();
+    // The quick six first (🎉), then the others in the order they were first chosen.
+    assert_eq!(order, [("🎉", vec!["Bob"]), ("🚀", vec!["Bob", "Ada"]), ("🦀", vec!["Ada"])]);
+    let taken_back = ada.ok(&react(posted.seq, "🦀", false)).await;
+    assert_eq!(taken_back.reactions.len(), 2);
+}
+
+#[tokio::test]
 async fn edits_deletions_and_reactions_reach_the_room_in_log_order() {
     let app = TestApp::spawn().await;
     let ada = app.member("Ada").await;
@@ -121,7 +142,10 @@ async fn only_the_author_changes_a_message_and_bad_input_changes_nothing() {
     assert_eq!(refusal(&ada, &delete(999)).await, ErrorCode::UnknownMessage);
     assert_eq!(refusal(&ada, &edit(gone.seq, "back")).await, ErrorCode::MessageDeleted);
     assert_eq!(refusal(&bob, &react(gone.seq, "👍", true)).await, ErrorCode::MessageDeleted);
-    assert_eq!(refusal(&bob, &react(mine.seq, "🦀", true)).await, ErrorCode::InvalidReaction);
+    for not_one_emoji in ["🦀🦀", "x", "", ":crab:", "☺"] {
+        let refused = refusal(&bob, &react(mine.seq, not_one_emoji, true)).await;
+        assert_eq!(refused, ErrorCode::InvalidReaction, "{not_one_emoji:?}");
+    }
     assert_eq!(refusal(&bob, &react(999, "👍", true)).await, ErrorCode::UnknownMessage);
     let elsewhere = EditMessage { room: "nowhere".into(), seq: 1, body: "x".into() };
     assert_eq!(refusal(&ada, &elsewhere).await, ErrorCode::UnknownRoom);

@@ -13,11 +13,13 @@ use reqwest::header::CONTENT_TYPE;
 
 /// Each server function and the fields its form has.
 const ENDPOINTS: &[(&str, &[&str])] = &[
-    ("load_room", &["slug", "before", "after", "around"]),
-    ("post_message", &["room", "client_id", "body"]),
+    ("load_room", &["slug", "before", "after", "around", "reply"]),
+    ("post_message", &["room", "client_id", "body", "reply_to"]),
     ("edit_message", &["room", "seq", "body"]),
     ("delete_message", &["room", "seq"]),
     ("react", &["room", "seq", "emoji", "on"]),
+    ("load_emoji", &["q"]),
+    ("react_with", &["room", "seq", "emoji"]),
     ("leave_room", &["room"]),
     ("open_assistant", &[]),
     ("create_room", &["name", "private"]),
@@ -92,6 +94,8 @@ fn page() -> impl Strategy<Value = String> {
         (text(), text()).prop_map(|(key, value)| format!("/r/lobby?{key}={value}")),
         (text(), text()).prop_map(|(slug, seq)| format!("/r/{slug}/m/{seq}")),
         text().prop_map(|seq| format!("/r/lobby/m/{seq}")),
+        (text(), text()).prop_map(|(seq, q)| format!("/r/lobby/m/{seq}/react?q={q}")),
+        text().prop_map(|reply| format!("/r/lobby?reply={reply}")),
         text().prop_map(|next| format!("/?next={next}")),
         (text(), text()).prop_map(|(error, field)| format!("/account?__err={error}&{field}=1")),
         text().prop_map(|path| format!("/{path}")),

@@ -299,6 +299,8 @@ fn Reactions(live: Live, message: Message) -> impl IntoView {
                     <input type="hidden" name="seq" value=seq />
                     <input type="hidden" name="on" value="true" />
                     {picks}
+                    // Any other emoji: a page with a search (a full load: it holds no live state).
+                    <a class="more-emoji" href=format!("/r/{room}/m/{seq}/react") rel="external" aria-label="More emoji" title="More emoji">"…"</a>
                 </form>
             </details>
         </div>

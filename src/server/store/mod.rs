@@ -120,19 +120,29 @@ pub async fn open_for_server(
     Ok((open(url, node).await?, None))
 }
 
-/// Gives each message its reactions from `(seq, emoji, name)` rows in the order they were made,
-/// emoji in the order of [`REACTIONS`].
+/// Gives each message its reactions from `(seq, emoji, name)` rows in the order they were made:
+/// the emoji of [`REACTIONS`] in that order, then the others in the order they were first chosen.
 fn attach_reactions(messages: &mut [Message], rows: &[(i64, String, String)]) {
     for message in messages {
-        message.reactions = REACTIONS
-            .iter()
-            .filter_map(|emoji| {
-                let names: Vec<String> = rows
+        let mine: Vec<&(i64, String, String)> =
+            rows.iter().filter(|(seq, ..)| *seq == message.seq).collect();
+        // The quick six in their order, then any other emoji in the order it was first chosen.
+        let mut emoji: Vec<&str> =
+            REACTIONS.iter().copied().filter(|e| mine.iter().any(|(_, r, _)| r == e)).collect();
+        for (_, e, _) in &mine {
+            if !emoji.contains(&e.as_str()) {
+                emoji.push(e);
+            }
+        }
+        message.reactions = emoji
+            .into_iter()
+            .map(|e| Reaction {
+                emoji: e.to_owned(),
+                names: mine
                     .iter()
-                    .filter(|(seq, e, _)| *seq == message.seq && e == emoji)
+                    .filter(|(_, r, _)| r == e)
                     .map(|(_, _, name)| name.clone())
-                    .collect();
-                (!names.is_empty()).then(|| Reaction { emoji: (*emoji).to_owned(), names })
+                    .collect(),
             })
             .collect();
     }
