@@ -188,7 +188,22 @@ pub struct NewMessage {
     #[schema(min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9_-]+$")]
     client_id: Option<String>,
     /// The seq of the message of this room that this one replies to.
+    #[serde(default, deserialize_with = "whole_number")]
+    #[schema(minimum = 1, maximum = 9_007_199_254_740_991_i64)]
     reply_to: Option<i64>,
+}
+
+/// A whole number written either way JSON Schema's `integer` allows (`7` or `7.0`), up to 2^53.
+fn whole_number<'de, D: serde::Deserializer<'de>>(input: D) -> Result<Option<i64>, D::Error> {
+    const MAX_EXACT: f64 = 9_007_199_254_740_991.0;
+    let Some(number) = Option::<serde_json::Number>::deserialize(input)? else { return Ok(None) };
+    let whole = number.as_i64().or_else(|| {
+        let float = number.as_f64()?;
+        (float.fract() == 0.0 && float.abs() <= MAX_EXACT).then_some(float as i64)
+    });
+    whole
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("{number} is not a whole number")))
 }
 
 /// Posts a message as the token's owner. It is stored, broadcast live to the room like any other

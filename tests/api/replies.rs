@@ -105,6 +105,16 @@ async fn replies_are_posted_by_the_rest_api_and_by_the_form() {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    // JSON Schema's integers may be written with a fraction of zero; others are refused.
+    let reply = |to: serde_json::Value| json!({"body": "again", "reply_to": to});
+    let (status, body) = app
+        .rest(Some(&token), Method::POST, "/api/v1/rooms/lobby/messages", Some(reply(json!(1.0))))
+        .await;
+    assert_eq!((status, &body["reply"]["seq"]), (StatusCode::CREATED, &json!(1)), "{body}");
+    let (status, body) = app
+        .rest(Some(&token), Method::POST, "/api/v1/rooms/lobby/messages", Some(reply(json!(1.5))))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 
     // Without JavaScript: the page offers the reply, the form carries it, and the redirect
     // goes back to the room without it.
