@@ -361,6 +361,12 @@ pub async fn load_search(search: crate::protocol::Search) -> Result<SearchPage, 
     if search.q.trim().is_empty() {
         return Ok(SearchPage { rooms, results: None, error: None });
     }
+    // The form says why words are needed, where the REST API just finds nothing.
+    if search.terms().is_ok_and(|terms| terms.is_empty()) {
+        let code = crate::protocol::ErrorCode::InvalidPayload;
+        let error = ProtocolError::new(code, crate::protocol::Search::NO_WORD);
+        return Ok(SearchPage { rooms, results: None, error: Some(error) });
+    }
     match chat.search(me.as_deref(), &search).await {
         Ok(results) => Ok(SearchPage { rooms, results: Some(results), error: None }),
         Err(crate::server::error::AppError::Rejected(error)) => {

@@ -14,6 +14,9 @@ impl Chat {
         search: &Search,
     ) -> Result<SearchResults, AppError> {
         let terms = search.terms()?;
+        if terms.is_empty() {
+            return Ok(SearchResults { hits: Vec::new(), next: None });
+        }
         let (since, until) = search.span()?;
         let filter = SearchFilter {
             terms: &terms,
