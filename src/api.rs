@@ -88,7 +88,7 @@ pub async fn post_message(
     reply_to: Option<i64>,
 ) -> Result<(), ProtocolError> {
     let (chat, me) = server::context().await?;
-    let input = crate::protocol::SendMessage { room, client_id, body, reply_to };
+    let input = crate::protocol::SendMessage { room, client_id, body, reply_to, files: vec![] };
     let message = chat.post_message(me.as_deref(), input).await?;
     if reply_to.is_some() {
         leptos_axum::redirect(&format!("/r/{}", message.room));
@@ -150,6 +150,24 @@ pub async fn load_emoji(q: String) -> Result<Vec<EmojiChoice>, ProtocolError> {
             name: emoji.name().to_owned(),
         })
         .collect())
+}
+
+/// What the no-JavaScript file form needs: the room's name, the size limit, and a client id
+/// for the message (a re-post is stored once).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachForm {
+    pub room_name: String,
+    pub max_mb: u64,
+    pub client_id: String,
+}
+
+/// The file form of a room the visitor may post in.
+#[server(endpoint = "load_attach")]
+pub async fn load_attach(room: String) -> Result<AttachForm, ProtocolError> {
+    let (chat, me) = server::context().await?;
+    let room_name = chat.attach_form(me.as_deref(), &room).await?;
+    let max_mb = chat.limits.files.per_file / crate::server::limits::FileLimits::MB;
+    Ok(AttachForm { room_name, max_mb, client_id: uuid::Uuid::new_v4().to_string() })
 }
 
 /// Adds the visitor's reaction from the emoji picker, then goes back to the message.

@@ -1,5 +1,6 @@
 //! The HTML shell and the route table.
 
+use crate::pages::attach::AttachPage;
 use crate::pages::{account::AccountPage, admin::AdminPage, home::HomePage};
 use crate::pages::{not_found::NotFound, react::ReactPage, room::RoomPage, search::SearchPage};
 use crate::realtime::provide_realtime;
@@ -49,6 +50,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/r/:slug") view=RoomPage ssr=SsrMode::Async />
                 <Route path=path!("/r/:slug/m/:seq") view=RoomPage ssr=SsrMode::Async />
                 <Route path=path!("/r/:slug/m/:seq/react") view=ReactPage ssr=SsrMode::Async />
+                <Route path=path!("/r/:slug/attach") view=AttachPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

@@ -69,6 +69,74 @@ pub struct Message {
     #[cfg_attr(feature = "ssr", schema(value_type = Option<Vec<Object>>))]
     #[serde(default, skip_serializing_if = "Formatting::is_plain")]
     pub formatted: Formatting,
+    /// The files attached to it, in the order they were attached (none once deleted).
+    #[cfg_attr(feature = "ssr", sqlx(json))]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<Attachment>,
+}
+
+/// Most files one message carries.
+pub const MAX_FILES_PER_MESSAGE: usize = 4;
+/// The box a picture's preview fits in on a page, in CSS pixels (its thumbnail is made at twice
+/// that, for sharp screens).
+pub const PREVIEW_BOX: (i64, i64) = (320, 240);
+
+/// A file attached to a message: what pages show of it. Its bytes are at [`Attachment::url`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Attachment {
+    /// 32 hexadecimal digits.
+    pub id: String,
+    /// The name it was uploaded under.
+    pub name: String,
+    /// Its type, told by its content: `image/png`, `image/jpeg`, `image/gif`, `image/webp`,
+    /// `application/pdf`, `application/zip` or `text/plain`.
+    pub content_type: String,
+    /// In bytes.
+    pub size: i64,
+    /// A picture's size in pixels, upright; absent for other files.
+    #[serde(default)]
+    pub width: Option<i64>,
+    #[serde(default)]
+    pub height: Option<i64>,
+}
+
+impl Attachment {
+    /// Where its bytes are: pictures shown as they are, other files as downloads.
+    pub fn url(&self) -> String {
+        format!("/files/{}", self.id)
+    }
+
+    /// A picture's preview (a smaller JPEG or PNG made on the server).
+    pub fn thumb_url(&self) -> String {
+        format!("/files/{}/thumb", self.id)
+    }
+
+    /// The size its preview takes on a page, in CSS pixels: the picture scaled down to fit
+    /// [`PREVIEW_BOX`], never up. `None` for a file that is not a picture.
+    pub fn preview_size(&self) -> Option<(i64, i64)> {
+        let (width, height) = (self.width?.max(1), self.height?.max(1));
+        let (box_w, box_h) = PREVIEW_BOX;
+        // The smaller of the two scales, as a fraction, in whole numbers.
+        let (w, h) = if width * box_h > height * box_w {
+            (box_w.min(width), (height * box_w.min(width) / width).max(1))
+        } else {
+            ((width * box_h.min(height) / height).max(1), box_h.min(height))
+        };
+        Some((w, h))
+    }
+
+    /// "12 KB", "3.4 MB": its size as people read it.
+    pub fn size_text(&self) -> String {
+        let size = self.size.max(0) as f64;
+        if size < 1000.0 {
+            format!("{} bytes", self.size.max(0))
+        } else if size < 1_000_000.0 {
+            format!("{:.0} KB", (size / 1000.0).max(1.0))
+        } else {
+            format!("{:.1} MB", size / 1_000_000.0)
+        }
+    }
 }
 
 /// The start of the message a reply answers, shown above the reply and linking to it.
@@ -204,10 +272,15 @@ pub fn validate_emoji(raw: &str) -> Result<(), ProtocolError> {
 
 /// Trims a message body and checks it is neither empty nor too long.
 pub fn validate_body(raw: &str) -> Result<String, ProtocolError> {
+    validate_post(raw, false)
+}
+
+/// Like [`validate_body`] for a message that may carry files: with some, the body may be empty.
+pub fn validate_post(raw: &str, with_files: bool) -> Result<String, ProtocolError> {
     // A form submits a textarea's line breaks as CRLF (and old systems write lone CRs).
     let body = raw.replace("\r\n", "\n").replace('\r', "\n");
     let body = body.trim();
-    if body.is_empty() {
+    if body.is_empty() && !with_files {
         return Err(ProtocolError::new(ErrorCode::EmptyMessage, "A message cannot be empty."));
     }
     if body.chars().count() > MAX_MESSAGE_CHARS {
@@ -453,6 +526,7 @@ mod tests {
             reactions: Vec::new(),
             reply: None,
             formatted: Default::default(),
+            files: vec![],
         };
         assert_eq!(m.time_of_day(0), "22:13");
         assert_eq!(m.time_of_day(330), "03:43", "India, the next day");

@@ -5,7 +5,7 @@
 //! in on the same browser never sees, nor sends, them; they wait for their author to come back.
 //! Does nothing on the server.
 
-use crate::model::Quote;
+use crate::model::{Attachment, Quote};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -14,6 +14,8 @@ pub struct Unsent {
     pub body: String,
     #[serde(default)]
     pub reply: Option<Quote>,
+    #[serde(default)]
+    pub files: Vec<Attachment>,
 }
 
 /// Neither account names nor room slugs contain `/`, so no two (user, room) pairs share a key.

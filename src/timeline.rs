@@ -4,7 +4,7 @@
 //! and in log order, gaps noticed, nothing typed lost) live in one place and are tested without a
 //! browser.
 
-use crate::model::{Message, Quote};
+use crate::model::{Attachment, Message, Quote};
 use crate::outbox::Unsent;
 use crate::protocol::{Change, Changes, Event, SendMessage};
 
@@ -38,6 +38,8 @@ pub struct Outgoing {
     pub body: String,
     /// The message it replies to.
     pub reply: Option<Quote>,
+    /// The files it carries, uploaded already.
+    pub files: Vec<Attachment>,
     /// A send is on the wire; do not start another one.
     pub in_flight: bool,
     /// The server refused it, with this explanation; it will not be retried.
@@ -304,14 +306,22 @@ impl Timeline {
 
     /// Queues a message the user wrote, unless it is queued or stored already (a restored
     /// outbox can hold a message whose acknowledgement was lost).
-    pub fn queue(&mut self, client_id: String, body: String, reply: Option<Quote>) {
+    pub fn queue(
+        &mut self,
+        client_id: String,
+        body: String,
+        reply: Option<Quote>,
+        files: Vec<Attachment>,
+    ) {
         let known = self.pending.iter().any(|o| o.client_id == client_id)
             || self
                 .messages
                 .iter()
                 .any(|m| m.client_id == client_id && self.me.as_deref() == Some(m.author.as_str()));
         if !known {
-            self.pending.push(Outgoing { client_id, body, reply, in_flight: false, error: None });
+            let outgoing =
+                Outgoing { client_id, body, reply, files, in_flight: false, error: None };
+            self.pending.push(outgoing);
         }
     }
 
@@ -324,6 +334,7 @@ impl Timeline {
                 client_id: o.client_id.clone(),
                 body: o.body.clone(),
                 reply: o.reply.clone(),
+                files: o.files.clone(),
             })
             .collect()
     }
@@ -341,6 +352,7 @@ impl Timeline {
             client_id: outgoing.client_id.clone(),
             body: outgoing.body.clone(),
             reply_to: outgoing.reply.as_ref().map(|quote| quote.seq),
+            files: outgoing.files.iter().map(|file| file.id.clone()).collect(),
         })
     }
 
@@ -447,6 +459,7 @@ mod tests {
             reactions: Vec::new(),
             reply: None,
             formatted: Default::default(),
+            files: vec![],
         }
     }
 
@@ -642,7 +655,7 @@ mod tests {
     #[test]
     fn a_reload_starts_over_and_keeps_what_is_unsent() {
         let mut t = timeline(&[1, 2]);
-        t.queue("x".into(), "hello".into(), None);
+        t.queue("x".into(), "hello".into(), None, vec![]);
         t.receive(posted(9, 9));
         t.reload(vec![message(300, "bo", "c300")], 400, "Reloaded".into());
         assert_eq!((seqs(&t), t.synced(), t.behind()), (vec![300], 400, false));
@@ -652,7 +665,7 @@ mod tests {
     #[test]
     fn own_messages_go_from_pending_to_sent_once() {
         let mut t = timeline(&[1]);
-        t.queue("x".into(), "hello".into(), None);
+        t.queue("x".into(), "hello".into(), None, vec![]);
         assert_eq!(t.unsent(), ["x"]);
         let command = t.start_sending("x").expect("queued");
         assert_eq!((command.client_id.as_str(), command.body.as_str()), ("x", "hello"));
@@ -674,13 +687,13 @@ mod tests {
     fn a_restored_outbox_adds_nothing_twice() {
         let mut t = timeline(&[]);
         t.apply(message(1, "me", "stored"));
-        t.queue("stored".into(), "acknowledged before the reload".into(), None);
-        t.queue("x".into(), "hello".into(), None);
-        t.queue("x".into(), "hello".into(), None);
+        t.queue("stored".into(), "acknowledged before the reload".into(), None, vec![]);
+        t.queue("x".into(), "hello".into(), None, vec![]);
+        t.queue("x".into(), "hello".into(), None, vec![]);
         assert_eq!(t.unsent(), ["x"]);
         assert_eq!(
             t.outbox(),
-            [Unsent { client_id: "x".into(), body: "hello".into(), reply: None }]
+            [Unsent { client_id: "x".into(), body: "hello".into(), reply: None, files: vec![] }]
         );
         t.start_sending("x");
         assert_eq!(t.outbox().len(), 1, "in flight is not yet safe");
@@ -691,7 +704,7 @@ mod tests {
     #[test]
     fn refused_messages_stay_visible_and_are_not_retried() {
         let mut t = timeline(&[]);
-        t.queue("x".into(), "hello".into(), None);
+        t.queue("x".into(), "hello".into(), None, vec![]);
         t.start_sending("x");
         t.send_refused("x", "too long".into());
         assert!(t.unsent().is_empty());

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod attach;
 pub mod home;
 pub mod not_found;
 pub mod react;

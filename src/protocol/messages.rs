@@ -7,13 +7,17 @@ use serde::{Deserialize, Serialize};
 commands! {
     /// `message:send`: post a message. The reply is the stored message; sending the same
     /// `client_id` again returns the message stored the first time. `reply_to`, the seq of a
-    /// message of the same room, makes it a reply to that message.
+    /// message of the same room, makes it a reply to that message. `files`, the ids of files the
+    /// sender uploaded to this room and has not attached yet, attaches them (the body may then be
+    /// empty).
     "message:send" => struct SendMessage {
         pub room: String,
         pub client_id: String,
         pub body: String,
         #[serde(default)]
         pub reply_to: Option<i64>,
+        #[serde(default)]
+        pub files: Vec<String>,
     } -> Message;
 
     /// `message:edit`: replace the body of one's own message. Editing to the same text changes

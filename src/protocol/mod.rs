@@ -192,6 +192,12 @@ pub enum ErrorCode {
     InvalidReaction,
     /// Everyone stays in the lobby: it cannot be left.
     CannotLeave,
+    /// No uploaded file with that id that the caller may use or see.
+    UnknownFile,
+    /// A file past the size limit (`PARLEY_FILE_MAX_MB`), or a message with too many files.
+    FileTooLarge,
+    /// A file whose content is none of the accepted types.
+    UnsupportedFile,
     /// No AI provider is configured on this server.
     AssistantUnavailable,
     /// The assistant is already answering in this conversation.

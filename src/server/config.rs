@@ -113,6 +113,11 @@ fn limits_from_env() -> Result<Limits, ConfigError> {
         api_calls: rate("PARLEY_API_CALLS_PER_MINUTE", None, d.api_calls)?,
         commands: Rate::commands(positive("PARLEY_COMMANDS_PER_SECOND")?.get()),
         sign_in_free_failures: positive("PARLEY_SIGNIN_FREE_FAILURES")?.get(),
+        files: super::limits::FileLimits {
+            per_file: number("PARLEY_FILE_MAX_MB")?.saturating_mul(super::limits::FileLimits::MB),
+            per_hour: number("PARLEY_UPLOAD_MB_PER_HOUR")?
+                .saturating_mul(super::limits::FileLimits::MB),
+        },
     })
 }
 

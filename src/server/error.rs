@@ -65,9 +65,12 @@ pub fn http_status(code: crate::protocol::ErrorCode) -> axum::http::StatusCode {
     match code {
         ErrorCode::NotSignedIn => StatusCode::UNAUTHORIZED,
         ErrorCode::Forbidden => StatusCode::FORBIDDEN,
-        ErrorCode::UnknownRoom | ErrorCode::UnknownMessage | ErrorCode::UnknownUser => {
-            StatusCode::NOT_FOUND
-        }
+        ErrorCode::UnknownRoom
+        | ErrorCode::UnknownMessage
+        | ErrorCode::UnknownUser
+        | ErrorCode::UnknownFile => StatusCode::NOT_FOUND,
+        ErrorCode::FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::UnsupportedFile => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         ErrorCode::AssistantUnavailable | ErrorCode::AssistantBusy | ErrorCode::Unavailable => {
@@ -184,6 +187,31 @@ pub mod refuse {
         refusal(ErrorCode::UnknownMessage, "There is no such message.")
     }
 
+    pub fn unknown_file() -> AppError {
+        refusal(ErrorCode::UnknownFile, "There is no such file (or it is not yours to attach).")
+    }
+
+    pub fn file_too_large(name: &str, most_mb: u64) -> AppError {
+        refusal(
+            ErrorCode::FileTooLarge,
+            format!("{name} is too large: a file can be at most {most_mb} MB."),
+        )
+    }
+
+    pub fn too_many_files(most: usize) -> AppError {
+        refusal(ErrorCode::InvalidPayload, format!("A message can carry at most {most} files."))
+    }
+
+    pub fn unsupported_file(name: &str) -> AppError {
+        refusal(
+            ErrorCode::UnsupportedFile,
+            format!(
+                "{name} is not a file Parley accepts: pictures (PNG, JPEG, GIF, WebP), PDF, ZIP \
+                 or plain text."
+            ),
+        )
+    }
+
     pub fn not_author() -> AppError {
         refusal(ErrorCode::NotAuthor, "You can change only your own messages.")
     }
@@ -268,6 +296,8 @@ pub mod refuse {
         Commands,
         Tokens(i64),
         Questions(usize),
+        /// Uploads: the megabytes a person may upload per hour.
+        Uploads(u64),
     }
 
     pub fn rate_limited(what: Limited, wait: Duration) -> AppError {
@@ -280,6 +310,7 @@ pub mod refuse {
             Limited::Commands => "commands",
             Limited::Tokens(_) => "tokens",
             Limited::Questions(_) => "questions",
+            Limited::Uploads(_) => "uploads",
         });
         let s = seconds(wait);
         let why = match what {
@@ -300,6 +331,10 @@ pub mod refuse {
             Limited::Tokens(most) => format!("You have {most} tokens already: revoke one first."),
             Limited::Questions(per_minute) => format!(
                 "You can ask the assistant {per_minute} questions a minute. Try again in {s} s."
+            ),
+            Limited::Uploads(mb) => format!(
+                "You can upload {mb} MB of files an hour, and this file would pass that. Try \
+                 again later."
             ),
         };
         refusal(ErrorCode::RateLimited, why)

@@ -66,6 +66,7 @@ pub fn router(state: AppState, sockets: Sockets, origins: AllowedOrigins) -> Rou
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_page))
         .route("/account/export", get(export))
+        .merge(super::uploads::file_routes())
         .nest("/api/v1", super::rest::routes())
         .leptos_routes_with_context(&state, routes, security::provide_page_nonce, move || {
             shell(leptos.clone())
@@ -79,6 +80,8 @@ pub fn router(state: AppState, sockets: Sockets, origins: AllowedOrigins) -> Rou
         // limit layer caps every body (413). socket.io sits outside it with its own max_payload.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Uploads, past those limits, with their own.
+        .merge(super::uploads::upload_routes(state.chat.limits.files.per_file))
         // Pages, the WASM bundle and its JS go out gzipped (the bundle shrinks to about 40%).
         .layer(CompressionLayer::new());
     let app = match sockets {

@@ -60,6 +60,21 @@ pub struct Limits {
     /// Sign-in failures an account may have before each further try must wait, doubling from
     /// one second (`PARLEY_SIGNIN_FREE_FAILURES`); an address gets four times as many.
     pub sign_in_free_failures: u32,
+    /// Files: the largest one, and how much one person may upload per hour, in bytes
+    /// (`PARLEY_FILE_MAX_MB`, `PARLEY_UPLOAD_MB_PER_HOUR`). The hour is counted in the database,
+    /// so it holds across nodes.
+    pub files: FileLimits,
+}
+
+/// How large files may be, in bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileLimits {
+    pub per_file: u64,
+    pub per_hour: u64,
+}
+
+impl FileLimits {
+    pub const MB: u64 = 1024 * 1024;
 }
 
 impl Default for Limits {
@@ -78,6 +93,11 @@ impl Default for Limits {
             api_calls: Rate::new(n("PARLEY_API_CALLS_PER_MINUTE"), Rate::MINUTE, 30),
             commands: Rate::commands(n("PARLEY_COMMANDS_PER_SECOND")),
             sign_in_free_failures: n("PARLEY_SIGNIN_FREE_FAILURES"),
+            files: FileLimits {
+                per_file: super::settings::default_number("PARLEY_FILE_MAX_MB") * FileLimits::MB,
+                per_hour: super::settings::default_number("PARLEY_UPLOAD_MB_PER_HOUR")
+                    * FileLimits::MB,
+            },
         }
     }
 }
@@ -260,6 +280,7 @@ pub struct Limiters {
     pub sign_in_addresses: Backoff,
     /// Each connection's, kept with its socket (see [`CommandAllowance`]).
     pub commands: Rate,
+    pub files: FileLimits,
 }
 
 impl Limiters {
@@ -272,6 +293,7 @@ impl Limiters {
             rooms: KeyedLimit::new(limits.rooms, shared("rooms")),
             api_calls: KeyedLimit::new(limits.api_calls, shared("api-calls")),
             commands: limits.commands,
+            files: limits.files,
             sign_in_accounts: Backoff::new(
                 limits.sign_in_free_failures,
                 shared("sign-in-accounts"),

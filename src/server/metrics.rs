@@ -51,6 +51,8 @@ fn describe() {
     describe_gauge!("parley_rooms_online", "Rooms with at least one page open on this node.");
     describe_gauge!("parley_process_resident_bytes", Unit::Bytes, "Resident memory (RSS).");
     describe_counter!("parley_messages_total", "Messages posted, edited and deleted.");
+    describe_counter!("parley_uploads_total", "Files uploaded (accepted).");
+    describe_counter!("parley_uploaded_bytes_total", Unit::Bytes, "Bytes of files uploaded.");
     describe_histogram!(
         "parley_command_seconds",
         Unit::Seconds,
@@ -82,6 +84,12 @@ pub fn message(action: &'static str) {
     if action == "posted" {
         recent().now().messages += 1;
     }
+}
+
+/// A file of `bytes` accepted.
+pub fn upload(bytes: u64) {
+    counter!("parley_uploads_total").increment(1);
+    counter!("parley_uploaded_bytes_total").increment(bytes);
 }
 
 /// A socket command answered after `took`.

@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod limits;
+pub mod media;
 pub mod metrics;
 pub mod origin;
 pub mod policy;
@@ -18,6 +19,7 @@ pub mod settings;
 pub mod socket;
 pub mod store;
 pub mod tls;
+pub mod uploads;
 pub mod usecases;
 
 mod http;

@@ -5,7 +5,7 @@
 //! The OpenAPI document, generated from these handlers and types, is at `/api/v1/openapi.json`.
 
 use super::{error::AppError, http::AppState};
-use crate::model::{Message, Reaction, RoomEntry};
+use crate::model::{Attachment, Message, Reaction, RoomEntry};
 use crate::protocol::{
     Backlog, ErrorCode, Fragment, ListMessages, Object, ProtocolError, Range, Search, SearchHit,
     SearchResults, SendMessage,
@@ -191,6 +191,12 @@ pub struct NewMessage {
     #[serde(default, deserialize_with = "whole_number")]
     #[schema(minimum = 1, maximum = 9_007_199_254_740_991_i64)]
     reply_to: Option<i64>,
+    /// Files to attach: ids of files the token's owner uploaded to this room
+    /// (`POST /api/v1/rooms/{slug}/files`) and has not attached yet. With files, `body` may be
+    /// empty.
+    #[serde(default)]
+    #[schema(max_items = 4)]
+    files: Vec<String>,
 }
 
 /// A whole number written either way JSON Schema's `integer` allows (`7` or `7.0`), up to 2^53.
@@ -218,7 +224,7 @@ fn whole_number<'de, D: serde::Deserializer<'de>>(input: D) -> Result<Option<i64
         (status = 400, description = "An empty, too long or malformed message", body = ApiErrorBody),
         (status = 401, description = "No token, or an unknown or revoked one", body = ApiErrorBody),
         (status = 403, description = "The token's owner is banned from the room", body = ApiErrorBody),
-        (status = 404, description = "No such room (or a private one the owner is not in), or no message `reply_to` in it", body = ApiErrorBody),
+        (status = 404, description = "No such room (or a private one the owner is not in), no message `reply_to` in it, or a file of `files` that is not the owner's unattached upload to the room", body = ApiErrorBody),
         (status = 429, description = "Posting or calling too fast", body = ApiErrorBody),
     ),
     security(("token" = []))
@@ -229,9 +235,9 @@ async fn post_message(
     Path(slug): Path<String>,
     body: Result<Json<Object<NewMessage>>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Message>), ApiError> {
-    let Json(Object(NewMessage { body, client_id, reply_to })) = body?;
+    let Json(Object(NewMessage { body, client_id, reply_to, files })) = body?;
     let client_id = client_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let input = SendMessage { room: slug, client_id, body, reply_to };
+    let input = SendMessage { room: slug, client_id, body, reply_to, files };
     let message = state.chat.post_message(Some(&me), input).await?;
     Ok((StatusCode::CREATED, Json(message)))
 }
@@ -263,8 +269,8 @@ async fn search(
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Parley REST API", description = "Rooms, history and posting for integrations."),
-    paths(list_rooms, history, post_message, search),
-    components(schemas(RoomEntry, Backlog, Message, Reaction, NewMessage, SearchResults, SearchHit, Fragment, ApiErrorBody, ProtocolError, ErrorCode)),
+    paths(list_rooms, history, post_message, search, super::uploads::upload),
+    components(schemas(RoomEntry, Backlog, Message, Reaction, Attachment, NewMessage, SearchResults, SearchHit, Fragment, ApiErrorBody, ProtocolError, ErrorCode)),
     modifiers(&TokenAuth)
 )]
 struct ApiDoc;

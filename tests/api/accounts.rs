@@ -58,6 +58,7 @@ async fn signing_up_sets_a_secure_session_cookie_and_goes_on() {
             client_id: "c1".into(),
             body: "hello".into(),
             reply_to: None,
+            files: vec![],
         })
         .await;
     assert_eq!(sent.author, "Ada Lovelace");
@@ -218,6 +219,7 @@ async fn a_person_downloads_everything_they_wrote_and_nothing_of_anyone_else() {
         client_id: id.into(),
         body: body.into(),
         reply_to: None,
+        files: vec![],
     };
     ada.ok(&send("lobby", "a1", "mine")).await;
     let gone = ada.ok(&send("lobby", "a2", "regretted")).await;
@@ -270,6 +272,7 @@ async fn deleting_an_account_erases_what_it_wrote_and_nobody_signs_in_as_it_agai
         client_id: id.into(),
         body: body.into(),
         reply_to: None,
+        files: vec![],
     };
     ada.ok(&send("a1", "mine")).await;
     let his = bob.ok(&send("b1", "his")).await;

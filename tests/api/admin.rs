@@ -76,6 +76,7 @@ async fn only_server_admins_connect_to_the_admin_namespace_and_see_the_node_live
             client_id: format!("b{n}"),
             body: "hi".into(),
             reply_to: None,
+            files: vec![],
         };
         bob.ok(&send).await;
     }
@@ -84,6 +85,7 @@ async fn only_server_admins_connect_to_the_admin_namespace_and_see_the_node_live
         client_id: "b9".into(),
         body: "?".into(),
         reply_to: None,
+        files: vec![],
     };
     assert_eq!(bob.refused(&unknown).await.code, ErrorCode::UnknownRoom);
     let room = bob.ok(&CreateRoom { name: "Bobs".into(), private: false }).await;
@@ -94,6 +96,7 @@ async fn only_server_admins_connect_to_the_admin_namespace_and_see_the_node_live
             client_id: "c1".into(),
             body: "x".into(),
             reply_to: None,
+            files: vec![],
         })
         .await;
     bob.ok(&SetRole {

@@ -18,6 +18,7 @@ fn ask(room: &str, client_id: &str, question: &str) -> SendMessage {
         client_id: client_id.into(),
         body: format!("@assistant {question}"),
         reply_to: None,
+        files: vec![],
     }
 }
 
@@ -207,6 +208,7 @@ async fn provider_failures_end_the_answer_with_a_clear_message() {
             client_id: "y".into(),
             body: "still here".into(),
             reply_to: None,
+            files: vec![],
         })
         .await;
     assert_eq!(after.author, "Ada");
@@ -289,6 +291,7 @@ async fn without_a_provider_the_assistant_is_unavailable_and_nothing_is_sent() {
         client_id: "p".into(),
         body: "hello people".into(),
         reply_to: None,
+        files: vec![],
     };
     assert_eq!(ada.ok(&plain).await.body, "hello people");
 }
@@ -339,6 +342,7 @@ async fn a_private_conversation_is_its_owners_alone() {
         client_id: "p".into(),
         body: "my secret is 42".into(),
         reply_to: None,
+        files: vec![],
     };
     ada.ok(&plain).await;
     assert_eq!(answer(&ada, &mine).await.body, "Noted: Ada: my secret is 42");
@@ -357,6 +361,7 @@ async fn a_private_conversation_is_its_owners_alone() {
         client_id: "b".into(),
         body: "hi".into(),
         reply_to: None,
+        files: vec![],
     };
     assert_eq!(refusal(&bob, &send).await, ErrorCode::UnknownRoom);
     let (status, html) = crate::pages::page(&app, Some("Bob"), &format!("/r/{mine}")).await;
@@ -375,6 +380,7 @@ async fn a_private_conversation_is_its_owners_alone() {
         client_id: "q".into(),
         body: "what is Ada's secret?".into(),
         reply_to: None,
+        files: vec![],
     };
     bob.ok(&question).await;
     answer(&bob, &bobs).await;

@@ -33,6 +33,7 @@ async fn post(client: &TestClient, id: &str, body: &str) {
             client_id: id.into(),
             body: body.into(),
             reply_to: None,
+            files: vec![],
         })
         .await;
 }

@@ -62,6 +62,7 @@ async fn sigterm_stops_the_server_gracefully_and_keeps_the_data() {
             client_id: "c".into(),
             body: "kept".into(),
             reply_to: None,
+            files: vec![],
         })
         .await;
     assert_eq!(ada.next_message().await, sent);
@@ -153,6 +154,7 @@ async fn admin_grant_makes_an_account_a_server_admin() {
         client_id: "b".into(),
         body: "hi".into(),
         reply_to: None,
+        files: vec![],
     };
     assert_eq!(bob.refused(&hello).await.code, parley::protocol::ErrorCode::Forbidden);
 

@@ -57,6 +57,7 @@ async fn sender(
             client_id: format!("{name}-{i}"),
             body: format!("{name} {i}"),
             reply_to: None,
+            files: vec![],
         };
         let payload = serde_json::to_value(&send).expect("serialize");
         loop {

@@ -10,7 +10,13 @@ use parley::server::limits::Rate;
 use sqlx::{Connection, SqliteConnection};
 
 fn send(id: &str, body: &str) -> SendMessage {
-    SendMessage { room: "lobby".into(), client_id: id.into(), body: body.into(), reply_to: None }
+    SendMessage {
+        room: "lobby".into(),
+        client_id: id.into(),
+        body: body.into(),
+        reply_to: None,
+        files: vec![],
+    }
 }
 
 async fn rows(url: &str, sql: &str) -> i64 {

@@ -45,6 +45,7 @@ async fn rendered(bodies: &[&str]) -> Vec<String> {
             client_id: format!("c{i}"),
             body: (*body).into(),
             reply_to: None,
+            files: vec![],
         };
         ada.ok(&send).await;
     }

@@ -202,6 +202,7 @@ async fn every_command_survives_random_and_malformed_payloads_and_refusals_chang
         client_id: "first".into(),
         body: "one".into(),
         reply_to: None,
+        files: vec![],
     };
     assert_eq!(ada.ok(&first).await.seq, 1);
     ada.ok(&CreateRoom { name: "Den".into(), private: true }).await;

@@ -51,6 +51,7 @@ pub fn generous_limits() -> Limits {
         api_calls: lots(Rate::MINUTE),
         commands: lots(Rate::SECOND),
         sign_in_free_failures: 1_000,
+        files: parley::server::limits::FileLimits { per_file: 10 << 20, per_hour: 1 << 30 },
     }
 }
 

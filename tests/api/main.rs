@@ -13,6 +13,7 @@ mod cluster;
 mod config;
 mod fake_openai;
 mod faults;
+mod files;
 mod formatting;
 mod fuzz;
 mod helpers;

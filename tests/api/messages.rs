@@ -13,6 +13,7 @@ fn send(client_id: &str, body: &str) -> SendMessage {
         client_id: client_id.into(),
         body: body.into(),
         reply_to: None,
+        files: vec![],
     }
 }
 

@@ -64,6 +64,7 @@ async fn metrics_count_what_happened_and_open_to_admins_and_the_token_only() {
         client_id: id.into(),
         body: id.into(),
         reply_to: None,
+        files: vec![],
     };
     let first = client.ok(&send("one")).await;
     client.ok(&send("two")).await;

@@ -56,6 +56,7 @@ async fn the_room_page_renders_history_as_text() {
         client_id: "x".into(),
         body: "<script>alert(1)</script> & more".into(),
         reply_to: None,
+        files: vec![],
     })
     .await;
 
@@ -103,6 +104,7 @@ async fn history_pages_by_cursor_and_permalinks_render_without_javascript() {
             client_id: format!("n{i}"),
             body,
             reply_to: None,
+            files: vec![],
         })
         .await;
     }
@@ -226,6 +228,7 @@ async fn messages_are_edited_deleted_and_reacted_to_through_forms() {
             client_id: "f".into(),
             body: "tpyo".into(),
             reply_to: None,
+            files: vec![],
         })
         .await;
     let seq = mine.seq.to_string();

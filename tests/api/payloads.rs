@@ -36,6 +36,7 @@ async fn every_command_refuses_a_positional_array_and_changes_nothing() {
         client_id: "first".into(),
         body: "hi".into(),
         reply_to: None,
+        files: vec![],
     };
     ada.ok(&send).await;
     let before = observable(&ada).await;
@@ -92,6 +93,7 @@ async fn every_command_refuses_a_positional_array_and_changes_nothing() {
         client_id: "second".into(),
         body: "ok".into(),
         reply_to: None,
+        files: vec![],
     };
     assert_eq!(ada.ok(&after).await.seq, 2);
 }
@@ -106,6 +108,7 @@ async fn a_list_with_both_directions_is_refused() {
             client_id: format!("m{n}"),
             body: "x".into(),
             reply_to: None,
+            files: vec![],
         };
         ada.ok(&send).await;
     }
@@ -141,8 +144,13 @@ async fn a_packet_past_64_kib_is_refused_on_every_transport_and_stores_nothing()
         ada.join("lobby").await;
         let longest = "y".repeat(4000);
         let id = format!("ok{seq}");
-        let send =
-            SendMessage { room: "lobby".into(), client_id: id, body: longest, reply_to: None };
+        let send = SendMessage {
+            room: "lobby".into(),
+            client_id: id,
+            body: longest,
+            reply_to: None,
+            files: vec![],
+        };
         seq += 1;
         assert_eq!(ada.ok(&send).await.seq, seq);
 

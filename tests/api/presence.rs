@@ -9,6 +9,7 @@ fn send(client_id: &str) -> SendMessage {
         client_id: client_id.into(),
         body: "ping".into(),
         reply_to: None,
+        files: vec![],
     }
 }
 

@@ -12,7 +12,13 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 fn send(client_id: &str, body: &str, reply_to: Option<i64>) -> SendMessage {
-    SendMessage { room: "lobby".into(), client_id: client_id.into(), body: body.into(), reply_to }
+    SendMessage {
+        room: "lobby".into(),
+        client_id: client_id.into(),
+        body: body.into(),
+        reply_to,
+        files: vec![],
+    }
 }
 
 #[tokio::test]

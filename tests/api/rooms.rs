@@ -15,6 +15,7 @@ fn send(room: &str, client_id: &str) -> SendMessage {
         client_id: client_id.into(),
         body: format!("in {room}"),
         reply_to: None,
+        files: vec![],
     }
 }
 
@@ -207,6 +208,7 @@ async fn reading_is_announced_to_the_room_and_shown_as_seen_by() {
         client_id: "m".into(),
         body: "hey @ada <b>".into(),
         reply_to: None,
+        files: vec![],
     })
     .await;
     let (_, html) = page(&app, Some("Ada"), "/r/lobby").await;

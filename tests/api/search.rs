@@ -16,6 +16,7 @@ fn send(room: &str, client_id: &str, body: &str) -> SendMessage {
         client_id: client_id.into(),
         body: body.into(),
         reply_to: None,
+        files: vec![],
     }
 }
 

@@ -1,10 +1,15 @@
 //! The message box. Without JavaScript it is a plain form posting to the `post_message` server
 //! function (with a client id from the page, so a re-post is stored once); hydrated, Enter or
 //! Send puts the message in the timeline as pending and sends it over the socket.
+//!
+//! Files: without JavaScript, "Attach" leads to a form of its own (`/r/<slug>/attach`);
+//! hydrated, it opens the file picker, and files dropped on the message box or pasted into it
+//! upload at once and go with the next message.
 
+use super::attachments::{Chip, Upload};
 use super::live::Live;
 use crate::api::PostMessage;
-use crate::model::{validate_body, MAX_MESSAGE_CHARS};
+use crate::model::{validate_post, Attachment, MAX_FILES_PER_MESSAGE, MAX_MESSAGE_CHARS};
 use leptos::{ev, html, prelude::*, server_fn::ServerFn};
 
 #[component]
@@ -21,17 +26,102 @@ pub(super) fn Composer(
     let local_error = RwSignal::new(None::<String>);
     let draft = RwSignal::new(String::new());
     let form = NodeRef::<html::Form>::new();
+    let chips = RwSignal::new(Vec::<Chip>::new());
 
     let submit = move |event: ev::SubmitEvent| {
         event.prevent_default();
-        match validate_body(&draft.get_untracked()) {
+        let (busy, files) = chips.with_untracked(|chips| {
+            let busy = chips.iter().any(|chip| chip.state == Upload::Sending);
+            let files: Vec<Attachment> = chips
+                .iter()
+                .filter_map(|chip| match &chip.state {
+                    Upload::Ready(file) => Some(file.clone()),
+                    _ => None,
+                })
+                .collect();
+            (busy, files)
+        });
+        if busy {
+            local_error.set(Some("Wait for the files to finish uploading.".into()));
+            return;
+        }
+        match validate_post(&draft.get_untracked(), !files.is_empty()) {
             Ok(body) => {
-                live.send(body);
+                live.send(body, files);
                 draft.set(String::new());
+                chips.set(Vec::new());
                 local_error.set(None);
             }
             Err(error) => local_error.set(Some(error.message)),
         }
+    };
+    let room_slug = StoredValue::new(room.clone());
+    let add_files = move |files: Vec<FileHandle>| {
+        let room = room_slug.get_value();
+        for file in files {
+            if chips.with_untracked(Vec::len) >= MAX_FILES_PER_MESSAGE {
+                let why = format!("A message can carry at most {MAX_FILES_PER_MESSAGE} files.");
+                local_error.set(Some(why));
+                break;
+            }
+            local_error.set(None);
+            start_upload(chips, room.clone(), file);
+        }
+    };
+    let picker = NodeRef::<html::Input>::new();
+    let open_picker = move |event: ev::MouseEvent| {
+        event.prevent_default();
+        if let Some(input) = picker.get() {
+            input.click();
+        }
+    };
+    let picked = move |_: ev::Event| {
+        if let Some(input) = picker.get() {
+            add_files(input_files(&input));
+            input.set_value("");
+        }
+    };
+    let dropped = move |event: ev::DragEvent| {
+        let files = dropped_files(&event);
+        if !files.is_empty() {
+            event.prevent_default();
+            add_files(files);
+        }
+    };
+    let dragover = move |event: ev::DragEvent| event.prevent_default();
+    let pasted = move |event: ev::ClipboardEvent| {
+        let files = pasted_files(&event);
+        if !files.is_empty() {
+            event.prevent_default();
+            add_files(files);
+        }
+    };
+    let chip_list = move || {
+        let list = chips.get();
+        (!list.is_empty()).then(|| {
+            let items = list
+                .into_iter()
+                .map(|chip| {
+                    let key = chip.key;
+                    let remove = move |_| chips.update(|c| c.retain(|chip| chip.key != key));
+                    let (class, status) = match &chip.state {
+                        Upload::Sending => ("chip sending", "uploading…".to_owned()),
+                        Upload::Ready(file) => ("chip", file.size_text()),
+                        Upload::Failed(why) => ("chip failed", why.clone()),
+                    };
+                    let label = format!("Remove {}", chip.name);
+                    view! {
+                        <li class=class>
+                            <span class="chip-name">{chip.name}</span>
+                            " "
+                            <span class="chip-status">{status}</span>
+                            <button type="button" class="chip-remove" aria-label=label on:click=remove>"×"</button>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! { <ul class="chips" aria-label="Files to send" aria-live="polite">{items}</ul> }
+        })
     };
     let keydown = move |event: ev::KeyboardEvent| {
         // Escape drops the reply being written (the text stays).
@@ -88,10 +178,19 @@ pub(super) fn Composer(
     let autofocus = live.replying.get_untracked().is_some();
 
     view! {
-        <form class="composer" method="post" action=PostMessage::url() node_ref=form on:submit=submit>
-            <input type="hidden" name="room" value=room />
+        <form
+            class="composer"
+            method="post"
+            action=PostMessage::url()
+            node_ref=form
+            on:submit=submit
+            on:drop=dropped
+            on:dragover=dragover
+        >
+            <input type="hidden" name="room" value=room.clone() />
             <input type="hidden" name="client_id" value=draft_id />
             {replying}
+            {chip_list}
             <label for="message" class="visually-hidden">"Message"</label>
             <textarea
                 id="message"
@@ -103,12 +202,84 @@ pub(super) fn Composer(
                 prop:value=draft
                 on:input=input
                 on:keydown=keydown
+                on:paste=pasted
             ></textarea>
+            <a class="attach" href=format!("/r/{room}/attach") rel="external" aria-label="Attach files" title="Attach files" on:click=open_picker>
+                <span aria-hidden="true">"📎"</span>
+            </a>
+            <input type="file" class="picker" multiple tabindex="-1" aria-hidden="true" node_ref=picker on:change=picked />
             <button type="submit">"Send"</button>
             <div id="composer-count" class="count-slot">{count}</div>
             <p id="composer-error" class="error" role="alert">
                 {move || local_error.get().or_else(server_error)}
             </p>
         </form>
+    }
+}
+
+/// A file the browser hands over (nothing on the server, which never sees one).
+#[cfg(feature = "hydrate")]
+type FileHandle = leptos::web_sys::File;
+#[cfg(not(feature = "hydrate"))]
+type FileHandle = ();
+
+static NEXT_CHIP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// Shows a file as uploading and uploads it; its chip then says it is ready, or why not.
+fn start_upload(chips: RwSignal<Vec<Chip>>, room: String, file: FileHandle) {
+    let key = NEXT_CHIP.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    #[cfg(feature = "hydrate")]
+    {
+        let name = file.name();
+        chips.update(|c| c.push(Chip { key, name, state: Upload::Sending }));
+        leptos::task::spawn_local(async move {
+            let state = match super::attachments::upload(&room, &file).await {
+                Ok(attachment) => Upload::Ready(attachment),
+                Err(why) => Upload::Failed(why),
+            };
+            chips.try_update(|c| {
+                if let Some(chip) = c.iter_mut().find(|chip| chip.key == key) {
+                    chip.state = state;
+                }
+            });
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (chips, room, file, key);
+}
+
+#[cfg(feature = "hydrate")]
+fn list(files: Option<leptos::web_sys::FileList>) -> Vec<FileHandle> {
+    let Some(files) = files else { return Vec::new() };
+    (0..files.length()).filter_map(|i| files.get(i)).collect()
+}
+
+fn input_files(input: &leptos::web_sys::HtmlInputElement) -> Vec<FileHandle> {
+    #[cfg(feature = "hydrate")]
+    return list(input.files());
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = input;
+        Vec::new()
+    }
+}
+
+fn dropped_files(event: &ev::DragEvent) -> Vec<FileHandle> {
+    #[cfg(feature = "hydrate")]
+    return list(event.data_transfer().and_then(|data| data.files()));
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = event;
+        Vec::new()
+    }
+}
+
+fn pasted_files(event: &ev::ClipboardEvent) -> Vec<FileHandle> {
+    #[cfg(feature = "hydrate")]
+    return list(event.clipboard_data().and_then(|data| data.files()));
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = event;
+        Vec::new()
     }
 }

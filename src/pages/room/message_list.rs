@@ -1,6 +1,7 @@
 //! The conversation: stored messages in log order, notices, and the user's pending messages.
 //! Bodies and names are text nodes, never HTML.
 
+use super::attachments::attachments;
 use super::formatted::formatted;
 use super::live::Answering;
 use super::live::Live;
@@ -121,7 +122,8 @@ fn row(line: Line, live: Live, utc_offset: RwSignal<i32>) -> AnyView {
                             <span class="status">{if outgoing.error.is_some() { "not sent" } else { "sending…" }}</span>
                         </div>
                         {outgoing.reply.clone().map(|quote| quote_view(&room, quote))}
-                        <div class="body">{formatted(plain(&outgoing.body), None, false)}</div>
+                        {(!outgoing.body.is_empty()).then(|| view! { <div class="body">{formatted(plain(&outgoing.body), None, false)}</div> })}
+                        {attachments(&outgoing.files)}
                         {outgoing.error.map(|error| view! {
                             <p class="error">
                                 {error} " "
@@ -150,10 +152,16 @@ fn sent(message: Message, followup: bool, live: Live, utc_offset: RwSignal<i32>)
     let body = if message.deleted {
         view! { <p class="body tombstone">"Message deleted"</p> }.into_any()
     } else {
+        let text = (!message.body.is_empty() || message.edited_at.is_some()).then(|| {
+            view! {
+                <div class="body">
+                    {formatted(message.formatted.blocks(&message.body), me.as_deref(), message.edited_at.is_some())}
+                </div>
+            }
+        });
         view! {
-            <div class="body">
-                {formatted(message.formatted.blocks(&message.body), me.as_deref(), message.edited_at.is_some())}
-            </div>
+            {text}
+            {attachments(&message.files)}
             {message.note.clone().map(|note| view! { <p class="note">{note}</p> })}
         }
         .into_any()

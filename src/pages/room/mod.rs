@@ -2,6 +2,7 @@
 //! the page joins the room over the socket, catches up on what was posted meanwhile, and applies
 //! live events. Sends go over the socket when JavaScript runs, through the form otherwise.
 
+mod attachments;
 mod composer;
 mod formatted;
 mod live;

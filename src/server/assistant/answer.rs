@@ -6,6 +6,7 @@ use super::{prompt, Ticket, ASSISTANT, STOP_CHECK};
 use crate::model::{Message, Quote};
 use crate::protocol::AnswerChunk;
 use crate::server::store::RoomRecord;
+use crate::server::usecases::Extras;
 use crate::server::{broadcast, Chat};
 use futures_util::StreamExt;
 
@@ -98,8 +99,9 @@ async fn answer(chat: &Chat, room: &RoomRecord, question: &Message, ticket: Tick
     // In a shared room the answer replies to its question; in one's own assistant room every
     // message is a question, and the answer follows it.
     let reply = (!room.assistant).then(|| Quote::of(question));
+    let extras = Extras { reply, ..Extras::default() };
     let stored =
-        chat.store_and_announce(room, ASSISTANT, body, &client_id, note.as_deref(), reply).await;
+        chat.store_and_announce(room, ASSISTANT, body, &client_id, note.as_deref(), extras).await;
     if let Err(error) = stored {
         tracing::error!("storing the assistant's answer in {}: {error}", room.slug);
     }
@@ -115,8 +117,9 @@ pub async fn end_orphans(chat: &Chat) {
     for orphan in orphans {
         let Ok(Some(room)) = chat.rooms.get(&chat.db, &orphan.room).await else { continue };
         let note = Some("The answer was cut off: the server writing it stopped.");
-        let stored =
-            chat.store_and_announce(&room, ASSISTANT, "", &orphan.client_id, note, None).await;
+        let stored = chat
+            .store_and_announce(&room, ASSISTANT, "", &orphan.client_id, note, Extras::default())
+            .await;
         if let Err(error) = stored {
             tracing::error!("ending the interrupted answer in {}: {error}", room.slug);
         }

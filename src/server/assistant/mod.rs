@@ -312,6 +312,7 @@ mod tests {
             reactions: Vec::new(),
             reply: None,
             formatted: Default::default(),
+            files: vec![],
         }
     }
 

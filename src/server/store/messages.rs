@@ -2,7 +2,7 @@
 //! them back by position.
 
 use super::{Result, RoomRecord};
-use crate::model::{Message, Quote};
+use crate::model::{Attachment, Message, Quote};
 
 /// What a send carries once validated.
 pub struct NewMessage<'a> {
@@ -16,6 +16,16 @@ pub struct NewMessage<'a> {
     /// The message of the same room this one replies to: its position, and its quote.
     pub reply_to: Option<i64>,
     pub reply: Option<Quote>,
+    /// Files the author uploaded to the room and has not attached yet, checked by the caller:
+    /// attached in the same transaction, or nothing is stored.
+    pub files: Vec<Attachment>,
+}
+
+impl NewMessage<'_> {
+    /// The ids of its files, as a JSON array (SQLite's `json_each` reads it).
+    pub(super) fn file_ids(&self) -> Vec<&str> {
+        self.files.iter().map(|file| file.id.as_str()).collect()
+    }
 }
 
 /// What became of a message to store.
@@ -26,6 +36,9 @@ pub enum Posted {
     Known(Message),
     /// The author is not a member of the room: nothing changed.
     NotMember,
+    /// One of its files is attached already (to a message sent at the same time), or gone:
+    /// nothing changed.
+    FilesGone,
 }
 
 /// What a change to an existing message came to. Storage reports facts; who may make the

@@ -1,5 +1,5 @@
 //! Storage: an interface by table (rooms, members, messages, changes, presence, accounts,
-//! sessions, tokens, answers, the moderation log, search), each a trait of its own, and one implementation per database behind it
+//! sessions, tokens, answers, the moderation log, search, files), each a trait of its own, and one implementation per database behind it
 //! ([`sqlite`], the default). The use cases see only [`Store`]: storage returns facts, the
 //! policy decides, the use cases act.
 //!
@@ -10,6 +10,7 @@
 mod accounts;
 mod answers;
 mod changes;
+mod files;
 mod members;
 mod messages;
 mod moderation;
@@ -24,6 +25,7 @@ mod tokens;
 pub use accounts::AccountStore;
 pub use answers::{AnswerStore, Orphan};
 pub use changes::{ChangeKind, ChangeStore, LoggedChange};
+pub use files::{FileRecord, FileStore, NewFile};
 pub use members::{MemberStore, Membership};
 pub use messages::{MessageStore, NewMessage, Outcome, Posted};
 pub use moderation::{ModerationRecord, ModerationStore};
@@ -54,6 +56,7 @@ pub trait Store:
     + AnswerStore
     + ModerationStore
     + SearchStore
+    + FileStore
 {
     /// Whether the database answers (`/healthz`).
     async fn ping(&self) -> Result<()>;

@@ -2,7 +2,9 @@
 //! batch of history.
 
 use super::{now_millis, signed_in, Chat};
-use crate::model::{validate_body, validate_client_id, validate_emoji, Message, Quote};
+use crate::model::{
+    validate_body, validate_client_id, validate_emoji, validate_post, Attachment, Message, Quote,
+};
 use crate::protocol::{
     Backlog, DeleteMessage, EditMessage, Event, ListMessages, Range, ReactMessage, RoomActivity,
     SendMessage, StopAnswer,
@@ -11,6 +13,13 @@ use crate::server::error::{refuse, AppError};
 use crate::server::policy::{self, Action};
 use crate::server::store::{NewMessage, Outcome, Posted, RoomRecord};
 use crate::server::{assistant, broadcast, metrics};
+
+/// What a message may carry besides its text: the quote of the message it replies to, and files.
+#[derive(Default)]
+pub(crate) struct Extras {
+    pub reply: Option<Quote>,
+    pub files: Vec<Attachment>,
+}
 
 impl Chat {
     /// Validates and stores a message, then broadcasts it to the room (the sender included).
@@ -25,7 +34,14 @@ impl Chat {
         let author = signed_in(author)?;
         let room = self.record(&input.room, Some(author)).await?;
         validate_client_id(&input.client_id)?;
-        let body = validate_body(&input.body)?;
+        // A retry of a message with files finds them attached already: answer it as stored.
+        if !input.files.is_empty() {
+            if let Some(sent) = self.db.sent(author, &input.client_id).await? {
+                return Ok(sent);
+            }
+        }
+        let files = self.unattached(author, &room.slug, &input.files).await?;
+        let body = validate_post(&input.body, !files.is_empty())?;
         let reply = match input.reply_to {
             Some(seq) => Some(self.original(&room.slug, seq).await?),
             None => None,
@@ -47,8 +63,16 @@ impl Chat {
         } else {
             None
         };
-        let posted =
-            self.store_and_announce(&room, author, &body, &input.client_id, None, reply).await;
+        let posted = self
+            .store_and_announce(
+                &room,
+                author,
+                &body,
+                &input.client_id,
+                None,
+                Extras { reply, files },
+            )
+            .await;
         match (ticket, &posted) {
             (Some(ticket), Ok((question, true))) => {
                 assistant::answer::spawn(self.clone(), room, question.clone(), ticket)
@@ -68,7 +92,7 @@ impl Chat {
         body: &str,
         client_id: &str,
         note: Option<&str>,
-        reply: Option<Quote>,
+        Extras { reply, files }: Extras,
     ) -> Result<(Message, bool), AppError> {
         let new = || NewMessage {
             room: &room.slug,
@@ -79,6 +103,7 @@ impl Chat {
             note,
             reply_to: reply.as_ref().map(|quote| quote.seq),
             reply: reply.clone(),
+            files: files.clone(),
         };
         // Only people are members; the assistant answers wherever it is asked.
         let people = author != assistant::ASSISTANT;
@@ -96,6 +121,8 @@ impl Chat {
             Posted::Known(message) => return Ok((message, false)),
             // They left again between joining and posting: a race not worth a retry loop.
             Posted::NotMember => return Err(sqlx::Error::RowNotFound.into()),
+            // Attached meanwhile by another message of theirs.
+            Posted::FilesGone => return Err(refuse::unknown_file()),
         };
         self.announce(&room.slug, pos, Event::Posted { message: message.clone() }).await;
         // The room's own connections learn the same from `room:changed`. A private room's

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod admin;
+mod files;
 mod members;
 mod messages;
 mod presence;
@@ -16,6 +17,7 @@ mod rooms;
 mod search;
 
 pub use admin::feed_admins;
+pub(crate) use messages::Extras;
 pub use room_page::PAGE_MESSAGES;
 
 use super::auth::AuthSettings;

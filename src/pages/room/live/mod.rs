@@ -84,7 +84,7 @@ impl Live {
             if restored.is_none() {
                 self.timeline.update(|t| {
                     for unsent in outbox::load(&me, &room) {
-                        t.queue(unsent.client_id, unsent.body, unsent.reply);
+                        t.queue(unsent.client_id, unsent.body, unsent.reply, unsent.files);
                     }
                 });
                 spawn_local(self.flush());

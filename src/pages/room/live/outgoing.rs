@@ -2,7 +2,7 @@
 //! the server has them; edits, deletions and reactions.
 
 use super::Live;
-use crate::model::Message;
+use crate::model::{Attachment, Message};
 use crate::protocol::{Command, DeleteMessage, EditMessage, ErrorCode, ReactMessage};
 use crate::realtime::{new_client_id, ConnectionState, RequestError};
 use crate::timeline::Timeline;
@@ -18,10 +18,10 @@ impl Live {
     }
 
     /// Shows a message at once as pending and sends it.
-    pub(in crate::pages::room) fn send(self, body: String) {
+    pub(in crate::pages::room) fn send(self, body: String, files: Vec<Attachment>) {
         let client_id = new_client_id();
         let reply = self.replying.try_update(Option::take).flatten();
-        self.timeline.update(|t| t.queue(client_id.clone(), body, reply));
+        self.timeline.update(|t| t.queue(client_id.clone(), body, reply, files));
         self.stop_typing();
         spawn_local(self.deliver(client_id));
     }

@@ -15,7 +15,7 @@ impl MessageStore for Postgres {
         // come from the locked room row (re-read once the lock is granted), never from a count
         // of messages. A retry racing its original fails on (author, client_id) as a whole
         // statement: the counters move back with it.
-        let inserted: std::result::Result<Option<Message>, sqlx::Error> = sqlx::query_as(
+        let insert = sqlx::query_as(
             "WITH room AS (
                  UPDATE rooms SET pos = pos + 1, last_seq = last_seq + 1
                  WHERE slug = $1
@@ -34,9 +34,10 @@ impl MessageStore for Postgres {
                  UPDATE read_positions p SET seq = GREATEST(p.seq, m.seq) FROM message m
                  WHERE p.room = m.room AND p.name = m.author
              )
-             -- The quote of the original is the caller's: it read the original to check it.
+             -- The quote of the original and the files are the caller's: it checked them.
              SELECT id, room, seq, rev, author, body, client_id, created_at, edited_at,
-                    deleted_at IS NOT NULL AS deleted, note, NULL::json AS reply
+                    deleted_at IS NOT NULL AS deleted, note, NULL::json AS reply,
+                    '[]'::json AS files
              FROM message",
         )
         .bind(new.room)
@@ -46,12 +47,38 @@ impl MessageStore for Postgres {
         .bind(new.created_at)
         .bind(new.note)
         .bind(members_only)
-        .bind(new.reply_to)
-        .fetch_optional(&self.pool)
-        .await;
+        .bind(new.reply_to);
+        let inserted: std::result::Result<Option<Message>, sqlx::Error> = if new.files.is_empty() {
+            insert.fetch_optional(&self.pool).await
+        } else {
+            // With files, the message and their attachment are one transaction.
+            let mut tx = self.pool.begin().await?;
+            match insert.fetch_optional(&mut *tx).await {
+                Ok(Some(message)) => {
+                    let attached = sqlx::query(
+                        "UPDATE files SET message_id = $1, position = array_position($2, id)
+                         WHERE id = ANY($2) AND uploader = $3 AND room = $4
+                           AND message_id IS NULL AND erased_at IS NULL",
+                    )
+                    .bind(message.id)
+                    .bind(new.file_ids())
+                    .bind(new.author)
+                    .bind(new.room)
+                    .execute(&mut *tx)
+                    .await?;
+                    if attached.rows_affected() != new.files.len() as u64 {
+                        return Ok(Posted::FilesGone); // rolled back as `tx` drops
+                    }
+                    tx.commit().await?;
+                    Ok(Some(message))
+                }
+                other => other,
+            }
+        };
         match inserted {
             Ok(Some(mut message)) => {
                 message.reply = new.reply;
+                message.files = new.files;
                 let pos = message.rev;
                 return Ok(Posted::Stored(message, pos));
             }
@@ -165,6 +192,13 @@ impl MessageStore for Postgres {
             .bind(seq)
             .execute(&mut *tx)
             .await?;
+        sqlx::query(
+            "UPDATE files SET data = '', thumb = NULL, erased_at = $1 WHERE message_id = $2",
+        )
+        .bind(at)
+        .bind(message.id)
+        .execute(&mut *tx)
+        .await?;
         self.commit_change(tx, room, seq, pos, ChangeKind::Deleted).await
     }
 

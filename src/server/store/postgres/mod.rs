@@ -7,6 +7,7 @@
 //! others remove a silent node's presence (see [`super::PresenceStore::heartbeat`]).
 
 mod accounts;
+mod files;
 mod members;
 mod messages;
 mod moderation;
@@ -31,7 +32,14 @@ const MESSAGE: &str = "SELECT id, room, seq, rev, author, body, client_id, creat
                                                         'excerpt', substr(o.body, 1, 100),
                                                         'deleted', o.deleted_at IS NOT NULL)
                                FROM messages o
-                               WHERE o.room = messages.room AND o.seq = messages.reply_to) AS reply
+                               WHERE o.room = messages.room AND o.seq = messages.reply_to) AS reply,
+                              COALESCE((SELECT json_agg(json_build_object('id', f.id,
+                                               'name', f.name, 'content_type', f.content_type,
+                                               'size', f.size, 'width', f.width,
+                                               'height', f.height) ORDER BY f.position)
+                                        FROM files f
+                                        WHERE f.message_id = messages.id AND f.erased_at IS NULL),
+                                       '[]'::json) AS files
                        FROM messages";
 
 /// A pool of connections to one Postgres database, and this node's name in it.

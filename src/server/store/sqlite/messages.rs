@@ -10,7 +10,7 @@ use sqlx::Transaction;
 #[async_trait::async_trait]
 impl MessageStore for Sqlite {
     async fn insert_message(&self, new: NewMessage<'_>, members_only: bool) -> Result<Posted> {
-        let inserted: Option<Message> = sqlx::query_as(
+        let insert = sqlx::query_as(
             "INSERT INTO messages (room, seq, rev, author, body, client_id, created_at, note,
                                    reply_to)
              SELECT ?1,
@@ -21,9 +21,9 @@ impl MessageStore for Sqlite {
                     ?2, ?3, ?4, ?5, ?6, ?8
              WHERE NOT ?7 OR EXISTS (SELECT 1 FROM read_positions WHERE room = ?1 AND name = ?2)
              ON CONFLICT (author, client_id) DO NOTHING
-             -- The quote of the original is the caller's: it read the original to check it.
+             -- The quote of the original and the files are the caller's: it checked them.
              RETURNING id, room, seq, rev, author, body, client_id, created_at, edited_at,
-                       deleted_at IS NOT NULL AS deleted, note, NULL AS reply",
+                       deleted_at IS NOT NULL AS deleted, note, NULL AS reply, '[]' AS files",
         )
         .bind(new.room)
         .bind(new.author)
@@ -32,14 +32,39 @@ impl MessageStore for Sqlite {
         .bind(new.created_at)
         .bind(new.note)
         .bind(members_only)
-        .bind(new.reply_to)
+        .bind(new.reply_to);
         // To completion, not `fetch_optional`: see *Writes that return rows* in `mod.rs`.
-        .fetch_all(&self.pool)
-        .await?
-        .into_iter()
-        .next();
+        let inserted: Option<Message> = if new.files.is_empty() {
+            insert.fetch_all(&self.pool).await?.into_iter().next()
+        } else {
+            // With files, the message and their attachment are one transaction.
+            let mut tx = self.pool.begin().await?;
+            let inserted: Option<Message> = insert.fetch_all(&mut *tx).await?.into_iter().next();
+            if let Some(message) = &inserted {
+                let ids = serde_json::to_string(&new.file_ids()).unwrap_or_default();
+                let attached = sqlx::query(
+                    "UPDATE files
+                     SET message_id = ?1,
+                         position = (SELECT key FROM json_each(?2) WHERE value = files.id)
+                     WHERE id IN (SELECT value FROM json_each(?2)) AND uploader = ?3
+                       AND room = ?4 AND message_id IS NULL AND erased_at IS NULL",
+                )
+                .bind(message.id)
+                .bind(ids)
+                .bind(new.author)
+                .bind(new.room)
+                .execute(&mut *tx)
+                .await?;
+                if attached.rows_affected() != new.files.len() as u64 {
+                    return Ok(Posted::FilesGone); // rolled back as `tx` drops
+                }
+                tx.commit().await?;
+            }
+            inserted
+        };
         if let Some(mut message) = inserted {
             message.reply = new.reply;
+            message.files = new.files;
             let pos = message.rev;
             return Ok(Posted::Stored(message, pos));
         }
@@ -149,6 +174,13 @@ impl MessageStore for Sqlite {
             .bind(seq)
             .execute(&mut *tx)
             .await?;
+        sqlx::query(
+            "UPDATE files SET data = x'', thumb = NULL, erased_at = ? WHERE message_id = ?",
+        )
+        .bind(at)
+        .bind(message.id)
+        .execute(&mut *tx)
+        .await?;
         self.commit_change(tx, room, seq, pos, ChangeKind::Deleted).await
     }
 

@@ -11,6 +11,7 @@
 //! last step commits and reports the failure (tests/api/faults.rs freezes the files to check).
 
 mod accounts;
+mod files;
 mod members;
 mod messages;
 mod moderation;
@@ -36,7 +37,14 @@ const MESSAGE: &str = "SELECT id, room, seq, rev, author, body, client_id, creat
                                                   'deleted', json(CASE WHEN o.deleted_at IS NULL
                                                                   THEN 'false' ELSE 'true' END))
                                FROM messages o
-                               WHERE o.room = messages.room AND o.seq = messages.reply_to) AS reply
+                               WHERE o.room = messages.room AND o.seq = messages.reply_to) AS reply,
+                              (SELECT json_group_array(json_object('id', f.id, 'name', f.name,
+                                          'content_type', f.content_type, 'size', f.size,
+                                          'width', f.width, 'height', f.height))
+                               FROM (SELECT id, name, content_type, size, width, height
+                                     FROM files
+                                     WHERE message_id = messages.id AND erased_at IS NULL
+                                     ORDER BY position) f) AS files
                        FROM messages";
 
 /// A pool of connections to one SQLite file.
