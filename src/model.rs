@@ -126,15 +126,17 @@ impl Attachment {
         Some((w, h))
     }
 
-    /// "12 KB", "3.4 MB": its size as people read it.
+    /// "12 KB", "3.4 MB": its size as people read it (in whole numbers: formatting floats
+    /// would cost the WASM bundle its float printer).
     pub fn size_text(&self) -> String {
-        let size = self.size.max(0) as f64;
-        if size < 1000.0 {
-            format!("{} bytes", self.size.max(0))
-        } else if size < 1_000_000.0 {
-            format!("{:.0} KB", (size / 1000.0).max(1.0))
+        let size = self.size.max(0);
+        if size < 1000 {
+            format!("{size} bytes")
+        } else if size < 999_500 {
+            format!("{} KB", (size + 500) / 1000)
         } else {
-            format!("{:.1} MB", size / 1_000_000.0)
+            let tenths = (size + 50_000) / 100_000;
+            format!("{}.{} MB", tenths / 10, tenths % 10)
         }
     }
 }

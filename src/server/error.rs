@@ -202,6 +202,10 @@ pub mod refuse {
         refusal(ErrorCode::InvalidPayload, format!("A message can carry at most {most} files."))
     }
 
+    pub fn empty_file(name: &str) -> AppError {
+        refusal(ErrorCode::UnsupportedFile, format!("{name} is empty: there is nothing to send."))
+    }
+
     pub fn unsupported_file(name: &str) -> AppError {
         refusal(
             ErrorCode::UnsupportedFile,

@@ -51,8 +51,8 @@ async fn uploader(state: &AppState, headers: &HeaderMap) -> Result<Option<String
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct UploadQuery {
-    /// The file's name as people will see it (its type is told from its content).
-    #[param(max_length = 1000)]
+    /// The file's name as people will see it (its type is told from its content): its last
+    /// path component, without control characters, cut at 200 characters; "file" if empty.
     #[serde(default)]
     name: String,
 }

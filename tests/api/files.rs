@@ -7,7 +7,8 @@ use crate::helpers::{TestApp, TestClient};
 use crate::pages::{location, page};
 use parley::model::{Attachment, Message};
 use parley::protocol::{
-    CreateRoom, DeleteMessage, ErrorCode, InviteMember, ListMessages, Range, SendMessage,
+    CreateRoom, DeleteMessage, ErrorCode, InviteMember, ListMessages, OpenDirect, Range,
+    SendMessage,
 };
 use parley::server::limits::FileLimits;
 use reqwest::{header, StatusCode};
@@ -203,11 +204,6 @@ async fn bad_uploads_are_refused_and_store_nothing() {
         ("empty.txt", Vec::new()),
     ] {
         let (status, answer) = upload(&app, Some("Ada"), "lobby", name, bytes).await;
-        if name == "empty.txt" {
-            // An empty file is plain (empty) text.
-            assert_eq!(status, StatusCode::CREATED, "{answer}");
-            continue;
-        }
         assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{name}: {answer}");
         assert_eq!(code(&answer), ErrorCode::UnsupportedFile);
         assert!(answer["error"]["message"].as_str().expect("text").contains(name));
@@ -271,7 +267,13 @@ async fn files_of_a_private_room_are_served_to_its_members_only_and_go_with_thei
     );
     let sent = ada.ok(&send(&secret.slug, "plans", "the plans", &[&plans])).await;
 
-    for path in [plans.url(), plans.thumb_url()] {
+    // And a direct conversation's, between Ada and Bob.
+    let dm = ada.ok(&OpenDirect { name: "Bob".into() }).await;
+    ada.join(&dm.slug).await;
+    let note = uploaded(&app, "Ada", &dm.slug, "note.txt", "just us".into()).await;
+    ada.ok(&send(&dm.slug, "note", "", &[&note])).await;
+
+    for path in [plans.url(), plans.thumb_url(), note.url()] {
         assert_eq!(fetch(&app, Some("Bob"), &path).await.0, StatusCode::OK, "{path}");
         assert_eq!(fetch(&app, Some("Carol"), &path).await.0, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(fetch(&app, None, &path).await.0, StatusCode::NOT_FOUND, "{path}");

@@ -20,6 +20,7 @@ const ENDPOINTS: &[(&str, &[&str])] = &[
     ("react", &["room", "seq", "emoji", "on"]),
     ("load_emoji", &["q"]),
     ("react_with", &["room", "seq", "emoji"]),
+    ("load_attach", &["room"]),
     ("leave_room", &["room"]),
     ("open_assistant", &[]),
     ("create_room", &["name", "private"]),
@@ -85,6 +86,10 @@ fn raw() -> impl Strategy<Value = (Option<&'static str>, Vec<u8>)> {
     (kind, prop::collection::vec(any::<u8>(), 0..300))
 }
 
+fn bodies_for_uploads(runner: &mut TestRunner) -> (Option<&'static str>, Vec<u8>) {
+    raw().new_tree(runner).expect("body").current()
+}
+
 fn page() -> impl Strategy<Value = String> {
     let text = || value().prop_map(|v| urlencode(&v));
     prop_oneof![
@@ -96,6 +101,10 @@ fn page() -> impl Strategy<Value = String> {
         text().prop_map(|seq| format!("/r/lobby/m/{seq}")),
         (text(), text()).prop_map(|(seq, q)| format!("/r/lobby/m/{seq}/react?q={q}")),
         text().prop_map(|reply| format!("/r/lobby?reply={reply}")),
+        (text(), text(), text())
+            .prop_map(|(slug, error, body)| format!("/r/{slug}/attach?error={error}&body={body}")),
+        text().prop_map(|id| format!("/files/{id}")),
+        text().prop_map(|id| format!("/files/{id}/thumb")),
         text().prop_map(|next| format!("/?next={next}")),
         (text(), text()).prop_map(|(error, field)| format!("/account?__err={error}&{field}=1")),
         text().prop_map(|path| format!("/{path}")),
@@ -158,6 +167,26 @@ async fn server_functions_and_pages_never_answer_5xx_to_random_input() {
                 assert_not_a_fault(response, &shown).await;
             }
         }
+    }
+    // Uploads: random bodies of every kind to the form and to the raw upload.
+    let texts = value();
+    for case in 0..CASES * 2 {
+        let (who, http) = &visitors[case % 2];
+        let (kind, bytes) = bodies_for_uploads(&mut runner);
+        let name = urlencode(&texts.new_tree(&mut runner).expect("name").current());
+        let url = if case % 4 < 2 {
+            app.url("/r/lobby/upload")
+        } else {
+            app.url(&format!("/api/v1/rooms/lobby/files?name={name}"))
+        };
+        let request = http.post(&url).body(bytes);
+        let request = match kind {
+            Some(kind) => request.header(CONTENT_TYPE, kind),
+            None => request,
+        };
+        let response = request.send().await.unwrap_or_else(|e| panic!("{who}: POST {url}: {e}"));
+        requests += 1;
+        assert_not_a_fault(response, &format!("{who}: POST {url}")).await;
     }
     let pages = page();
     for case in 0..PAGE_CASES {

@@ -250,6 +250,9 @@ async fn bad_searches_are_refused_with_a_reason() {
             "{query}: {body}"
         );
     }
+    // A malformed day is refused even with nothing to find (schemathesis found it accepted).
+    let (status, body) = search(&app, &token, "q=%21%21&from=__main__").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     let (status, _) = app.rest(None, Method::GET, "/api/v1/search?q=x", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     // The page shows the reason under its form.

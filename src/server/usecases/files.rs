@@ -33,6 +33,9 @@ impl Chat {
         if size > limits.per_file {
             return Err(refuse::file_too_large(&name, limits.per_file / FileLimits::MB));
         }
+        if bytes.is_empty() {
+            return Err(refuse::empty_file(&name));
+        }
         let now = now_millis();
         let recent = self.db.uploaded_since(who, now - HOUR_MILLIS).await?;
         if recent.max(0) as u64 + size > limits.per_hour {

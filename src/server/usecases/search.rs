@@ -14,10 +14,11 @@ impl Chat {
         search: &Search,
     ) -> Result<SearchResults, AppError> {
         let terms = search.terms()?;
+        // A malformed day or cursor is refused even when there is no word to look for.
+        let (since, until) = search.span()?;
         if terms.is_empty() {
             return Ok(SearchResults { hits: Vec::new(), next: None });
         }
-        let (since, until) = search.span()?;
         let filter = SearchFilter {
             terms: &terms,
             room: search.room.as_deref(),
