@@ -168,6 +168,22 @@ async fn server_functions_and_pages_never_answer_5xx_to_random_input() {
             }
         }
     }
+    let pages = page();
+    for case in 0..PAGE_CASES {
+        let (who, http) = &visitors[case % 2];
+        let path = pages.new_tree(&mut runner).expect("path").current();
+        // The HTTP client cannot even write a URI past 64 KiB (`http::Uri`'s limit).
+        if path.len() > 60_000 {
+            continue;
+        }
+        let response = http
+            .get(app.url(&path))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{who}: GET {path}: {e}"));
+        requests += 1;
+        assert_not_a_fault(response, &format!("{who}: GET {path}")).await;
+    }
     // Uploads: random bodies of every kind to the form and to the raw upload.
     let texts = value();
     for case in 0..CASES * 2 {
@@ -187,18 +203,6 @@ async fn server_functions_and_pages_never_answer_5xx_to_random_input() {
         let response = request.send().await.unwrap_or_else(|e| panic!("{who}: POST {url}: {e}"));
         requests += 1;
         assert_not_a_fault(response, &format!("{who}: POST {url}")).await;
-    }
-    let pages = page();
-    for case in 0..PAGE_CASES {
-        let (who, http) = &visitors[case % 2];
-        let path = pages.new_tree(&mut runner).expect("path").current();
-        let response = http
-            .get(app.url(&path))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{who}: GET {path}: {e}"));
-        requests += 1;
-        assert_not_a_fault(response, &format!("{who}: GET {path}")).await;
     }
     let health = reqwest::get(app.url("/healthz")).await.expect("health");
     assert!(health.status().is_success());
