@@ -93,8 +93,7 @@ pub async fn upload(
 /// A body past the route's limit.
 fn too_large(state: &AppState) -> ApiError {
     let most = state.chat.limits.files.per_file / super::limits::FileLimits::MB;
-    let why = format!("That file is too large: a file can be at most {most} MB.");
-    ApiError::from(AppError::from(ProtocolError::new(ErrorCode::FileTooLarge, why)))
+    ApiError::from(super::error::refuse::file_too_large("That file", most))
 }
 
 /// The no-JavaScript form: upload one file and post it with the text, then back to the room.
@@ -156,24 +155,12 @@ async fn read_form(
 ) -> Result<FormFields, ErrorCode> {
     let mut form = form.map_err(|_| ErrorCode::InvalidPayload)?;
     let mut fields = FormFields::default();
-    while let Some(field) = form.next_field().await.map_err(|error| {
-        if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ErrorCode::FileTooLarge
-        } else {
-            ErrorCode::InvalidPayload
-        }
-    })? {
+    while let Some(field) = form.next_field().await.map_err(form_error)? {
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
             "file" => {
                 let file_name = field.file_name().unwrap_or_default().to_owned();
-                let bytes = field.bytes().await.map_err(|error| {
-                    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        ErrorCode::FileTooLarge
-                    } else {
-                        ErrorCode::InvalidPayload
-                    }
-                })?;
+                let bytes = field.bytes().await.map_err(form_error)?;
                 // A form sent with no file chosen has an empty, nameless part.
                 if !(bytes.is_empty() && file_name.is_empty()) {
                     fields.file = Some((file_name, bytes.to_vec()));
@@ -194,6 +181,15 @@ async fn read_form(
         }
     }
     Ok(fields)
+}
+
+/// What a form that could not be read is refused with: too large, or malformed.
+fn form_error(error: axum::extract::multipart::MultipartError) -> ErrorCode {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ErrorCode::FileTooLarge
+    } else {
+        ErrorCode::InvalidPayload
+    }
 }
 
 /// A file's bytes (or a picture's preview) for a reader who may see it; 404 for anyone else.

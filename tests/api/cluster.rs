@@ -13,7 +13,7 @@ use parley::protocol::{
 };
 use parley::server::assistant::ASSISTANT;
 use parley::server::auth::secret::Secret;
-use parley::server::limits::Rate;
+use parley::server::limits::{FileLimits, Rate};
 use std::time::Duration;
 
 fn send(room: &str, client_id: &str, body: &str) -> SendMessage {
@@ -243,6 +243,57 @@ async fn the_posting_limit_holds_across_nodes() {
         let refused = tab.refused(&send("lobby", id, "too many")).await;
         assert_eq!(refused.code, ErrorCode::RateLimited, "{refused:?}");
     }
+}
+
+#[tokio::test]
+#[ignore = "needs Postgres and Redis: run by scripts/test"]
+async fn a_file_uploaded_on_one_node_is_attached_and_served_on_the_other_and_the_allowance_holds() {
+    use crate::files::{png, upload, uploaded};
+    use reqwest::StatusCode;
+    const MB: u64 = FileLimits::MB;
+    let secret = Secret::parse(&key()).expect("a key");
+    let one = TestApp::builder()
+        .redis(&test_redis())
+        .auth(|auth| auth.secret = secret)
+        .limits(|limits| limits.files = FileLimits { per_file: 2 * MB, per_hour: 3 * MB })
+        .start()
+        .await;
+    let two = one.node().start().await;
+    let ada_on_two = two.member("Ada").await;
+    let mut bob_on_one = one.member("Bob").await;
+
+    // Uploaded through node 1, attached through node 2, heard and fetched on both.
+    let picture = png(64, 48);
+    let file = uploaded(&one, "Ada", "lobby", "map.png", picture.clone()).await;
+    let sent = ada_on_two
+        .ok(&SendMessage { files: vec![file.id.clone()], ..send("lobby", "f1", "the map") })
+        .await;
+    assert_eq!(sent.files, vec![file.clone()]);
+    hears(&mut bob_on_one, "lobby", "the map").await;
+    for node in [&one, &two] {
+        let response =
+            node.http(Some("Bob")).await.get(node.url(&file.url())).send().await.expect("get");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.bytes().await.expect("bytes").to_vec(), picture);
+    }
+    // deploy/nginx.conf lets a file of megabytes through (its default is 128 KiB a body).
+    let nginx = Nginx::start(&[one.addr.port(), two.addr.port()]);
+    let through = one
+        .http(Some("Ada"))
+        .await
+        .post(format!("{}api/v1/rooms/lobby/files?name=big.txt", nginx.url))
+        .body(vec![b'a'; MB as usize])
+        .send()
+        .await
+        .expect("upload through nginx");
+    assert_eq!(through.status(), StatusCode::CREATED);
+    // 3 MiB an hour for Ada, whichever way she uploads: 1 MiB and a picture so far.
+    let (status, _) =
+        upload(&one, Some("Ada"), "lobby", "a.txt", vec![b'a'; 3 * MB as usize / 2]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, answer) =
+        upload(&two, Some("Ada"), "lobby", "b.txt", vec![b'b'; MB as usize]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{answer}");
 }
 
 #[tokio::test]
