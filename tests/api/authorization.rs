@@ -3,7 +3,7 @@
 //! event, server function, page or permalink, REST), someone who is not a member, or not signed
 //! in, is refused, sees nothing of it, and changes nothing.
 
-use crate::helpers::{TestApp, TestClient};
+use crate::helpers::{send, TestApp, TestClient};
 use crate::pages::{page, post_form};
 use parley::protocol::{
     BanMember, Broadcast as _, Change, CreateRoom, DeleteMessage, EditMessage, ErrorCode,
@@ -11,16 +11,6 @@ use parley::protocol::{
 };
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-
-fn send(room: &str, client_id: &str, body: &str) -> SendMessage {
-    SendMessage {
-        room: room.into(),
-        client_id: client_id.into(),
-        body: body.into(),
-        reply_to: None,
-        files: vec![],
-    }
-}
 
 /// Where a room's log stands and every message in it, as a member reads them.
 async fn state(member: &TestClient, room: &str) -> (i64, Vec<parley::model::Message>) {

@@ -2,23 +2,13 @@
 //! broadcast live and replayed by catch-up, so that a client that was away ends with exactly the
 //! server's state.
 
-use crate::helpers::{TestApp, TestClient};
+use crate::helpers::{send, TestApp, TestClient};
 use parley::model::{Message, Reaction};
 use parley::protocol::{
     Ack, Change, Changes, CreateRoom, DeleteMessage, EditMessage, ErrorCode, Event, JoinRoom,
     LeaveRoom, ListMessages, Range, ReactMessage, SendMessage, SyncRoom,
 };
 use parley::timeline::Timeline;
-
-fn send(room: &str, client_id: &str, body: &str) -> SendMessage {
-    SendMessage {
-        room: room.into(),
-        client_id: client_id.into(),
-        body: body.into(),
-        reply_to: None,
-        files: vec![],
-    }
-}
 
 fn edit(seq: i64, body: &str) -> EditMessage {
     EditMessage { room: "lobby".into(), seq, body: body.into() }

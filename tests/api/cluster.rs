@@ -4,7 +4,7 @@
 
 use crate::binary::{parley, sign_up, started};
 use crate::fake_openai::{FakeOpenAi, Script};
-use crate::helpers::{fresh_database, test_redis, TestApp, TestClient, PATIENCE};
+use crate::helpers::{fresh_database, send, test_redis, TestApp, TestClient, PATIENCE};
 use parley::model::Message;
 use parley::protocol::{
     AnswerChunk, BanMember, Change, CreateRoom, ErrorCode, Event, ListMessages, PresenceUpdated,
@@ -15,16 +15,6 @@ use parley::server::assistant::ASSISTANT;
 use parley::server::auth::secret::Secret;
 use parley::server::limits::{FileLimits, Rate};
 use std::time::Duration;
-
-fn send(room: &str, client_id: &str, body: &str) -> SendMessage {
-    SendMessage {
-        room: room.into(),
-        client_id: client_id.into(),
-        body: body.into(),
-        reply_to: None,
-        files: vec![],
-    }
-}
 
 /// The secret key the nodes of these tests share (`PARLEY_SECRET_KEY`).
 fn key() -> String {

@@ -10,13 +10,7 @@ use parley::server::limits::Rate;
 use sqlx::{Connection, SqliteConnection};
 
 fn send(id: &str, body: &str) -> SendMessage {
-    SendMessage {
-        room: "lobby".into(),
-        client_id: id.into(),
-        body: body.into(),
-        reply_to: None,
-        files: vec![],
-    }
+    crate::helpers::send("lobby", id, body)
 }
 
 async fn rows(url: &str, sql: &str) -> i64 {

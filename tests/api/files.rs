@@ -25,13 +25,8 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
 }
 
 fn send(room: &str, client_id: &str, body: &str, files: &[&Attachment]) -> SendMessage {
-    SendMessage {
-        room: room.into(),
-        client_id: client_id.into(),
-        body: body.into(),
-        reply_to: None,
-        files: files.iter().map(|file| file.id.clone()).collect(),
-    }
+    let files = files.iter().map(|file| file.id.clone()).collect();
+    SendMessage { files, ..crate::helpers::send(room, client_id, body) }
 }
 
 /// Uploads `bytes` as `who` (their session cookie; `None`: a guest) to `room`: the status and

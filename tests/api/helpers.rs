@@ -40,6 +40,17 @@ pub struct TestApp {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// A plain message to send: no reply, no files.
+pub fn send(room: &str, client_id: &str, body: &str) -> parley::protocol::SendMessage {
+    parley::protocol::SendMessage {
+        room: room.into(),
+        client_id: client_id.into(),
+        body: body.into(),
+        reply_to: None,
+        files: vec![],
+    }
+}
+
 /// Limits far above what tests send, so that they can post and sign up in bursts; the tests of
 /// each limit set their own.
 pub fn generous_limits() -> Limits {

@@ -8,13 +8,7 @@ use parley::protocol::{
 use serde_json::json;
 
 fn send(client_id: &str, body: &str) -> SendMessage {
-    SendMessage {
-        room: "lobby".into(),
-        client_id: client_id.into(),
-        body: body.into(),
-        reply_to: None,
-        files: vec![],
-    }
+    crate::helpers::send("lobby", client_id, body)
 }
 
 #[tokio::test]

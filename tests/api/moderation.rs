@@ -1,6 +1,6 @@
 //! Private rooms, direct conversations, roles, kicks and bans, through the socket and the pages.
 
-use crate::helpers::TestApp;
+use crate::helpers::{send, TestApp};
 use crate::pages::page;
 use parley::model::{Member, Role};
 use parley::protocol::{
@@ -9,16 +9,6 @@ use parley::protocol::{
     SendMessage, SetRole, UnbanMember,
 };
 use reqwest::StatusCode;
-
-fn send(room: &str, client_id: &str, body: &str) -> SendMessage {
-    SendMessage {
-        room: room.into(),
-        client_id: client_id.into(),
-        body: body.into(),
-        reply_to: None,
-        files: vec![],
-    }
-}
 
 fn member(name: &str, role: Role) -> Member {
     Member { name: name.into(), role }

@@ -4,13 +4,7 @@ use crate::helpers::TestApp;
 use parley::protocol::{Ack, ErrorCode, PresenceUpdated, SendMessage, SetTyping, TypingUpdated};
 
 fn send(client_id: &str) -> SendMessage {
-    SendMessage {
-        room: "lobby".into(),
-        client_id: client_id.into(),
-        body: "ping".into(),
-        reply_to: None,
-        files: vec![],
-    }
+    crate::helpers::send("lobby", client_id, "ping")
 }
 
 #[tokio::test]

@@ -12,13 +12,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 fn send(client_id: &str, body: &str, reply_to: Option<i64>) -> SendMessage {
-    SendMessage {
-        room: "lobby".into(),
-        client_id: client_id.into(),
-        body: body.into(),
-        reply_to,
-        files: vec![],
-    }
+    SendMessage { reply_to, ..crate::helpers::send("lobby", client_id, body) }
 }
 
 #[tokio::test]

@@ -10,13 +10,7 @@ use parley::protocol::{
 use reqwest::{header, StatusCode};
 
 fn send(room: &str, client_id: &str) -> SendMessage {
-    SendMessage {
-        room: room.into(),
-        client_id: client_id.into(),
-        body: format!("in {room}"),
-        reply_to: None,
-        files: vec![],
-    }
+    crate::helpers::send(room, client_id, &format!("in {room}"))
 }
 
 async fn refused(client: &crate::helpers::TestClient, name: &str) -> ErrorCode {

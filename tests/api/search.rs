@@ -2,23 +2,13 @@
 //! matches marked, filters, paging by cursor, the index following edits and deletions, only
 //! what the person can see, and bad searches refused with 400.
 
-use crate::helpers::{urlencode, TestApp, TestClient};
+use crate::helpers::{send, urlencode, TestApp, TestClient};
 use crate::pages::page;
 use parley::protocol::{
     BanMember, CreateRoom, DeleteMessage, EditMessage, OpenDirect, SendMessage,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-
-fn send(room: &str, client_id: &str, body: &str) -> SendMessage {
-    SendMessage {
-        room: room.into(),
-        client_id: client_id.into(),
-        body: body.into(),
-        reply_to: None,
-        files: vec![],
-    }
-}
 
 async fn post(member: &TestClient, room: &str, bodies: &[&str]) -> Vec<i64> {
     let mut seqs = Vec::new();
