@@ -7,7 +7,7 @@ use crate::helpers::{send, TestApp, TestClient};
 use crate::pages::{page, post_form};
 use parley::protocol::{
     BanMember, Broadcast as _, Change, CreateRoom, DeleteMessage, EditMessage, ErrorCode,
-    InviteMember, JoinRoom, KickMember, ListMessages, OpenDirect, Range, SendMessage, SyncRoom,
+    InviteMember, JoinRoom, KickMember, ListMessages, OpenDirect, Range, SyncRoom,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::json;

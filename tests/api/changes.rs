@@ -6,7 +6,7 @@ use crate::helpers::{send, TestApp, TestClient};
 use parley::model::{Message, Reaction};
 use parley::protocol::{
     Ack, Change, Changes, CreateRoom, DeleteMessage, EditMessage, ErrorCode, Event, JoinRoom,
-    LeaveRoom, ListMessages, Range, ReactMessage, SendMessage, SyncRoom,
+    LeaveRoom, ListMessages, Range, ReactMessage, SyncRoom,
 };
 use parley::timeline::Timeline;
 

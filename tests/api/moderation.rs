@@ -5,8 +5,8 @@ use crate::pages::page;
 use parley::model::{Member, Role};
 use parley::protocol::{
     BanMember, Broadcast as _, Change, CreateRoom, DeleteMessage, ErrorCode, Event, InviteMember,
-    JoinRoom, KickMember, ListMembers, ListRooms, OpenDirect, RoomCreated, RoomRemoved,
-    SendMessage, SetRole, UnbanMember,
+    JoinRoom, KickMember, ListMembers, ListRooms, OpenDirect, RoomCreated, RoomRemoved, SetRole,
+    UnbanMember,
 };
 use reqwest::StatusCode;
 

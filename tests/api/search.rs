@@ -4,9 +4,7 @@
 
 use crate::helpers::{send, urlencode, TestApp, TestClient};
 use crate::pages::page;
-use parley::protocol::{
-    BanMember, CreateRoom, DeleteMessage, EditMessage, OpenDirect, SendMessage,
-};
+use parley::protocol::{BanMember, CreateRoom, DeleteMessage, EditMessage, OpenDirect};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
