@@ -1,6 +1,8 @@
 //! Server functions: what pages load, and what their forms post. Without JavaScript a form posts
 //! here directly and the browser is redirected back (with the error in the URL if there was one);
-//! each function calls the same use case as the matching socket event.
+//! each function calls the same use case as the matching socket event. The message box is the
+//! exception: it posts to its room (`server::compose`), which can answer a refusal with the page
+//! and the text.
 
 use crate::model::{Member, Message, Quote, Role, Room, RoomEntry};
 
@@ -52,6 +54,18 @@ pub struct RoomPage {
     pub admin: bool,
     /// The message the composer replies to (`?reply=SEQ`, the no-JavaScript "Reply" link).
     pub replying: Option<Quote>,
+    /// A message the server refused from the no-JavaScript form: the page answering that post
+    /// shows it again in the composer, with why.
+    pub refused: Option<RefusedPost>,
+}
+
+/// A post refused from the message form without JavaScript (see `server::compose`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RefusedPost {
+    pub body: String,
+    pub reply_to: Option<i64>,
+    /// What the server said.
+    pub error: String,
 }
 
 /// Which page of a room's history to show; all `None` means the latest messages.
@@ -75,11 +89,18 @@ pub async fn load_room(
     reply: Option<i64>,
 ) -> Result<RoomPage, ProtocolError> {
     let (chat, me) = server::context().await?;
-    Ok(chat.room_page(&slug, me, Cursor { before, after, around }, reply).await?)
+    // Rendered in answer to a refused post (`server::compose`): show it again.
+    let refused = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<RefusedPost>().cloned());
+    let reply = reply.or(refused.as_ref().and_then(|post| post.reply_to));
+    let mut page = chat.room_page(&slug, me, Cursor { before, after, around }, reply).await?;
+    page.refused = refused;
+    Ok(page)
 }
 
-/// Posts a message; `reply_to` makes it a reply. Without JavaScript, back to the room (not to
-/// the page that offered the reply, which would offer it again).
+/// Posts a message; `reply_to` makes it a reply. Kept for scripts and tests (the
+/// room page's own box posts to `server::compose`). Without JavaScript, back to the room (not
+/// to the page that offered the reply, which would offer it again).
 #[server(endpoint = "post_message")]
 pub async fn post_message(
     room: String,

@@ -48,7 +48,7 @@ pub fn AttachPage() -> impl IntoView {
                                 {format!("Pictures (PNG, JPEG, GIF, WebP), PDF, ZIP or plain text, up to {} MB.", form.max_mb)}
                             </p>
                             <label for="attach-body">"Message (optional)"</label>
-                            <textarea id="attach-body" name="body" rows="3">{body}</textarea>
+                            <textarea id="attach-body" name="body" rows="3">{crate::pages::textarea_text(&body)}</textarea>
                             <p id="attach-error" class="error" role="alert">{error}</p>
                             <button type="submit">"Send"</button>
                         </form>

@@ -11,3 +11,14 @@ pub mod room;
 pub mod search;
 
 mod account_forms;
+
+/// Text for a `<textarea>`'s contents. Leptos does not escape a textarea's children when it
+/// renders HTML (tachys 0.2 marks the element as raw text: `</textarea>` in the text would end
+/// it), so the server escapes them itself; in the browser they become a text node, which needs
+/// no escaping.
+pub fn textarea_text(text: &str) -> String {
+    #[cfg(feature = "ssr")]
+    return html_escape::encode_text(text).into_owned();
+    #[cfg(not(feature = "ssr"))]
+    text.to_owned()
+}

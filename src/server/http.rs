@@ -63,6 +63,7 @@ pub fn router(state: AppState, sockets: Sockets, origins: AllowedOrigins) -> Rou
     let routes = generate_route_list(App);
     let leptos = state.leptos.clone();
     let app = Router::new()
+        .route("/r/{slug}", super::compose::route(page_renderer(&state)))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_page))
         .route("/account/export", get(export))
@@ -98,6 +99,18 @@ pub fn router(state: AppState, sockets: Sockets, origins: AllowedOrigins) -> Rou
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// Renders a page for a request, as the Leptos routes do (with the same context).
+fn page_renderer(state: &AppState) -> super::compose::Render {
+    let (state, leptos) = (state.clone(), state.leptos.clone());
+    Box::new(leptos_axum::render_app_to_stream_with_context(
+        move || {
+            leptos::prelude::provide_context(state.clone());
+            security::provide_page_nonce();
+        },
+        move || shell(leptos.clone()),
+    ))
 }
 
 /// The signed-in person's data as a JSON download (see `usecases::accounts::Export`).

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod backup;
 pub mod broadcast;
 pub mod cluster;
+mod compose;
 pub mod config;
 pub mod error;
 pub mod limits;

@@ -117,6 +117,31 @@ fn page() -> impl Strategy<Value = String> {
 
 /// No 5xx, but a documented 503: the assistant is not configured or busy (a state of the
 /// server, not a fault).
+/// A POST of a random form to `url`, or (one case in four) of a random body of any type.
+fn random_post<F, B>(
+    http: &reqwest::Client,
+    url: &str,
+    case: usize,
+    (forms, bodies): (&F, &B),
+    runner: &mut TestRunner,
+) -> reqwest::Request
+where
+    F: Strategy<Value = Vec<(String, String)>>,
+    B: Strategy<Value = (Option<&'static str>, Vec<u8>)>,
+{
+    let request = if case % 4 == 3 {
+        let (kind, bytes) = bodies.new_tree(runner).expect("body").current();
+        let request = http.post(url).body(bytes);
+        match kind {
+            Some(kind) => request.header(CONTENT_TYPE, kind),
+            None => request,
+        }
+    } else {
+        http.post(url).form(&forms.new_tree(runner).expect("form").current())
+    };
+    request.build().expect("request")
+}
+
 async fn assert_not_a_fault(response: reqwest::Response, request: &str) {
     let status = response.status();
     if status == reqwest::StatusCode::SERVICE_UNAVAILABLE {
@@ -149,17 +174,7 @@ async fn server_functions_and_pages_never_answer_5xx_to_random_input() {
                 continue;
             }
             for case in 0..CASES {
-                let request = if case % 4 == 3 {
-                    let (kind, bytes) = bodies.new_tree(&mut runner).expect("body").current();
-                    let request = http.post(&url).body(bytes);
-                    match kind {
-                        Some(kind) => request.header(CONTENT_TYPE, kind),
-                        None => request,
-                    }
-                } else {
-                    http.post(&url).form(&forms.new_tree(&mut runner).expect("form").current())
-                };
-                let request = request.build().expect("request");
+                let request = random_post(http, &url, case, (&forms, &bodies), &mut runner);
                 let shown = format!("{who}: {} {:?}", request.url(), request.body());
                 let response =
                     http.execute(request).await.unwrap_or_else(|e| panic!("{shown}: {e}"));
@@ -183,6 +198,17 @@ async fn server_functions_and_pages_never_answer_5xx_to_random_input() {
             .unwrap_or_else(|e| panic!("{who}: GET {path}: {e}"));
         requests += 1;
         assert_not_a_fault(response, &format!("{who}: GET {path}")).await;
+    }
+    // The room page's own message form (a refusal renders the page).
+    let (forms, bodies) = (form(&["client_id", "body", "reply_to"]), raw());
+    for case in 0..CASES * 2 {
+        let (who, http) = &visitors[case % 2];
+        let url = app.url("/r/lobby");
+        let request = random_post(http, &url, case, (&forms, &bodies), &mut runner);
+        let shown = format!("{who}: {} {:?}", request.url(), request.body());
+        let response = http.execute(request).await.unwrap_or_else(|e| panic!("{shown}: {e}"));
+        requests += 1;
+        assert_not_a_fault(response, &shown).await;
     }
     // Uploads: random bodies of every kind to the form and to the raw upload.
     let texts = value();

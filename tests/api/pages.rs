@@ -64,14 +64,16 @@ async fn the_room_page_renders_history_as_text() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; more"), "{html}");
     assert!(!html.contains("<script>alert(1)"));
-    assert!(html.contains(r#"action="/api/post_message""#), "the no-JS form is there");
+    assert!(html.contains(r#"action="/r/lobby""#), "the no-JS form is there");
     assert!(html.contains("1 online"), "Ada is online through her socket");
 
     // Without a name, the history is readable and the page asks for a name instead of a message.
     let (status, html) = page(&app, None, "/r/lobby").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        html.contains("alert(1)") && html.contains("Sign in") && !html.contains("post_message")
+        html.contains("alert(1)")
+            && html.contains("Sign in")
+            && !html.contains(r#"class="composer""#)
     );
 }
 
@@ -165,40 +167,53 @@ async fn a_form_post_is_stored_once_and_broadcast_live() {
 }
 
 #[tokio::test]
-async fn a_bad_form_post_shows_the_error_and_stores_nothing() {
+async fn a_refused_form_post_comes_back_in_the_message_box_with_why() {
     let app = TestApp::spawn().await;
-    let response = post_form(
-        &app,
-        Some("Ada"),
-        "/api/post_message",
-        "/r/lobby",
-        &[("room", "lobby"), ("client_id", "d"), ("body", "   ")],
-    )
-    .await;
-    let back = location(&response);
-    assert!(back.contains("__err="), "{back}");
-    let (_, html) = page(&app, Some("Ada"), back.trim_start_matches(&app.url(""))).await;
+    // 4,500 characters: past the limit, and markup that must stay text.
+    let long = format!("{}</textarea><b>the end</b>", "word ".repeat(895));
+    let form = [("client_id", "draft-long"), ("body", long.as_str())];
+    let response = post_form(&app, Some("Ada"), "/r/lobby", "/r/lobby", &form).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let html = response.text().await.expect("body");
+    assert!(html.contains("A message can be at most 4000 characters long."), "{html}");
+    let kept = long.replace('<', "&lt;").replace('>', "&gt;");
+    assert!(html.contains(&format!(">{kept}</textarea>")), "the text is back in the box");
+    assert!(!html.contains("<b>the end</b>"), "as text, never as markup");
+    // So does the attach form's, which comes back through its URL.
+    let url = "/r/lobby/attach?error=empty_file&body=%3C%2Ftextarea%3E%3Cb%3Eout%3C%2Fb%3E";
+    let (_, html) = page(&app, Some("Ada"), url).await;
+    assert!(html.contains("&lt;/textarea&gt;&lt;b&gt;out") && !html.contains("<b>out</b>"));
+
+    // A guest (a session that expired) is told to sign in, and keeps the text too.
+    let form = [("client_id", "draft-guest"), ("body", "hello?")];
+    let response = post_form(&app, None, "/r/lobby", "/r/lobby", &form).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(response.text().await.expect("body").contains("Sign in"));
+
+    // A reply refused (empty) keeps what it replies to.
+    let ada = app.member("Ada").await;
+    let first = ada.ok(&crate::helpers::send("lobby", "first", "the original")).await;
+    let form = [("client_id", "draft-reply"), ("body", "  "), ("reply_to", "1")];
+    let response = post_form(&app, Some("Ada"), "/r/lobby", "/r/lobby", &form).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let html = response.text().await.expect("body");
     assert!(html.contains("A message cannot be empty."), "{html}");
+    assert!(html.contains(r#"name="reply_to" value="1""#), "still a reply: {html}");
 
-    let response = post_form(
-        &app,
-        None,
-        "/api/post_message",
-        "/r/lobby",
-        &[("room", "lobby"), ("client_id", "e"), ("body", "who am I")],
-    )
-    .await;
-    let (_, html) = page(&app, None, location(&response).trim_start_matches(&app.url(""))).await;
-    assert!(html.contains("Sign in to take part."), "{html}");
-
-    let watcher = app.client(Some("Watcher")).await;
-    let all = watcher
-        .ok(&parley::protocol::ListMessages {
-            room: "lobby".into(),
-            range: parley::protocol::Range::After(0),
-        })
-        .await;
-    assert!(all.messages.is_empty());
+    // Nothing was stored; the corrected text is, once, and the browser goes back to the room.
+    let db = parley::server::store::open(&app.database_url(), "test").await.expect("open");
+    assert_eq!(db.latest_messages("lobby", 10).await.expect("read"), vec![first]);
+    let form = [("client_id", "draft-long"), ("body", "word word")];
+    for _ in 0..2 {
+        let response = post_form(&app, Some("Ada"), "/r/lobby", "/r/lobby", &form).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&response), "/r/lobby");
+    }
+    let stored = db.latest_messages("lobby", 10).await.expect("read");
+    assert_eq!(
+        stored.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
+        ["the original", "word word"]
+    );
 }
 
 #[tokio::test]

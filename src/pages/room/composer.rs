@@ -1,6 +1,7 @@
-//! The message box. Without JavaScript it is a plain form posting to the `post_message` server
-//! function (with a client id from the page, so a re-post is stored once); hydrated, Enter or
-//! Send puts the message in the timeline as pending and sends it over the socket.
+//! The message box. Without JavaScript it is a plain form posting to `/r/<slug>` (with a client
+//! id from the page, so a re-post is stored once; a refused post comes back in the box with the
+//! reason, see `server::compose`); hydrated, Enter or Send puts the message in the timeline as
+//! pending and sends it over the socket.
 //!
 //! Files: without JavaScript, "Attach" leads to a form of its own (`/r/<slug>/attach`);
 //! hydrated, it opens the file picker, and files dropped on the message box or pasted into it
@@ -8,9 +9,9 @@
 
 use super::attachments::{Chip, Upload};
 use super::live::Live;
-use crate::api::PostMessage;
+use crate::api::RefusedPost;
 use crate::model::{validate_post, Attachment, MAX_FILES_PER_MESSAGE, MAX_MESSAGE_CHARS};
-use leptos::{ev, html, prelude::*, server_fn::ServerFn};
+use leptos::{ev, html, prelude::*};
 
 #[component]
 pub(super) fn Composer(
@@ -19,12 +20,17 @@ pub(super) fn Composer(
     draft_id: String,
     /// The placeholder: what can be written here.
     hint: &'static str,
+    /// What the server refused from this form without JavaScript: the text goes back in the box.
+    refused: Option<RefusedPost>,
 ) -> impl IntoView {
-    // An error the server put in the URL after a post without JavaScript.
-    let action = ServerAction::<PostMessage>::new();
-    let server_error = move || action.value().get().and_then(Result::err).map(|e| e.message);
-    let local_error = RwSignal::new(None::<String>);
-    let draft = RwSignal::new(String::new());
+    let (draft, local_error) = match refused {
+        Some(post) => (post.body, Some(post.error)),
+        None => (String::new(), None),
+    };
+    let local_error = RwSignal::new(local_error);
+    // The text goes in the markup too: a property is set by the browser, after hydration.
+    let initial = crate::pages::textarea_text(&draft);
+    let draft = RwSignal::new(draft);
     let form = NodeRef::<html::Form>::new();
     let chips = RwSignal::new(Vec::<Chip>::new());
 
@@ -181,7 +187,7 @@ pub(super) fn Composer(
         <form
             class="composer"
             method="post"
-            action=PostMessage::url()
+            action=format!("/r/{room}")
             node_ref=form
             on:submit=submit
             on:drop=dropped
@@ -203,7 +209,7 @@ pub(super) fn Composer(
                 on:input=input
                 on:keydown=keydown
                 on:paste=pasted
-            ></textarea>
+            >{initial}</textarea>
             <a class="attach" href=format!("/r/{room}/attach") rel="external" aria-label="Attach files" title="Attach files" on:click=open_picker>
                 <span aria-hidden="true">"📎"</span>
             </a>
@@ -211,7 +217,7 @@ pub(super) fn Composer(
             <button type="submit">"Send"</button>
             <div id="composer-count" class="count-slot">{count}</div>
             <p id="composer-error" class="error" role="alert">
-                {move || local_error.get().or_else(server_error)}
+                {move || local_error.get()}
             </p>
         </form>
     }

@@ -340,7 +340,7 @@ fn OwnMessageTools(live: Live, message: Message) -> impl IntoView {
                     <input type="hidden" name="room" value=room.clone() />
                     <input type="hidden" name="seq" value=seq />
                     <textarea name="body" rows="2" aria-label="Edited message" node_ref=editor>
-                        {textarea_text(&message.body)}
+                        {crate::pages::textarea_text(&message.body)}
                     </textarea>
                     <button type="submit">"Save"</button>
                 </form>
@@ -371,16 +371,6 @@ fn ModeratorTools(live: Live, message: Message) -> impl IntoView {
             </form>
         </div>
     }
-}
-
-/// Text for a `<textarea>`'s contents. Leptos does not escape a textarea's children when it
-/// renders HTML (tachys 0.2 marks the element as raw text), so the server escapes them itself;
-/// in the browser they become a text node, which needs no escaping.
-fn textarea_text(text: &str) -> String {
-    #[cfg(feature = "ssr")]
-    return html_escape::encode_text(text).into_owned();
-    #[cfg(not(feature = "ssr"))]
-    text.to_owned()
 }
 
 /// Closes the disclosure an event happened in (the picker or the editor), once it has done its

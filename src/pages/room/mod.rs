@@ -12,9 +12,7 @@ mod sidebar;
 
 use super::account_forms::{AccountForms, SignOutButton};
 use crate::api::LeaveRoom;
-use crate::api::{
-    load_room, set_status, Cursor, DeleteMessage, EditMessage, PostMessage, React, RoomPage,
-};
+use crate::api::{load_room, set_status, Cursor, DeleteMessage, EditMessage, React, RoomPage};
 use crate::model::{RoomEntry, LOBBY};
 use crate::notify;
 use crate::protocol::{ErrorCode, ProtocolError};
@@ -103,6 +101,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         banned,
         admin,
         replying,
+        refused,
     } = page;
     let mut timeline = Timeline::new(room.slug.clone(), me.clone(), messages, pos);
     if has_newer {
@@ -151,11 +150,11 @@ fn Conversation(page: RoomPage) -> impl IntoView {
             } else {
                 "Write a message…"
             };
-            view! { <Composer live room=room.slug.clone() draft_id hint /> }.into_any()
+            view! { <Composer live room=room.slug.clone() draft_id hint refused /> }.into_any()
         }
         None => view! {
             <section class="choose-name">
-                <PostError />
+                {refused.map(|post| view! { <p class="error" role="alert">{post.error}</p> })}
                 <p>"You are reading as a guest. Sign in to take part."</p>
                 <AccountForms next=format!("/r/{}", room.slug) />
             </section>
@@ -293,19 +292,6 @@ fn ChangeError(live: Live) -> impl IntoView {
         live.refusal.get().or_else(posted).map(|message| {
             view! { <p class="error change-error" role="alert">{message}</p> }
         })
-    }
-}
-
-/// A message posted without JavaScript and refused (say, the name cookie had expired).
-#[component]
-fn PostError() -> impl IntoView {
-    let action = ServerAction::<PostMessage>::new();
-    move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|error| view! { <p class="error" role="alert">{error.message}</p> })
     }
 }
 

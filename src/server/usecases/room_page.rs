@@ -100,6 +100,7 @@ impl Chat {
             banned,
             admin: standing.is_some_and(|s| s.admin),
             replying: replying.as_ref().map(Quote::of),
+            refused: None,
         })
     }
 }

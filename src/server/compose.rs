@@ -1,0 +1,85 @@
+//! The message box without JavaScript: `POST /r/{slug}` (`client_id`, `body`, optional
+//! `reply_to`, URL-encoded). A stored message sends the browser back to the room (303); a
+//! refused one answers the room page itself, with the refusal's status, the reason under the
+//! message box and the text still in it, so that nothing typed is lost (a redirect could not
+//! carry 4,000 characters in its URL).
+
+use super::http::AppState;
+use crate::api::RefusedPost;
+use crate::protocol::{ProtocolError, SendMessage};
+use axum::body::Body;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, Path, State};
+use axum::http::{request::Parts, Method, Request, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::{future::Future, pin::Pin};
+
+#[derive(Deserialize)]
+pub struct PostForm {
+    #[serde(default)]
+    client_id: String,
+    #[serde(default)]
+    body: String,
+    reply_to: Option<i64>,
+}
+
+/// Renders a page request the way the router's Leptos routes do.
+pub type Render =
+    Box<dyn Fn(Request<Body>) -> Pin<Box<dyn Future<Output = Response> + Send>> + Send + Sync>;
+
+pub async fn post(
+    state: AppState,
+    render: &Render,
+    slug: String,
+    parts: Parts,
+    form: Result<Form<PostForm>, FormRejection>,
+) -> Response {
+    let Form(form) = match form {
+        Ok(form) => form,
+        Err(rejection) => {
+            let why = format!("The message form could not be read: {}", rejection.body_text());
+            return (StatusCode::BAD_REQUEST, why).into_response();
+        }
+    };
+    let me = state.chat.session(&parts.headers).await.map(|session| session.user.name);
+    let input = SendMessage {
+        room: slug.clone(),
+        client_id: form.client_id,
+        body: form.body.clone(),
+        reply_to: form.reply_to,
+        files: Vec::new(),
+    };
+    let refusal = match state.chat.post_message(me.as_deref(), input).await {
+        Ok(message) => return Redirect::to(&format!("/r/{}", message.room)).into_response(),
+        Err(error) => ProtocolError::from(error),
+    };
+    let status = super::error::http_status(refusal.code);
+    let mut page = Request::from_parts(parts, Body::empty());
+    *page.method_mut() = Method::GET;
+    page.extensions_mut().insert(RefusedPost {
+        body: form.body,
+        reply_to: form.reply_to,
+        error: refusal.message,
+    });
+    let mut response = render(page).await;
+    // A room that is not there stays a 404.
+    if response.status().is_success() {
+        *response.status_mut() = status;
+    }
+    response
+}
+
+/// Routes `POST /r/{slug}` to [`post`], rendering refusals with `render`.
+pub fn route(render: Render) -> axum::routing::MethodRouter<AppState> {
+    let render = std::sync::Arc::new(render);
+    axum::routing::post(
+        move |State(state): State<AppState>,
+              Path(slug): Path<String>,
+              parts: Parts,
+              form: Result<Form<PostForm>, FormRejection>| {
+            let render = render.clone();
+            async move { post(state, &render, slug, parts, form).await }
+        },
+    )
+}
