@@ -100,6 +100,39 @@ pub fn plain(body: &str) -> Vec<Block> {
     vec![Block::Paragraph(inlines)]
 }
 
+/// The text a reader sees in `blocks`, on one line: formatting marks gone, line breaks and
+/// block ends as spaces (a reply's quote of its original).
+pub fn text(blocks: &[Block]) -> String {
+    fn inlines(out: &mut String, children: &[Inline]) {
+        for inline in children {
+            match inline {
+                Inline::Text(text) | Inline::Code(text) => out.push_str(text),
+                Inline::Strong(children)
+                | Inline::Emphasis(children)
+                | Inline::Strike(children)
+                | Inline::Link { children, .. } => inlines(out, children),
+                Inline::Break => out.push(' '),
+            }
+        }
+    }
+    fn blocks_into(out: &mut String, blocks: &[Block]) {
+        for block in blocks {
+            if !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+            match block {
+                Block::Paragraph(children) => inlines(out, children),
+                Block::Code(code) => out.push_str(&code.replace('\n', " ")),
+                Block::Quote(children) => blocks_into(out, children),
+                Block::List { items, .. } => items.iter().for_each(|item| blocks_into(out, item)),
+            }
+        }
+    }
+    let mut out = String::new();
+    blocks_into(&mut out, blocks);
+    out
+}
+
 /// The blocks of a message body. A body whose Markdown would show nothing (a lone link
 /// reference definition, say) is one paragraph of its text.
 #[cfg(feature = "ssr")]

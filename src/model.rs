@@ -147,10 +147,29 @@ impl Attachment {
 pub struct Quote {
     pub seq: i64,
     pub author: String,
-    /// The first [`QUOTE_CHARS`] characters of its body (empty once deleted).
+    /// The first [`QUOTE_CHARS`] characters of its text as readers see it, formatting marks
+    /// taken off (empty once deleted). The server reads the start of the body from the
+    /// database and makes the excerpt as it reads it.
+    #[cfg_attr(feature = "ssr", serde(deserialize_with = "excerpt_of_body_start"))]
     pub excerpt: String,
     pub deleted: bool,
 }
+
+/// The excerpt of a body's start (as the database gives it, see [`QUOTE_SOURCE_CHARS`]).
+#[cfg(feature = "ssr")]
+fn excerpt_of_body_start<'de, D: serde::Deserializer<'de>>(from: D) -> Result<String, D::Error> {
+    let start = String::deserialize(from)?;
+    Ok(excerpt(&crate::markdown::parse(&start)))
+}
+
+/// The quote's text: the first [`QUOTE_CHARS`] characters of what readers see.
+fn excerpt(blocks: &[crate::markdown::Block]) -> String {
+    crate::markdown::text(blocks).chars().take(QUOTE_CHARS).collect()
+}
+
+/// How much of an original's body the database reads for its quote: enough for
+/// [`QUOTE_CHARS`] characters once formatting marks are taken off.
+pub const QUOTE_SOURCE_CHARS: usize = 4 * QUOTE_CHARS;
 
 /// How much of the original a reply quotes, in characters (Unicode scalar values).
 pub const QUOTE_CHARS: usize = 100;
@@ -160,7 +179,7 @@ impl Quote {
         Self {
             seq: message.seq,
             author: message.author.clone(),
-            excerpt: message.body.chars().take(QUOTE_CHARS).collect(),
+            excerpt: excerpt(&message.formatted.blocks(&message.body)),
             deleted: message.deleted,
         }
     }

@@ -39,11 +39,14 @@ async fn a_reply_carries_the_start_of_its_original_to_everyone() {
     // A retry of the reply is answered with it, quote and all.
     assert_eq!(bob.ok(&send("r", "agreed", Some(original.seq))).await, reply);
 
-    // The quote follows the original: its new text, then its deletion.
-    ada.ok(&EditMessage { room: "lobby".into(), seq: original.seq, body: "changed".into() }).await;
+    // The quote follows the original: its new text (as readers see it, without formatting
+    // marks), then its deletion.
+    let changed = "**changed** to `this`,\n\n> _quoted_\n\n- and [a link](https://example.com)";
+    ada.ok(&EditMessage { room: "lobby".into(), seq: original.seq, body: changed.into() }).await;
     let listed = bob.ok(&ListMessages { room: "lobby".into(), range: Range::After(0) }).await;
     let quoted = listed.messages.last().and_then(|m| m.reply.clone());
-    assert_eq!(quoted, Some(Quote { excerpt: "changed".into(), ..quote.clone() }));
+    let excerpt = "changed to this, quoted and a link";
+    assert_eq!(quoted, Some(Quote { excerpt: excerpt.into(), ..quote.clone() }));
     ada.ok(&DeleteMessage { room: "lobby".into(), seq: original.seq }).await;
     let listed = bob.ok(&ListMessages { room: "lobby".into(), range: Range::After(0) }).await;
     let quoted = listed.messages.last().and_then(|m| m.reply.clone());

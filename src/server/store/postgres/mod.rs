@@ -23,13 +23,14 @@ use std::{str::FromStr, time::Duration};
 
 /// The columns of a [`Message`], but its reactions (see [`with_reactions`]).
 /// A message row, with the start of the message it replies to (`reply`: [`Quote`]'s fields as
-/// JSON; the excerpt's length is `QUOTE_CHARS`, in characters).
+/// JSON; the excerpt is the body's first `QUOTE_SOURCE_CHARS` characters, made a quote as it
+/// is deserialized).
 ///
 /// [`Quote`]: crate::model::Quote
 const MESSAGE: &str = "SELECT id, room, seq, rev, author, body, client_id, created_at, edited_at,
                               deleted_at IS NOT NULL AS deleted, note,
                               (SELECT json_build_object('seq', o.seq, 'author', o.author,
-                                                        'excerpt', substr(o.body, 1, 100),
+                                                        'excerpt', substr(o.body, 1, 400),
                                                         'deleted', o.deleted_at IS NOT NULL)
                                FROM messages o
                                WHERE o.room = messages.room AND o.seq = messages.reply_to) AS reply,
