@@ -13,7 +13,6 @@ use axum::extract::{Form, Path, State};
 use axum::http::{request::Parts, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use std::{future::Future, pin::Pin};
 
 #[derive(Deserialize)]
 pub struct PostForm {
@@ -24,14 +23,9 @@ pub struct PostForm {
     reply_to: Option<i64>,
 }
 
-/// Renders a page request the way the router's Leptos routes do.
-pub type Render =
-    Box<dyn Fn(Request<Body>) -> Pin<Box<dyn Future<Output = Response> + Send>> + Send + Sync>;
-
 pub async fn post(
-    state: AppState,
-    render: &Render,
-    slug: String,
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
     parts: Parts,
     form: Result<Form<PostForm>, FormRejection>,
 ) -> Response {
@@ -62,24 +56,10 @@ pub async fn post(
         reply_to: form.reply_to,
         error: refusal.message,
     });
-    let mut response = render(page).await;
+    let mut response = super::http::render_page(&state, page).await;
     // A room that is not there stays a 404.
     if response.status().is_success() {
         *response.status_mut() = status;
     }
     response
-}
-
-/// Routes `POST /r/{slug}` to [`post`], rendering refusals with `render`.
-pub fn route(render: Render) -> axum::routing::MethodRouter<AppState> {
-    let render = std::sync::Arc::new(render);
-    axum::routing::post(
-        move |State(state): State<AppState>,
-              Path(slug): Path<String>,
-              parts: Parts,
-              form: Result<Form<PostForm>, FormRejection>| {
-            let render = render.clone();
-            async move { post(state, &render, slug, parts, form).await }
-        },
-    )
 }

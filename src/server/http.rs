@@ -63,7 +63,7 @@ pub fn router(state: AppState, sockets: Sockets, origins: AllowedOrigins) -> Rou
     let routes = generate_route_list(App);
     let leptos = state.leptos.clone();
     let app = Router::new()
-        .route("/r/{slug}", super::compose::route(page_renderer(&state)))
+        .route("/r/{slug}", axum::routing::post(super::compose::post))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_page))
         .route("/account/export", get(export))
@@ -101,16 +101,18 @@ pub fn router(state: AppState, sockets: Sockets, origins: AllowedOrigins) -> Rou
         .with_state(state)
 }
 
-/// Renders a page for a request, as the Leptos routes do (with the same context).
-fn page_renderer(state: &AppState) -> super::compose::Render {
-    let (state, leptos) = (state.clone(), state.leptos.clone());
-    Box::new(leptos_axum::render_app_to_stream_with_context(
+/// Renders a page for a request as the Leptos routes do: with the same context, after its data
+/// has loaded (`SsrMode::Async`: complete HTML, for browsers without JavaScript).
+pub(super) async fn render_page(state: &AppState, request: Request) -> Response {
+    let (context, leptos) = (state.clone(), state.leptos.clone());
+    let render = leptos_axum::render_app_async_stream_with_context(
         move || {
-            leptos::prelude::provide_context(state.clone());
+            leptos::prelude::provide_context(context.clone());
             security::provide_page_nonce();
         },
         move || shell(leptos.clone()),
-    ))
+    );
+    render(request).await
 }
 
 /// The signed-in person's data as a JSON download (see `usecases::accounts::Export`).

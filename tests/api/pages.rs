@@ -176,6 +176,7 @@ async fn a_refused_form_post_comes_back_in_the_message_box_with_why() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let html = response.text().await.expect("body");
     assert!(html.contains("A message can be at most 4000 characters long."), "{html}");
+    assert!(!html.contains("Loading…"), "the whole page, not one for JavaScript to fill in");
     let kept = long.replace('<', "&lt;").replace('>', "&gt;");
     assert!(html.contains(&format!(">{kept}</textarea>")), "the text is back in the box");
     assert!(!html.contains("<b>the end</b>"), "as text, never as markup");
