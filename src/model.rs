@@ -351,9 +351,26 @@ pub struct RoomEntry {
     /// The reader has opened this room before. Only such rooms count unread messages: a room
     /// nobody asked to follow should not shout.
     pub joined: bool,
+    /// A direct conversation: its name is the two people's, "A & B" (see [`RoomEntry::peer`]).
+    #[serde(default)]
+    pub direct: bool,
+    /// In a direct conversation, whether the other person is online (has a room open).
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    #[serde(default)]
+    pub online: bool,
 }
 
 impl RoomEntry {
+    /// The other person of a direct conversation, for the reader `me`. (A display name holds
+    /// no `&`, so the room's name "A & B" splits one way only.)
+    pub fn peer(&self, me: &str) -> Option<&str> {
+        if !self.direct {
+            return None;
+        }
+        let (a, b) = self.name.split_once(" & ")?;
+        Some(if a.to_lowercase() == me.to_lowercase() { b } else { a })
+    }
+
     pub fn unread(&self) -> i64 {
         if self.joined {
             (self.last_seq - self.read_seq).max(0)

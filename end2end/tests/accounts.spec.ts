@@ -2,7 +2,7 @@
 // refused), a direct conversation between two people on two pages, and signing out closing the
 // live connection of every tab of that session. Each spec runs with JavaScript on and off.
 import { readFileSync } from 'node:fs';
-import { test, expect, tag, messages, send, signIn, accountMenu, openDirect, PASSWORD } from './fixtures';
+import { test, expect, tag, messages, send, signIn, accountMenu, openDirect, review, sidebar, DESKTOP, PASSWORD } from './fixtures';
 
 test('sign up, sign out, sign in again and post', async ({ people, javaScriptEnabled }) => {
   const name = `Ada${tag()}`;
@@ -41,8 +41,22 @@ test('a direct conversation between two people on two pages', async ({ people, j
   await send(ada, secret, javaScriptEnabled);
   await expect(messages(ada, secret)).toHaveCount(1);
 
-  // Bob's sidebar learns of the conversation live; he opens it and answers.
-  const link = bob.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: `${adaName} & ${bobName}` });
+  // Ada's sidebar lists it under Bob's name, and he is online (his page is open).
+  await expect(sidebar(ada).getByRole('link', { name: `${bobName}, online` })).toBeVisible();
+  // Bob's learns of it live, under Ada's name, with whether she is online: a page with
+  // JavaScript has its room open; a page without has no live connection.
+  const status = javaScriptEnabled ? 'online' : 'offline';
+  const link = sidebar(bob).getByRole('link', { name: `${adaName}, ${status}` });
+  await expect(link).toBeVisible();
+  await expect(sidebar(bob).getByRole('heading', { name: 'Direct messages' })).toBeVisible();
+  if (javaScriptEnabled) {
+    // On a phone the list is a drawer: open it to look.
+    await review(bob, 'direct-sidebar', true, async () => {
+      if (!(await link.isVisible())) await bob.getByRole('link', { name: 'Rooms', exact: true }).click();
+      await expect(link).toBeVisible();
+    });
+  }
+  await bob.setViewportSize(DESKTOP);
   await link.click();
   await expect(bob).toHaveURL(url);
   await expect(messages(bob, secret)).toHaveCount(1);
@@ -52,10 +66,17 @@ test('a direct conversation between two people on two pages', async ({ people, j
   await expect(messages(ada, reply)).toHaveCount(1);
 
   // Nobody else can open it, or see it listed.
-  await expect(carol.getByRole('navigation', { name: 'Rooms' }).getByText(`${adaName} & ${bobName}`)).toHaveCount(0);
+  await expect(sidebar(carol).getByText(`${adaName} & ${bobName}`)).toHaveCount(0);
+  await expect(sidebar(carol).getByRole('link', { name: new RegExp(adaName) })).toHaveCount(0);
   const response = await carol.goto(url);
   expect(response?.status()).toBe(404);
   await expect(carol.getByText(secret)).toHaveCount(0);
+
+  // Ada closes her page: a few seconds later, Bob's sidebar says she is offline.
+  if (javaScriptEnabled) {
+    await ada.close();
+    await expect(sidebar(bob).getByRole('link', { name: `${adaName}, offline` })).toBeVisible();
+  }
 });
 
 test('signing out closes the live connection of every tab of that session', async ({ people, javaScriptEnabled }) => {

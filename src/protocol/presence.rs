@@ -1,4 +1,5 @@
-//! Presence: who is online in a room, and who is typing.
+//! Presence: who is online in a room, whether the people of one's direct conversations are
+//! online, and who is typing.
 
 use super::{broadcasts, commands};
 use serde::{Deserialize, Serialize};
@@ -29,6 +30,15 @@ broadcasts! {
         pub room: String,
         pub here: Vec<String>,
         pub gone: Vec<String>,
+    }
+
+    /// `person:status`: someone came online (their first room open, anywhere) or went offline
+    /// (their last one closed, and still so a few seconds later, so that moving from room to
+    /// room does not blink); sent to every connection of the people who have a direct
+    /// conversation with them (the dots in their sidebars).
+    "person:status" => struct PersonStatus {
+        pub name: String,
+        pub online: bool,
     }
 
     /// `typing:updated`: someone started or stopped typing; sent to everyone in the room but

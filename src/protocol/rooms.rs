@@ -112,6 +112,9 @@ broadcasts! {
     /// conversation: to its members' connections, when they are added).
     "room:created" => struct RoomCreated {
         pub room: Room,
+        /// A direct conversation (its name is "A & B"); absent means false.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        pub direct: bool,
     }
 
     /// `room:activity`: a room's latest message is now `last_seq`; sent to every connection not

@@ -346,6 +346,17 @@ async fn a_private_conversation_is_its_owners_alone() {
     };
     ada.ok(&plain).await;
     assert_eq!(answer(&ada, &mine).await.body, "Noted: Ada: my secret is 42");
+    // A picture without a word asks nothing (the assistant reads text): it is kept, unanswered.
+    let asked = fake.requests().len();
+    let picture = crate::files::uploaded(&app, "Ada", &mine, "map.png", crate::files::png(8, 8)).await;
+    let files = vec![picture.id.clone()];
+    let only = SendMessage { body: String::new(), client_id: "f".into(), files, ..plain.clone() };
+    let shown = ada.ok(&only).await;
+    assert_eq!((shown.body.as_str(), shown.files.as_slice()), ("", [picture].as_slice()));
+    let after = SendMessage { body: "and now?".into(), client_id: "n".into(), ..plain };
+    ada.ok(&after).await;
+    assert_eq!(answer(&ada, &mine).await.body, "Noted: Ada: and now?");
+    assert_eq!(fake.requests().len(), asked + 1, "one question, for the words");
 
     // To anyone else it does not exist.
     let bob = app.client(Some("Bob")).await;

@@ -4,7 +4,9 @@
 use futures_util::FutureExt;
 use leptos::config::LeptosOptions;
 use parley::model::Message;
-use parley::protocol::{Ack, Broadcast, Change, Command, Event, JoinRoom, Joined, RoomActivity};
+use parley::protocol::{
+    Ack, Broadcast, Change, Command, Event, JoinRoom, Joined, PersonStatus, RoomActivity,
+};
 use parley::server::limits::{Limits, Rate};
 use parley::server::{assistant::AssistantConfig, auth::AuthSettings};
 use parley::server::{origin::AllowedOrigins, Config, Server};
@@ -665,11 +667,12 @@ impl TestClient {
     }
 
     /// The next event, which must be a `B`. Membership changes (`room:changed` of kind
-    /// `joined` or `left`) are skipped unless a `Change` is asked for: most tests do not follow
-    /// them.
+    /// `joined` or `left`), activity elsewhere and the online status of direct conversations'
+    /// people are skipped unless asked for: most tests do not follow them.
     pub async fn next<B: Broadcast>(&mut self) -> B {
-        let skipped: &[&str] =
-            if B::NAME == RoomActivity::NAME { &[] } else { &[RoomActivity::NAME] };
+        let followed = [RoomActivity::NAME, PersonStatus::NAME];
+        let skipped: Vec<&str> = followed.into_iter().filter(|name| *name != B::NAME).collect();
+        let skipped = skipped.as_slice();
         loop {
             let (name, data) = self.next_event_but(skipped).await;
             let membership =

@@ -195,3 +195,58 @@ async fn a_crowd_arriving_in_a_busy_room_is_announced_in_batches_and_nothing_is_
     assert_eq!(gone.singles, 0, "single departures announced in a busy room");
     assert!(gone.packets <= CROWD, "{} packets for {CROWD} departures", gone.packets);
 }
+
+#[tokio::test]
+async fn the_people_of_a_direct_conversation_learn_when_the_other_comes_and_goes() {
+    use crate::helpers::PATIENCE;
+    use parley::protocol::{Broadcast as _, ListRooms, OpenDirect, PersonStatus};
+    use parley::server::usecases::OFFLINE_GRACE;
+    let status = |name: &str, online| PersonStatus { name: name.into(), online };
+    let app = TestApp::spawn().await;
+    let mut ada = app.member("Ada").await;
+    let mut bob = app.member("Bob").await;
+    let mut carol = app.member("Carol").await;
+
+    // Opening the conversation tells each whether the other is online (both have a room open).
+    ada.ok(&OpenDirect { name: "bob".into() }).await;
+    assert_eq!(ada.wait_for::<PersonStatus>().await, status("Bob", true));
+    assert_eq!(bob.wait_for::<PersonStatus>().await, status("Ada", true));
+    let rooms = ada.ok(&ListRooms {}).await;
+    let direct = rooms.iter().find(|room| room.direct).expect("listed");
+    assert_eq!((direct.name.as_str(), direct.peer("Ada"), direct.online), ("Ada & Bob", Some("Bob"), true));
+    assert!(rooms.iter().filter(|room| !room.direct).all(|room| !room.online));
+
+    // Bob goes away: Ada is told once he has stayed away a while, and her list says so.
+    bob.disconnect().await;
+    let told = ada.wait_for_within::<PersonStatus>(OFFLINE_GRACE + PATIENCE).await;
+    assert_eq!(told, Some(status("Bob", false)));
+    let rooms = ada.ok(&ListRooms {}).await;
+    assert!(!rooms.iter().find(|room| room.direct).expect("listed").online);
+
+    // He comes back: she is told at once. Away and back within the grace (a reload): she is
+    // told he is online, and never that he left.
+    let bob = app.member("Bob").await;
+    assert_eq!(ada.wait_for::<PersonStatus>().await, status("Bob", true));
+    bob.disconnect().await;
+    let bob = app.member("Bob").await;
+    assert_eq!(ada.wait_for::<PersonStatus>().await, status("Bob", true));
+    tokio::time::sleep(OFFLINE_GRACE + std::time::Duration::from_secs(1)).await;
+    bob.ok(&send("after-the-grace")).await;
+    loop {
+        let (name, data) = ada.next_any().await;
+        assert_ne!(name, PersonStatus::NAME, "{data}");
+        if data["message"]["client_id"] == "after-the-grace" {
+            break;
+        }
+    }
+    assert!(ada.ok(&ListRooms {}).await.iter().any(|room| room.direct && room.online));
+
+    // Carol, who has no conversation with either, heard none of it.
+    loop {
+        let (name, data) = carol.next_any().await;
+        assert_ne!(name, PersonStatus::NAME, "{data}");
+        if data["message"]["client_id"] == "after-the-grace" {
+            break;
+        }
+    }
+}

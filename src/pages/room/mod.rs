@@ -184,7 +184,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         // The first stop for the keyboard. `rel="external"`: the browser follows the fragment
         // itself, so the router does not load the page again.
         <a class="skip-link" href=skip.0 rel="external">{skip.1}</a>
-        <Sidebar rooms=live.rooms current=room.slug.clone() can_create=me.is_some() assistant=assistant && me.is_some() drawer />
+        <Sidebar rooms=live.rooms current=room.slug.clone() me=me.clone() assistant=assistant && me.is_some() drawer />
         <main class="room">
             <header class="room-header">
                 // On a phone the sidebar is a drawer, opened by this link (it is the target of

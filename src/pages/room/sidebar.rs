@@ -1,9 +1,11 @@
-//! The rooms with their unread counts, the current one marked, and a form to create one.
-//! Rendered by the server; new rooms and new messages elsewhere update it live.
+//! The rooms with their unread counts, the current one marked, the direct conversations with
+//! whether the other person is online, and forms to start either. Rendered by the server; new
+//! rooms, new messages elsewhere and people coming and going update it live.
 
 use crate::api::{CreateRoom, OpenAssistant, OpenDirect};
 use crate::model::{RoomEntry, MAX_NAME_CHARS, MAX_ROOM_NAME_CHARS, MIN_ROOM_NAME_CHARS};
-use crate::protocol::{Change, Event, ListRooms, RoomActivity, RoomCreated};
+use crate::protocol::{Change, Event, ListRooms, PersonStatus, RoomActivity, RoomCreated};
+use super::Avatar;
 use crate::realtime::use_realtime;
 use leptos::{prelude::*, server_fn::ServerFn};
 
@@ -11,7 +13,8 @@ use leptos::{prelude::*, server_fn::ServerFn};
 pub(super) fn Sidebar(
     rooms: RwSignal<Vec<RoomEntry>>,
     current: String,
-    can_create: bool,
+    /// The signed-in reader (guests create nothing and have no direct conversations).
+    me: Option<String>,
     /// Offer the visitor's private conversation with the assistant.
     assistant: bool,
     /// Open as a drawer (on a phone; hydrated).
@@ -26,13 +29,36 @@ pub(super) fn Sidebar(
             }
         }
     });
+    let can_create = me.is_some();
+    let me = StoredValue::new(me.unwrap_or_default());
     let realtime = use_realtime();
     realtime.on::<RoomCreated>(move |event| {
         rooms.update(|rooms| {
             if !rooms.iter().any(|r| r.slug == event.room.slug) {
                 let (slug, name) = (event.room.slug, event.room.name);
-                rooms.push(RoomEntry { slug, name, last_seq: 0, read_seq: 0, joined: false });
+                let direct = event.direct;
+                let entry = RoomEntry {
+                    slug,
+                    name,
+                    last_seq: 0,
+                    read_seq: 0,
+                    joined: false,
+                    direct,
+                    online: false,
+                };
+                rooms.push(entry);
                 rooms.sort_by_key(|r| r.name.to_lowercase());
+            }
+        });
+    });
+    realtime.on::<PersonStatus>(move |event| {
+        let name = event.name.to_lowercase();
+        rooms.update(|rooms| {
+            let me = me.get_value();
+            for entry in rooms.iter_mut() {
+                if entry.peer(&me).is_some_and(|peer| peer.to_lowercase() == name) {
+                    entry.online = event.online;
+                }
             }
         });
     });
@@ -56,6 +82,7 @@ pub(super) fn Sidebar(
                             known.last_seq = known.last_seq.max(entry.last_seq);
                             known.read_seq = known.read_seq.max(entry.read_seq);
                             known.joined = entry.joined;
+                            known.online = entry.online;
                         }
                         None => rooms.push(entry),
                     }
@@ -69,6 +96,17 @@ pub(super) fn Sidebar(
             grew(&message.room, message.seq);
         }
     });
+    // Direct conversations are listed by the other person's name.
+    let current_slug = StoredValue::new(current.clone());
+    let has_direct = Memo::new(move |_| rooms.with(|rooms| rooms.iter().any(|r| r.direct)));
+    let direct = move || {
+        let me = me.get_value();
+        let mut direct: Vec<(String, String)> = rooms.with(|rooms| {
+            rooms.iter().filter_map(|r| Some((r.slug.clone(), r.peer(&me)?.to_owned()))).collect()
+        });
+        direct.sort_by_key(|(_, peer)| peer.to_lowercase());
+        direct
+    };
     // A refused name comes back in the URL after the form post.
     let action = ServerAction::<CreateRoom>::new();
     let error = move || action.value().get().and_then(Result::err).map(|e| e.message);
@@ -106,7 +144,7 @@ pub(super) fn Sidebar(
             <a class="search-link" href="/search">"Search messages"</a>
             <h2>"Rooms"</h2>
             <ul class="room-list">
-                <For each=move || rooms.get() key=|room| room.slug.clone() let:room>
+                <For each=move || rooms.get().into_iter().filter(|r| !r.direct) key=|room| room.slug.clone() let:room>
                     {
                         let slug = room.slug.clone();
                         let is_current = slug == current;
@@ -134,6 +172,45 @@ pub(super) fn Sidebar(
                     }
                 </For>
             </ul>
+            {move || has_direct.get().then(|| view! {
+                <h2>"Direct messages"</h2>
+                <ul class="room-list direct-list">
+                    <For each=direct key=|(slug, _)| slug.clone() let:entry>
+                        {
+                            let (slug, peer) = entry;
+                            let is_current = slug == current_slug.get_value();
+                            let state = {
+                                let slug = slug.clone();
+                                move || {
+                                    rooms.with(|rooms| {
+                                        let entry = rooms.iter().find(|r| r.slug == slug);
+                                        entry.map_or((0, false), |e| (e.unread(), e.online))
+                                    })
+                                }
+                            };
+                            let status = move || if state().1 { "online" } else { "offline" };
+                            view! {
+                                <li>
+                                    <a href=format!("/r/{slug}") aria-current=is_current.then_some("page")>
+                                        <span class="peer">
+                                            <Avatar name=peer.clone() />
+                                            <span class="presence" class:online=move || state().1 title=status></span>
+                                        </span>
+                                        <span class="room-name">{peer}</span>
+                                        <span class="visually-hidden">{move || format!(", {}", status())}</span>
+                                        {move || {
+                                            let n = state().0;
+                                            (n > 0 && !is_current).then(|| view! {
+                                                <span class="unread" aria-label=format!("{n} unread")>{n}</span>
+                                            })
+                                        }}
+                                    </a>
+                                </li>
+                            }
+                        }
+                    </For>
+                </ul>
+            })}
             {assistant.then(|| view! {
                 <form method="post" action=OpenAssistant::url() class="open-assistant">
                     <button type="submit" class="quiet">"Private assistant"</button>

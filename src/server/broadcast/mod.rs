@@ -124,6 +124,16 @@ pub async fn to_person<B: Broadcast>(io: &Io, name: &str, event: &B) {
     on_wire!(io, all => emit(all.map(|all| all.to(user_channel(name))), event).await);
 }
 
+/// To every connection of these people.
+pub async fn to_people<'a, B: Broadcast>(
+    io: &Io,
+    names: impl Iterator<Item = &'a str>,
+    event: &B,
+) {
+    let to: Vec<String> = names.map(user_channel).collect();
+    on_wire!(io, all => emit(all.map(|all| all.to(to)), event).await);
+}
+
 /// To every connection of these people that does not have `room` open.
 pub async fn to_people_but_room<'a, B: Broadcast>(
     io: &Io,

@@ -26,6 +26,12 @@ pub trait PresenceStore: Send + Sync {
     /// The people online in a room, each once, sorted.
     async fn online(&self, room: &str) -> Result<Vec<String>>;
 
+    /// In how many rooms `name` is present (0: offline).
+    async fn rooms_present(&self, name: &str) -> Result<i64>;
+
+    /// The people `name` has a direct conversation with, each with whether they are online.
+    async fn direct_peers(&self, name: &str) -> Result<Vec<(String, bool)>>;
+
     /// The `limit` rooms with the most people online (each person once), busiest first, with
     /// their counts.
     async fn busiest_rooms(&self, limit: i64) -> Result<Vec<(String, i64)>>;

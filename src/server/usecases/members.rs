@@ -3,7 +3,7 @@
 
 use super::{now_millis, signed_in, Chat};
 use crate::model::{validate_name, Role, Room};
-use crate::protocol::{Event, MemberRef, Members, RoomCreated, RoomRemoved};
+use crate::protocol::{Event, MemberRef, Members, PersonStatus, RoomCreated, RoomRemoved};
 use crate::server::broadcast;
 use crate::server::error::{refuse, AppError};
 use crate::server::policy::{self, Action, Kind};
@@ -45,8 +45,16 @@ impl Chat {
             return Err(refuse::forbidden("A direct conversation needs someone else."));
         }
         let room = self.db.direct_room(who, &other, now_millis()).await?;
-        for name in [who, other.as_str()] {
-            broadcast::to_person(&self.io, name, &RoomCreated { room: room.room() }).await;
+        let pair = [who, other.as_str()];
+        for name in pair {
+            let event = RoomCreated { room: room.room(), direct: true };
+            broadcast::to_person(&self.io, name, &event).await;
+        }
+        // Each sidebar's new entry gets its dot.
+        for (name, peer) in [(pair[0], pair[1]), (pair[1], pair[0])] {
+            let online = self.db.rooms_present(peer).await? > 0;
+            let status = PersonStatus { name: peer.to_owned(), online };
+            broadcast::to_person(&self.io, name, &status).await;
         }
         Ok(room.room())
     }
@@ -62,7 +70,8 @@ impl Chat {
         }
         if let Some(pos) = self.db.join(&room.slug, &name).await? {
             self.announce(&room.slug, pos, Event::Joined { name: name.clone() }).await;
-            broadcast::to_person(&self.io, &name, &RoomCreated { room: room.room() }).await;
+            let event = RoomCreated { room: room.room(), direct: room.direct };
+            broadcast::to_person(&self.io, &name, &event).await;
         }
         Ok(())
     }

@@ -53,8 +53,10 @@ impl Chat {
             }
             return Err(refuse::rate_limited(refuse::Limited::Messages, wait));
         }
-        // In a private assistant room every message is a question.
-        let ticket = if room.assistant || assistant::question(&body).is_some() {
+        // In a private assistant room every message with words is a question (the assistant
+        // reads text: files alone ask nothing).
+        let asks = (room.assistant && !body.is_empty()) || assistant::question(&body).is_some();
+        let ticket = if asks {
             // A retried question is answered once: give back what was stored.
             if let Some(sent) = self.db.sent(author, &input.client_id).await? {
                 return Ok(sent);

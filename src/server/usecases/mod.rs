@@ -19,6 +19,7 @@ mod search;
 pub use admin::feed_admins;
 pub(crate) use messages::Extras;
 pub use room_page::PAGE_MESSAGES;
+pub use presence::OFFLINE_GRACE;
 
 use super::auth::AuthSettings;
 use super::broadcast::{self, Io};

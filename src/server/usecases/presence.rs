@@ -1,12 +1,17 @@
-//! Presence: who is online in which room (a person with two tabs counts once), and who is
+//! Presence: who is online in which room (a person with two tabs counts once), whether the
+//! people of one's direct conversations are online at all (a room open anywhere), and who is
 //! typing. A socket that opens a room is present there until it closes the room or disconnects.
 
 use super::{signed_in, Chat};
-use crate::protocol::{Changes, CloseRoom, JoinRoom, Joined, SetTyping, TypingUpdated};
+use crate::model::RoomEntry;
+use crate::protocol::{Changes, CloseRoom, JoinRoom, Joined, PersonStatus, SetTyping, TypingUpdated};
 use crate::server::broadcast::{self, Conn};
 use crate::server::error::{refuse, AppError};
 use crate::server::policy::Action;
 use crate::server::store::Departure;
+
+/// How long after someone's last room closed they are told offline, if none opened since.
+pub const OFFLINE_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Chat {
     /// Opens a room on a socket and returns what changed since `after`. A named person is also
@@ -29,6 +34,11 @@ impl Chat {
             let first = self.db.add_presence(&socket.id(), &room.slug, name).await?;
             if first {
                 self.batches.presence(&self.io, Some(socket), &room.slug, name, true).await;
+                // Said again on every room they open: a person opening two rooms at once on
+                // two nodes is not missed, and the few packets cost nothing at human pace.
+                if let Err(error) = self.tell_peers(name, true).await {
+                    tracing::warn!("telling that {name} is online failed: {error}");
+                }
             }
         }
         let online = self.db.online(&room.slug).await?;
@@ -68,10 +78,65 @@ impl Chat {
     }
 
     pub async fn announce_departures(&self, departures: Vec<Departure>) {
+        let mut gone = std::collections::BTreeSet::new();
         for departure in departures.into_iter().filter(|d| d.last) {
             let (room, name) = (&departure.room, &departure.name);
             self.batches.presence(&self.io, None, room, name, false).await;
+            gone.insert(departure.name);
         }
+        for name in gone {
+            self.offline_after_grace(name);
+        }
+    }
+
+    /// Tells the people of `name`'s direct conversations that `name` went offline, if no room
+    /// of theirs is open [`OFFLINE_GRACE`] from now: moving to another room, or reloading a
+    /// page, does not make their dot blink.
+    fn offline_after_grace(&self, name: String) {
+        let chat = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(OFFLINE_GRACE).await;
+            let told = match chat.db.rooms_present(&name).await {
+                Ok(0) => chat.tell_peers(&name, false).await,
+                Ok(_) => Ok(()),
+                Err(error) => Err(error.into()),
+            };
+            if let Err(error) = told {
+                tracing::warn!("telling whether {name} is online failed: {error}");
+            }
+        });
+    }
+
+    /// Tells every connection of the people who have a direct conversation with `name` whether
+    /// `name` is online.
+    async fn tell_peers(&self, name: &str, online: bool) -> Result<(), AppError> {
+        let peers = self.db.direct_peers(name).await?;
+        if !peers.is_empty() {
+            let status = PersonStatus { name: name.to_owned(), online };
+            let names = peers.iter().map(|(peer, _)| peer.as_str());
+            broadcast::to_people(&self.io, names, &status).await;
+        }
+        Ok(())
+    }
+
+    /// Marks each direct conversation among `entries` (the sidebar of `reader`) with whether
+    /// its other person is online.
+    pub(super) async fn mark_online(
+        &self,
+        entries: &mut [RoomEntry],
+        reader: &str,
+    ) -> Result<(), AppError> {
+        if !entries.iter().any(|entry| entry.direct) {
+            return Ok(());
+        }
+        let peers = self.db.direct_peers(reader).await?;
+        for entry in entries.iter_mut() {
+            let peer = entry.peer(reader).map(str::to_lowercase);
+            entry.online = peer.is_some_and(|peer| {
+                peers.iter().any(|(name, online)| *online && name.to_lowercase() == peer)
+            });
+        }
+        Ok(())
     }
 
     /// Relays a typing indicator to the rest of the room. Nothing is stored: it expires on the

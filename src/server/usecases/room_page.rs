@@ -48,7 +48,7 @@ impl Chat {
         let online = db.online(slug).await?;
         // Rendering the live end of a room is reading it: without JavaScript nothing else would
         // move the read position. The divider goes where the reader was before.
-        let mut rooms = db.room_entries(me.as_deref()).await?;
+        let mut rooms = self.list_rooms(me.as_deref()).await?;
         let current = rooms.iter_mut().find(|entry| entry.slug == slug);
         let read_seq = current.as_ref().filter(|e| e.joined).map_or(last, |e| e.read_seq);
         // Only a read position that moves is written (and announced): a page view of a room

@@ -25,7 +25,7 @@ impl Chat {
         }
         let created = self.db.create_room(&room, author, now_millis(), input.private).await?;
         let room = created.ok_or_else(|| refuse::room_exists(&room.name))?;
-        let event = RoomCreated { room: room.clone() };
+        let event = RoomCreated { room: room.clone(), direct: false };
         if input.private {
             broadcast::to_person(&self.io, author, &event).await;
         } else {
@@ -34,9 +34,14 @@ impl Chat {
         Ok(room)
     }
 
-    /// Every room `reader` may see, with how far they have read it.
+    /// Every room `reader` may see, with how far they have read it, and whether the other
+    /// person of each direct conversation is online.
     pub async fn list_rooms(&self, reader: Option<&str>) -> Result<Vec<RoomEntry>, AppError> {
-        Ok(self.db.room_entries(reader).await?)
+        let mut entries = self.db.room_entries(reader).await?;
+        if let Some(reader) = reader {
+            self.mark_online(&mut entries, reader).await?;
+        }
+        Ok(entries)
     }
 
     /// The caller's private conversation with the assistant, created on first use.

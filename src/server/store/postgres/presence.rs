@@ -68,6 +68,26 @@ impl PresenceStore for Postgres {
         .await
     }
 
+    async fn rooms_present(&self, name: &str) -> Result<i64> {
+        sqlx::query_scalar("SELECT COUNT(DISTINCT room) FROM presence WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    async fn direct_peers(&self, name: &str) -> Result<Vec<(String, bool)>> {
+        sqlx::query_as(
+            "SELECT peer.name, EXISTS (SELECT 1 FROM presence WHERE presence.name = peer.name)
+             FROM read_positions me
+             JOIN rooms r ON r.slug = me.room AND r.direct
+             JOIN read_positions peer ON peer.room = me.room AND peer.name <> me.name
+             WHERE me.name = $1",
+        )
+        .bind(name)
+        .fetch_all(&self.pool)
+        .await
+    }
+
     async fn busiest_rooms(&self, limit: i64) -> Result<Vec<(String, i64)>> {
         sqlx::query_as(
             "SELECT room, COUNT(DISTINCT name) AS people FROM presence GROUP BY room

@@ -40,7 +40,7 @@ impl RoomStore for Postgres {
     async fn room_entries(&self, reader: Option<&str>) -> Result<Vec<RoomEntry>> {
         sqlx::query_as(
             "SELECT r.slug, r.name, r.last_seq, COALESCE(p.seq, r.last_seq) AS read_seq,
-                    p.seq IS NOT NULL AS joined
+                    p.seq IS NOT NULL AS joined, r.direct
              FROM rooms r
              LEFT JOIN read_positions p ON p.room = r.slug AND p.name = $1
              WHERE (r.owner IS NULL OR r.owner = $1) AND (NOT r.private OR p.name IS NOT NULL)

@@ -38,8 +38,9 @@ impl RoomStore for Sqlite {
         sqlx::query_as(
             // The last seq of each room is one lookup in the (room, seq) index, not a scan of
             // every message.
-            "SELECT slug, name, last_seq, COALESCE(read, last_seq) AS read_seq, read IS NOT NULL AS joined
-             FROM (SELECT r.slug, r.name, r.owner,
+            "SELECT slug, name, last_seq, COALESCE(read, last_seq) AS read_seq, read IS NOT NULL AS joined,
+                    direct
+             FROM (SELECT r.slug, r.name, r.owner, r.direct,
                           (SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room = r.slug) AS last_seq,
                           p.seq AS read
                    FROM rooms r
