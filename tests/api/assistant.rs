@@ -348,7 +348,8 @@ async fn a_private_conversation_is_its_owners_alone() {
     assert_eq!(answer(&ada, &mine).await.body, "Noted: Ada: my secret is 42");
     // A picture without a word asks nothing (the assistant reads text): it is kept, unanswered.
     let asked = fake.requests().len();
-    let picture = crate::files::uploaded(&app, "Ada", &mine, "map.png", crate::files::png(8, 8)).await;
+    let picture =
+        crate::files::uploaded(&app, "Ada", &mine, "map.png", crate::files::png(8, 8)).await;
     let files = vec![picture.id.clone()];
     let only = SendMessage { body: String::new(), client_id: "f".into(), files, ..plain.clone() };
     let shown = ada.ok(&only).await;

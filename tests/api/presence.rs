@@ -213,7 +213,10 @@ async fn the_people_of_a_direct_conversation_learn_when_the_other_comes_and_goes
     assert_eq!(bob.wait_for::<PersonStatus>().await, status("Ada", true));
     let rooms = ada.ok(&ListRooms {}).await;
     let direct = rooms.iter().find(|room| room.direct).expect("listed");
-    assert_eq!((direct.name.as_str(), direct.peer("Ada"), direct.online), ("Ada & Bob", Some("Bob"), true));
+    assert_eq!(
+        (direct.name.as_str(), direct.peer("Ada"), direct.online),
+        ("Ada & Bob", Some("Bob"), true)
+    );
     assert!(rooms.iter().filter(|room| !room.direct).all(|room| !room.online));
 
     // Bob goes away: Ada is told once he has stayed away a while, and her list says so.

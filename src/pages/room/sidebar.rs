@@ -2,10 +2,10 @@
 //! whether the other person is online, and forms to start either. Rendered by the server; new
 //! rooms, new messages elsewhere and people coming and going update it live.
 
+use super::Avatar;
 use crate::api::{CreateRoom, OpenAssistant, OpenDirect};
 use crate::model::{RoomEntry, MAX_NAME_CHARS, MAX_ROOM_NAME_CHARS, MIN_ROOM_NAME_CHARS};
 use crate::protocol::{Change, Event, ListRooms, PersonStatus, RoomActivity, RoomCreated};
-use super::Avatar;
 use crate::realtime::use_realtime;
 use leptos::{prelude::*, server_fn::ServerFn};
 
@@ -99,7 +99,7 @@ pub(super) fn Sidebar(
     // Direct conversations are listed by the other person's name.
     let current_slug = StoredValue::new(current.clone());
     let has_direct = Memo::new(move |_| rooms.with(|rooms| rooms.iter().any(|r| r.direct)));
-    let direct = move || {
+    let conversations = move || {
         let me = me.get_value();
         let mut direct: Vec<(String, String)> = rooms.with(|rooms| {
             rooms.iter().filter_map(|r| Some((r.slug.clone(), r.peer(&me)?.to_owned()))).collect()
@@ -175,31 +175,32 @@ pub(super) fn Sidebar(
             {move || has_direct.get().then(|| view! {
                 <h2>"Direct messages"</h2>
                 <ul class="room-list direct-list">
-                    <For each=direct key=|(slug, _)| slug.clone() let:entry>
+                    <For each=conversations key=|(slug, _)| slug.clone() let:entry>
                         {
                             let (slug, peer) = entry;
                             let is_current = slug == current_slug.get_value();
+                            // (unread, online)
                             let state = {
                                 let slug = slug.clone();
-                                move || {
+                                Memo::new(move |_| {
                                     rooms.with(|rooms| {
                                         let entry = rooms.iter().find(|r| r.slug == slug);
                                         entry.map_or((0, false), |e| (e.unread(), e.online))
                                     })
-                                }
+                                })
                             };
-                            let status = move || if state().1 { "online" } else { "offline" };
+                            let status = move || if state.get().1 { "online" } else { "offline" };
                             view! {
                                 <li>
                                     <a href=format!("/r/{slug}") aria-current=is_current.then_some("page")>
                                         <span class="peer">
                                             <Avatar name=peer.clone() />
-                                            <span class="presence" class:online=move || state().1 title=status></span>
+                                            <span class="presence" class:online=move || state.get().1 title=status></span>
                                         </span>
                                         <span class="room-name">{peer}</span>
                                         <span class="visually-hidden">{move || format!(", {}", status())}</span>
                                         {move || {
-                                            let n = state().0;
+                                            let n = state.get().0;
                                             (n > 0 && !is_current).then(|| view! {
                                                 <span class="unread" aria-label=format!("{n} unread")>{n}</span>
                                             })

@@ -125,11 +125,7 @@ pub async fn to_person<B: Broadcast>(io: &Io, name: &str, event: &B) {
 }
 
 /// To every connection of these people.
-pub async fn to_people<'a, B: Broadcast>(
-    io: &Io,
-    names: impl Iterator<Item = &'a str>,
-    event: &B,
-) {
+pub async fn to_people<'a, B: Broadcast>(io: &Io, names: impl Iterator<Item = &'a str>, event: &B) {
     let to: Vec<String> = names.map(user_channel).collect();
     on_wire!(io, all => emit(all.map(|all| all.to(to)), event).await);
 }

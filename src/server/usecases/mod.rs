@@ -18,8 +18,8 @@ mod search;
 
 pub use admin::feed_admins;
 pub(crate) use messages::Extras;
-pub use room_page::PAGE_MESSAGES;
 pub use presence::OFFLINE_GRACE;
+pub use room_page::PAGE_MESSAGES;
 
 use super::auth::AuthSettings;
 use super::broadcast::{self, Io};

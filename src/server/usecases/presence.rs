@@ -4,7 +4,9 @@
 
 use super::{signed_in, Chat};
 use crate::model::RoomEntry;
-use crate::protocol::{Changes, CloseRoom, JoinRoom, Joined, PersonStatus, SetTyping, TypingUpdated};
+use crate::protocol::{
+    Changes, CloseRoom, JoinRoom, Joined, PersonStatus, SetTyping, TypingUpdated,
+};
 use crate::server::broadcast::{self, Conn};
 use crate::server::error::{refuse, AppError};
 use crate::server::policy::Action;
