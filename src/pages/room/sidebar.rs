@@ -190,15 +190,26 @@ pub(super) fn Sidebar(
                                 })
                             };
                             let status = move || if state.get().1 { "online" } else { "offline" };
+                            // Read as "Bob, online, 2 unread".
+                            let label = {
+                                let peer = peer.clone();
+                                move || {
+                                    let unread = state.get().0;
+                                    let mut label = format!("{peer}, {}", status());
+                                    if unread > 0 && !is_current {
+                                        label.push_str(&format!(", {unread} unread"));
+                                    }
+                                    label
+                                }
+                            };
                             view! {
                                 <li>
-                                    <a href=format!("/r/{slug}") aria-current=is_current.then_some("page")>
-                                        <span class="peer">
+                                    <a href=format!("/r/{slug}") aria-current=is_current.then_some("page") aria-label=label>
+                                        <span class="peer" aria-hidden="true">
                                             <Avatar name=peer.clone() />
                                             <span class="presence" class:online=move || state.get().1 title=status></span>
                                         </span>
                                         <span class="room-name">{peer}</span>
-                                        <span class="visually-hidden">{move || format!(", {}", status())}</span>
                                         {move || {
                                             let n = state.get().0;
                                             (n > 0 && !is_current).then(|| view! {
