@@ -60,7 +60,7 @@ pub struct RoomPage {
 }
 
 /// A post refused from the message form without JavaScript (see `server::compose`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefusedPost {
     pub body: String,
     pub reply_to: Option<i64>,
@@ -90,8 +90,7 @@ pub async fn load_room(
 ) -> Result<RoomPage, ProtocolError> {
     let (chat, me) = server::context().await?;
     // Rendered in answer to a refused post (`server::compose`): show it again.
-    let refused = use_context::<axum::http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<RefusedPost>().cloned());
+    let refused = server::refused_post();
     let reply = reply.or(refused.as_ref().and_then(|post| post.reply_to));
     let mut page = chat.room_page(&slug, me, Cursor { before, after, around }, reply).await?;
     page.refused = refused;
@@ -180,6 +179,8 @@ pub struct AttachForm {
     pub room_name: String,
     pub max_mb: u64,
     pub client_id: String,
+    /// What this form sent that was refused: the page answering it shows why, with the text.
+    pub refused: Option<RefusedPost>,
 }
 
 /// The file form of a room the visitor may post in.
@@ -188,7 +189,8 @@ pub async fn load_attach(room: String) -> Result<AttachForm, ProtocolError> {
     let (chat, me) = server::context().await?;
     let room_name = chat.attach_form(me.as_deref(), &room).await?;
     let max_mb = chat.limits.files.per_file / crate::server::limits::FileLimits::MB;
-    Ok(AttachForm { room_name, max_mb, client_id: uuid::Uuid::new_v4().to_string() })
+    let client_id = uuid::Uuid::new_v4().to_string();
+    Ok(AttachForm { room_name, max_mb, client_id, refused: server::refused_post() })
 }
 
 /// Adds the visitor's reaction from the emoji picker, then goes back to the message.
@@ -449,6 +451,11 @@ mod server {
             None => None,
         };
         Ok((state.chat, me))
+    }
+
+    /// The post this page answers, refused (`server::compose`), if it answers one.
+    pub fn refused_post() -> Option<super::RefusedPost> {
+        use_context::<Parts>().and_then(|parts| parts.extensions.get().cloned())
     }
 
     /// The client's address, for the limits kept per address.

@@ -119,10 +119,13 @@ test('messages with files and the attach controls pass axe-core on a phone and a
     await expect(messages(ada, `minutes ${marker}`).getByRole('link', { name: /minutes of the meeting\.txt/ })).toBeVisible();
     if (javaScriptEnabled) await expect(ada.getByRole('list', { name: 'Files to send' })).toContainText('agenda.txt');
   });
-  // The form without JavaScript, and what it says when it refuses.
-  await ada.goto('/r/lobby/attach?error=file_too_large&body=hello');
+  // The form without JavaScript, and what it says when it refuses: the text is kept.
+  await ada.goto('/r/lobby/attach');
+  await ada.getByLabel('File').setInputFiles({ name: 'tool.exe', mimeType: 'application/octet-stream', buffer: Buffer.from('MZ\x90\x00\x03\x00') });
+  await ada.getByLabel('Message (optional)').fill('hello');
+  await ada.getByRole('button', { name: 'Send' }).click();
   await review(ada, 'attach-form', javaScriptEnabled, async () => {
-    await expect(ada.getByRole('alert')).toContainText('That file is too large: a file can be at most 10 MB.');
+    await expect(ada.getByRole('alert')).toContainText('tool.exe is not a file Parley accepts');
     await expect(ada.getByLabel('Message (optional)')).toHaveValue('hello');
   });
 });

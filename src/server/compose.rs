@@ -6,11 +6,11 @@
 
 use super::http::AppState;
 use crate::api::RefusedPost;
-use crate::protocol::{ProtocolError, SendMessage};
+use crate::protocol::{ErrorCode, ProtocolError, SendMessage};
 use axum::body::Body;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, State};
-use axum::http::{request::Parts, Method, Request, StatusCode};
+use axum::http::{request::Parts, Method, Request, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -38,7 +38,7 @@ pub async fn post(
     };
     let me = state.chat.session(&parts.headers).await.map(|session| session.user.name);
     let input = SendMessage {
-        room: slug.clone(),
+        room: slug,
         client_id: form.client_id,
         body: form.body.clone(),
         reply_to: form.reply_to,
@@ -48,15 +48,30 @@ pub async fn post(
         Ok(message) => return Redirect::to(&format!("/r/{}", message.room)).into_response(),
         Err(error) => ProtocolError::from(error),
     };
-    let status = super::error::http_status(refusal.code);
+    let refused = RefusedPost { body: form.body, reply_to: form.reply_to, error: refusal.message };
+    refusal_page(&state, parts, None, refused, refusal.code).await
+}
+
+/// Answers a refused form with its page (`path`, or the request's own), rendered with `refused`
+/// in the request's extensions for the page's loader to show, and the refusal's status.
+pub(super) async fn refusal_page<T: Clone + Send + Sync + 'static>(
+    state: &AppState,
+    parts: Parts,
+    path: Option<&str>,
+    refused: T,
+    code: ErrorCode,
+) -> Response {
+    let status = super::error::http_status(code);
     let mut page = Request::from_parts(parts, Body::empty());
     *page.method_mut() = Method::GET;
-    page.extensions_mut().insert(RefusedPost {
-        body: form.body,
-        reply_to: form.reply_to,
-        error: refusal.message,
-    });
-    let mut response = super::http::render_page(&state, page).await;
+    if let Some(path) = path {
+        match Uri::try_from(path) {
+            Ok(uri) => *page.uri_mut() = uri,
+            Err(_) => return (status, "That page does not exist.").into_response(),
+        }
+    }
+    page.extensions_mut().insert(refused);
+    let mut response = super::http::render_page(state, page).await;
     // A room that is not there stays a 404.
     if response.status().is_success() {
         *response.status_mut() = status;

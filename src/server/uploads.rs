@@ -5,9 +5,10 @@
 //! - `POST /api/v1/rooms/{slug}/files?name=…`: the body is the file. Authorised by a personal
 //!   API token or by the session cookie (a same-origin page: cross-site writes are refused
 //!   before this). Answers 201 with the `Attachment`, to pass in `files` of a message.
-//! - `POST /r/{slug}/upload`: the no-JavaScript form of `/r/{slug}/attach` (`multipart/form-data`: `file`, `body`,
+//! - `POST /r/{slug}/attach` (or `/r/{slug}/upload`): the no-JavaScript form of that page
+//!   (`multipart/form-data`: `file`, `body`,
 //!   `client_id`, `reply_to`): uploads and posts in one go, then back to the room; a refusal
-//!   goes back to the form with its code.
+//!   answers the form again, with the reason and the text (and the refusal's status).
 //! - `GET /files/{id}` and `/files/{id}/thumb`: the bytes, to whoever may read the room.
 //!   Pictures are shown inline; every other file is a download (`Content-Disposition:
 //!   attachment`). The type is the one told from the content at upload, with `nosniff`.
@@ -15,11 +16,12 @@
 use super::error::AppError;
 use super::http::AppState;
 use super::rest::{ApiError, ApiErrorBody};
+use crate::api::RefusedPost;
 use crate::model::Attachment;
 use crate::protocol::{ErrorCode, ProtocolError, SendMessage};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -31,6 +33,9 @@ pub fn upload_routes(per_file: u64) -> Router<AppState> {
     Router::new()
         .route("/api/v1/rooms/{slug}/files", post(upload))
         .route("/r/{slug}/upload", post(attach_form))
+        // The page's own form posts to the page, so that a refusal answered with the page
+        // leaves the browser on the page's address (hydration routes by it).
+        .route("/r/{slug}/attach", post(attach_form))
         .layer(DefaultBodyLimit::max(limit))
 }
 
@@ -99,30 +104,23 @@ fn too_large(state: &AppState) -> ApiError {
 /// The no-JavaScript form: upload one file and post it with the text, then back to the room.
 async fn attach_form(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    parts: Parts,
     Path(slug): Path<String>,
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    // Back to the form, which says why, with the text kept (the file must be chosen again:
-    // no page can set a file input).
-    let back = |code: ErrorCode, body: &str| {
-        use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
-        let code = serde_json::to_value(code).unwrap_or_default();
-        let code = code.as_str().unwrap_or("internal").to_owned();
-        let mut to = format!("/r/{slug}/attach?error={code}");
-        if !body.is_empty() {
-            to.push_str(&format!("&body={}", utf8_percent_encode(body, NON_ALPHANUMERIC)));
-        }
-        Redirect::to(&to).into_response()
-    };
-    let who = state.chat.session(&headers).await.map(|session| session.user.name);
-    let fields = match read_form(form).await {
+    let who = state.chat.session(&parts.headers).await.map(|session| session.user.name);
+    let max_mb = state.chat.limits.files.per_file / super::limits::FileLimits::MB;
+    let fields = match read_form(form, max_mb).await {
         Ok(fields) => fields,
-        Err(code) => return back(code, ""),
+        Err(refusal) => {
+            return refused_form(&state, parts, &slug, refusal, FormFields::default()).await
+        }
     };
-    let text = fields.body.clone();
-    let Some((name, bytes)) = fields.file else { return back(ErrorCode::UnknownFile, &text) };
+    let kept = fields.clone_text();
     let posted = async {
+        let Some((name, bytes)) = fields.file else {
+            return Err(ProtocolError::new(ErrorCode::UnknownFile, "Choose a file to attach."));
+        };
         // What the message would refuse is refused before the file is stored.
         crate::model::validate_client_id(&fields.client_id)?;
         crate::model::validate_post(&fields.body, true)?;
@@ -134,12 +132,26 @@ async fn attach_form(
             reply_to: fields.reply_to,
             files: vec![file.id],
         };
-        state.chat.post_message(who.as_deref(), input).await
+        Ok(state.chat.post_message(who.as_deref(), input).await?)
     };
     match posted.await {
         Ok(_) => Redirect::to(&format!("/r/{slug}")).into_response(),
-        Err(error) => back(ProtocolError::from(error).code, &text),
+        Err(refusal) => refused_form(&state, parts, &slug, refusal, kept).await,
     }
+}
+
+/// The attach form again, saying why, with the text kept (the file must be chosen again: no
+/// page can set a file input).
+async fn refused_form(
+    state: &AppState,
+    parts: Parts,
+    slug: &str,
+    refusal: ProtocolError,
+    kept: FormFields,
+) -> Response {
+    let refused = RefusedPost { body: kept.body, reply_to: kept.reply_to, error: refusal.message };
+    let form = format!("/r/{slug}/attach");
+    super::compose::refusal_page(state, parts, Some(&form), refused, refusal.code).await
 }
 
 #[derive(Default)]
@@ -150,10 +162,29 @@ struct FormFields {
     reply_to: Option<i64>,
 }
 
+impl FormFields {
+    /// The fields but the file.
+    fn clone_text(&self) -> Self {
+        let (body, client_id) = (self.body.clone(), self.client_id.clone());
+        Self { file: None, body, client_id, reply_to: self.reply_to }
+    }
+}
+
 async fn read_form(
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Result<FormFields, ErrorCode> {
-    let mut form = form.map_err(|_| ErrorCode::InvalidPayload)?;
+    max_mb: u64,
+) -> Result<FormFields, ProtocolError> {
+    let unreadable =
+        || ProtocolError::new(ErrorCode::InvalidPayload, "The form could not be read.");
+    let form_error = |error: axum::extract::multipart::MultipartError| {
+        if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            let why = format!("That file is too large: a file can be at most {max_mb} MB.");
+            ProtocolError::new(ErrorCode::FileTooLarge, why)
+        } else {
+            unreadable()
+        }
+    };
+    let mut form = form.map_err(|_| unreadable())?;
     let mut fields = FormFields::default();
     while let Some(field) = form.next_field().await.map_err(form_error)? {
         let name = field.name().unwrap_or_default().to_owned();
@@ -166,15 +197,13 @@ async fn read_form(
                     fields.file = Some((file_name, bytes.to_vec()));
                 }
             }
-            "body" => fields.body = field.text().await.map_err(|_| ErrorCode::InvalidPayload)?,
-            "client_id" => {
-                fields.client_id = field.text().await.map_err(|_| ErrorCode::InvalidPayload)?
-            }
+            "body" => fields.body = field.text().await.map_err(|_| unreadable())?,
+            "client_id" => fields.client_id = field.text().await.map_err(|_| unreadable())?,
             "reply_to" => {
-                let text = field.text().await.map_err(|_| ErrorCode::InvalidPayload)?;
+                let text = field.text().await.map_err(|_| unreadable())?;
                 fields.reply_to = match text.trim() {
                     "" => None,
-                    seq => Some(seq.parse().map_err(|_| ErrorCode::InvalidPayload)?),
+                    seq => Some(seq.parse().map_err(|_| unreadable())?),
                 };
             }
             _ => {}
@@ -184,14 +213,6 @@ async fn read_form(
 }
 
 /// What a form that could not be read is refused with: too large, or malformed.
-fn form_error(error: axum::extract::multipart::MultipartError) -> ErrorCode {
-    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ErrorCode::FileTooLarge
-    } else {
-        ErrorCode::InvalidPayload
-    }
-}
-
 /// A file's bytes (or a picture's preview) for a reader who may see it; 404 for anyone else.
 async fn serve(
     State(state): State<AppState>,

@@ -329,6 +329,7 @@ async fn the_form_without_javascript_uploads_and_posts_or_says_why_not() {
     let (status, html) = page(&app, Some("Ada"), "/r/lobby/attach").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("enctype=\"multipart/form-data\""), "{html}");
+    assert!(html.contains("action=\"/r/lobby/attach\""), "it posts to itself");
     assert!(html.contains("up to 10 MB"), "the limit is said");
     // Guests are told to sign in.
     assert_eq!(page(&app, None, "/r/lobby/attach").await.0, StatusCode::UNAUTHORIZED);
@@ -342,7 +343,7 @@ async fn the_form_without_javascript_uploads_and_posts_or_says_why_not() {
         async move {
             app.http(Some("Ada"))
                 .await
-                .post(app.url("/r/lobby/upload"))
+                .post(app.url("/r/lobby/attach"))
                 .multipart(form)
                 .send()
                 .await
@@ -358,14 +359,12 @@ async fn the_form_without_javascript_uploads_and_posts_or_says_why_not() {
     assert!(room.contains("width=\"320\" height=\"240\""), "{room}");
     assert!(room.contains("alt=\"boat.png\""));
 
-    // A refusal goes back to the form, which says why, keeping the text.
-    let response = post("tool.exe", b"MZ\x90\x00\x03\x00\x00\x00".to_vec(), "see this").await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let back = location(&response);
-    assert!(back.starts_with("/r/lobby/attach?error=unsupported_file"), "{back}");
-    let (_, form) = page(&app, Some("Ada"), &back).await;
-    assert!(form.contains(
-        "Parley accepts pictures (PNG, JPEG, GIF, WebP), PDF, ZIP and plain text files only."
-    ));
-    assert!(form.contains(">see this</textarea>"), "the text is kept");
+    // A refusal is answered with the form, which says why, keeping the text (as text).
+    let response =
+        post("tool.exe", b"MZ\x90\x00\x03\x00\x00\x00".to_vec(), "see <b>this</b>").await;
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let form = response.text().await.expect("page");
+    assert!(form.contains("tool.exe is not a file Parley accepts"), "{form}");
+    assert!(form.contains(">see &lt;b&gt;this&lt;/b&gt;</textarea>"), "the text is kept");
+    assert!(form.contains("enctype=\"multipart/form-data\""), "the form again");
 }

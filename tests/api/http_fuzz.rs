@@ -101,8 +101,7 @@ fn page() -> impl Strategy<Value = String> {
         text().prop_map(|seq| format!("/r/lobby/m/{seq}")),
         (text(), text()).prop_map(|(seq, q)| format!("/r/lobby/m/{seq}/react?q={q}")),
         text().prop_map(|reply| format!("/r/lobby?reply={reply}")),
-        (text(), text(), text())
-            .prop_map(|(slug, error, body)| format!("/r/{slug}/attach?error={error}&body={body}")),
+        (text(), text()).prop_map(|(slug, query)| format!("/r/{slug}/attach?{query}")),
         text().prop_map(|id| format!("/files/{id}")),
         text().prop_map(|id| format!("/files/{id}/thumb")),
         text().prop_map(|next| format!("/?next={next}")),
