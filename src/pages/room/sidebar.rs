@@ -160,12 +160,7 @@ pub(super) fn Sidebar(
                                     aria-current=is_current.then_some("page")
                                 >
                                     <span class="room-name"><span class="hash">"#"</span>{room.name}</span>
-                                    {move || {
-                                        let n = unread();
-                                        (n > 0 && !is_current).then(|| view! {
-                                            <span class="unread" aria-label=format!("{n} unread")>{n}</span>
-                                        })
-                                    }}
+                                    {move || unread_badge(unread(), is_current)}
                                 </a>
                             </li>
                         }
@@ -210,12 +205,7 @@ pub(super) fn Sidebar(
                                             <span class="presence" class:online=move || state.get().1 title=status></span>
                                         </span>
                                         <span class="room-name">{peer}</span>
-                                        {move || {
-                                            let n = state.get().0;
-                                            (n > 0 && !is_current).then(|| view! {
-                                                <span class="unread" aria-label=format!("{n} unread")>{n}</span>
-                                            })
-                                        }}
+                                        {move || unread_badge(state.get().0, is_current)}
                                     </a>
                                 </li>
                             }
@@ -259,4 +249,11 @@ pub(super) fn Sidebar(
             })}
         </nav>
     }
+}
+
+/// How many messages of a room the reader has not read, unless they are reading it now.
+fn unread_badge(unread: i64, is_current: bool) -> Option<impl IntoView> {
+    (unread > 0 && !is_current).then(|| {
+        view! { <span class="unread" aria-label=format!("{unread} unread")>{unread}</span> }
+    })
 }
