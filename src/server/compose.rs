@@ -6,7 +6,7 @@
 
 use super::http::AppState;
 use crate::api::RefusedPost;
-use crate::protocol::{ErrorCode, ProtocolError, SendMessage};
+use crate::protocol::{ProtocolError, SendMessage};
 use axum::body::Body;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, State};
@@ -48,20 +48,20 @@ pub async fn post(
         Ok(message) => return Redirect::to(&format!("/r/{}", message.room)).into_response(),
         Err(error) => ProtocolError::from(error),
     };
-    let refused = RefusedPost { body: form.body, reply_to: form.reply_to, error: refusal.message };
-    refusal_page(&state, parts, None, refused, refusal.code).await
+    refusal_page(&state, parts, None, (form.body, form.reply_to), refusal).await
 }
 
-/// Answers a refused form with its page (`path`, or the request's own), rendered with `refused`
-/// in the request's extensions for the page's loader to show, and the refusal's status.
-pub(super) async fn refusal_page<T: Clone + Send + Sync + 'static>(
+/// Answers a refused form with its page (`path`, or the request's own) and the refusal's
+/// status. The page's loader finds what was sent (`body`, `reply_to`) and why it was refused
+/// as a [`RefusedPost`] in the request's extensions.
+pub(super) async fn refusal_page(
     state: &AppState,
     parts: Parts,
     path: Option<&str>,
-    refused: T,
-    code: ErrorCode,
+    (body, reply_to): (String, Option<i64>),
+    refusal: ProtocolError,
 ) -> Response {
-    let status = super::error::http_status(code);
+    let status = super::error::http_status(refusal.code);
     let mut page = Request::from_parts(parts, Body::empty());
     *page.method_mut() = Method::GET;
     if let Some(path) = path {
@@ -70,7 +70,7 @@ pub(super) async fn refusal_page<T: Clone + Send + Sync + 'static>(
             Err(_) => return (status, "That page does not exist.").into_response(),
         }
     }
-    page.extensions_mut().insert(refused);
+    page.extensions_mut().insert(RefusedPost { body, reply_to, error: refusal.message });
     let mut response = super::http::render_page(state, page).await;
     // A room that is not there stays a 404.
     if response.status().is_success() {

@@ -16,7 +16,6 @@
 use super::error::AppError;
 use super::http::AppState;
 use super::rest::{ApiError, ApiErrorBody};
-use crate::api::RefusedPost;
 use crate::model::Attachment;
 use crate::protocol::{ErrorCode, ProtocolError, SendMessage};
 use axum::body::Bytes;
@@ -113,10 +112,10 @@ async fn attach_form(
     let fields = match read_form(form, max_mb).await {
         Ok(fields) => fields,
         Err(refusal) => {
-            return refused_form(&state, parts, &slug, refusal, FormFields::default()).await
+            return refused_form(&state, parts, &slug, (String::new(), None), refusal).await
         }
     };
-    let kept = fields.clone_text();
+    let kept = (fields.body.clone(), fields.reply_to);
     let posted = async {
         let Some((name, bytes)) = fields.file else {
             return Err(ProtocolError::new(ErrorCode::UnknownFile, "Choose a file to attach."));
@@ -136,7 +135,7 @@ async fn attach_form(
     };
     match posted.await {
         Ok(_) => Redirect::to(&format!("/r/{slug}")).into_response(),
-        Err(refusal) => refused_form(&state, parts, &slug, refusal, kept).await,
+        Err(refusal) => refused_form(&state, parts, &slug, kept, refusal).await,
     }
 }
 
@@ -146,12 +145,11 @@ async fn refused_form(
     state: &AppState,
     parts: Parts,
     slug: &str,
+    kept: (String, Option<i64>),
     refusal: ProtocolError,
-    kept: FormFields,
 ) -> Response {
-    let refused = RefusedPost { body: kept.body, reply_to: kept.reply_to, error: refusal.message };
     let form = format!("/r/{slug}/attach");
-    super::compose::refusal_page(state, parts, Some(&form), refused, refusal.code).await
+    super::compose::refusal_page(state, parts, Some(&form), kept, refusal).await
 }
 
 #[derive(Default)]
@@ -160,14 +158,6 @@ struct FormFields {
     body: String,
     client_id: String,
     reply_to: Option<i64>,
-}
-
-impl FormFields {
-    /// The fields but the file.
-    fn clone_text(&self) -> Self {
-        let (body, client_id) = (self.body.clone(), self.client_id.clone());
-        Self { file: None, body, client_id, reply_to: self.reply_to }
-    }
 }
 
 async fn read_form(
