@@ -10,3 +10,8 @@ export LEPTOS_OUTPUT_NAME
 # schemathesis (scripts/api-check), installed by scripts/setup --browser from
 # scripts/schemathesis/requirements.txt.
 export SCHEMATHESIS_VENV="${SCHEMATHESIS_VENV:-$HOME/.cache/parley/schemathesis}"
+# The release build every script serves or tests: the bundle split per page (`#[lazy_route]`
+# chunks, see src/app.rs) and every file of the site precompressed with brotli and gzip (served
+# by leptos_axum's file handler when the browser accepts them). `cargo leptos watch --split` is
+# the development build: without `--split` the bundle would import a loader that does not exist.
+LEPTOS_RELEASE=(--release --split --precompress)

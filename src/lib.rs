@@ -29,5 +29,6 @@ compile_error!("build Parley with feature `ssr` (the server) or `hydrate` (the W
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Asynchronous: the current page's WASM chunk loads before its HTML is hydrated.
+    leptos::mount::hydrate_lazy(app::App);
 }

@@ -17,7 +17,7 @@ reference: the honest clients' p99 and how many attacking connections each serve
 On two cores, every server process (nodes, Redis, Postgres) shares CPU 0 and the load generator
 has CPU 1: cluster figures show what the software costs, not what two machines would give.
 """
-import argparse, datetime, gzip, http.client, json, os, pathlib, platform, shutil, signal, socket
+import argparse, datetime, http.client, json, os, pathlib, platform, shutil, signal, socket
 import statistics, subprocess, sys, tempfile, time, urllib.error, urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -344,15 +344,20 @@ def to_ms(text):
     return float("nan")
 
 
-def bundle():
-    """Parley's first-page transfer: the release WASM, JS and CSS, raw and gzipped."""
-    site = ROOT / "target" / "site"
-    sizes = {}
-    for path in sorted(site.rglob("*")):
-        if path.suffix in {".wasm", ".js", ".css"} and path.is_file():
-            data = path.read_bytes()
-            sizes[str(path.relative_to(site))] = (len(data), len(gzip.compress(data, 6)))
-    return sizes
+# The first-page budget (issue 14): what a first visit to any page kind downloads, as served.
+BUDGET_BYTES = 300 * 1024
+
+
+def transfer():
+    """What a first visit to each kind of page downloads, as served (brotli from the release
+    build's precompressed files), in Chromium: the document and every /pkg/ file it fetched."""
+    def work(server):
+        out = subprocess.run(["taskset", "-c", "1", "node", str(BENCH / "transfer.mjs"),
+                              server.url], capture_output=True, text=True, timeout=300)
+        if out.returncode != 0:
+            raise RuntimeError(f"transfer: {out.stderr.strip()}")
+        return json.loads(out.stdout)
+    return with_server("parley", work)
 
 
 def storm(clients, reps):
@@ -499,14 +504,14 @@ def main():
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     sizes = {}
     if not args.cluster and not args.hostile:
-        lines += ["", "Parley's bundle (first page), bytes raw / gzip:", "",
-                  "| file | raw | gzip |", "|---|---:|---:|"]
-        sizes = bundle()
-        for name, (size, zipped) in sizes.items():
-            lines.append(f"| {name} | {size:,} | {zipped:,} |")
-        total = sum(z for _, z in sizes.values())
-        lines.append(f"| total | {sum(s for s, _ in sizes.values()):,} | {total:,} "
-                     f"({total / 1024:.0f} KiB) |")
+        lines += ["", "Parley's first visit to each kind of page (fresh browser, empty cache): the "
+                  "document and the /pkg/ files it fetched, bytes as served:", "",
+                  "| page | files | bytes | KiB | within 300 KiB |", "|---|---:|---:|---:|---|"]
+        sizes = transfer()
+        for page, seen in sizes.items():
+            within = "yes" if seen["bytes"] <= BUDGET_BYTES else "no"
+            lines.append(f"| {page} | {seen['files']} | {seen['bytes']:,} | "
+                         f"{seen['bytes'] / 1024:.0f} | {within} |")
     table = "\n".join(lines)
     print(table)
 
