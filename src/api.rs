@@ -341,7 +341,18 @@ pub struct AccountPage {
     pub tokens: Vec<TokenView>,
     /// A token created just now, shown this once.
     pub new_token: Option<String>,
+    /// When they set their picture (its version, for `/avatar?name=…&v=`), if they have one.
+    pub avatar_set_at: Option<i64>,
+    /// Why the picture they just sent was refused (`server::avatars`), if it was.
+    pub avatar_error: Option<String>,
+    /// Largest picture they may upload, in megabytes (a file's limit).
+    pub picture_max_mb: u64,
 }
+
+/// A picture refused from the account page's form: the page answering that post says why.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug)]
+pub struct AvatarRefused(pub String);
 
 /// The signed-in visitor's account page: their API tokens, and a token just created (shown
 /// once: it travels in a short-lived cookie that this read clears).
@@ -362,7 +373,11 @@ pub async fn load_account() -> Result<AccountPage, ProtocolError> {
         })
         .collect();
     let new_token = server::take_new_token(&chat);
-    Ok(AccountPage { name, tokens, new_token })
+    let avatar_set_at = chat.avatar_set_at(&name).await?;
+    let avatar_error = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<AvatarRefused>().map(|refused| refused.0.clone()));
+    let picture_max_mb = chat.limits.files.per_file / crate::server::limits::FileLimits::MB;
+    Ok(AccountPage { name, tokens, new_token, avatar_set_at, avatar_error, picture_max_mb })
 }
 
 /// Creates a personal API token labelled `label`, then shows it once on `/account`.

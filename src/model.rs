@@ -212,6 +212,20 @@ impl Message {
     }
 }
 
+/// Whose picture `/avatar` answers (a query, not a path segment: a name may be "..").
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AvatarOf {
+    pub name: String,
+}
+
+impl AvatarOf {
+    /// The address of `name`'s picture.
+    pub fn url(name: &str) -> String {
+        let query = serde_qs::to_string(&AvatarOf { name: name.to_owned() }).unwrap_or_default();
+        format!("/avatar?{query}")
+    }
+}
+
 /// One of 12 avatar colours (`.hue-0` … `.hue-11` in the stylesheet) for a person, derived
 /// from their name (FNV-1a): the same on every page and every node.
 pub fn name_hue(name: &str) -> u32 {

@@ -2,6 +2,7 @@
 // refused), a direct conversation between two people on two pages, and signing out closing the
 // live connection of every tab of that session. Each spec runs with JavaScript on and off.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test, expect, tag, messages, send, signIn, accountMenu, openDirect, review, sidebar, DESKTOP, PASSWORD } from './fixtures';
 
 test('sign up, sign out, sign in again and post', async ({ people, javaScriptEnabled }) => {
@@ -141,6 +142,52 @@ test('unsent text belongs to the account that wrote it, never to the next person
   await expect(messages(bob, text)).toHaveCount(1);
   await expect(messages(bob, text)).toContainText(adaName);
   await expect(messages(bob, text)).not.toContainText(cyName);
+});
+
+const HARBOUR = readFileSync(join(__dirname, 'assets', 'harbour.png')); // 800 × 450
+
+/** The natural size and the address of the avatar beside `text`'s message on `page`. */
+async function avatarBeside(page: import('@playwright/test').Page, text: string) {
+  const picture = messages(page, text).locator('img.avatar');
+  await expect(picture).toHaveJSProperty('complete', true);
+  return picture.evaluate((img: HTMLImageElement) => ({ width: img.naturalWidth, src: img.src }));
+}
+
+test('a person sets a picture on the account page; the other page shows it beside their messages', async ({ people, javaScriptEnabled }) => {
+  const name = `Ada${tag()}`;
+  const ada = await people.enter(name, javaScriptEnabled);
+  const text = `portrait ${tag()}`;
+  await send(ada, text, javaScriptEnabled);
+  const bob = await people.enter(`Bob${tag()}`, javaScriptEnabled);
+  await expect(messages(bob, text)).toHaveCount(1);
+  // Before: the initial, drawn by the server (an SVG, 64 units wide).
+  expect((await avatarBeside(bob, text)).width).toBe(64);
+
+  await ada.goto('/account');
+  const form = ada.locator('form[action="/account/avatar"]');
+  // Something that is not a picture is refused on the page, which says why.
+  await ada.getByLabel('Picture to upload').setInputFiles({ name: 'notes.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7\n') });
+  await form.getByRole('button', { name: 'Upload picture' }).click();
+  await expect(ada.getByRole('alert')).toContainText('That is not a picture Parley can read');
+  await expect(ada.getByRole('button', { name: 'Remove picture' })).toHaveCount(0);
+
+  await ada.getByLabel('Picture to upload').setInputFiles({ name: 'harbour.png', mimeType: 'image/png', buffer: HARBOUR });
+  await form.getByRole('button', { name: 'Upload picture' }).click();
+  await expect(ada).toHaveURL(/\/account$/);
+  await expect(ada.getByRole('button', { name: 'Remove picture' })).toBeVisible();
+  const mine = ada.getByRole('img', { name: 'Your picture' });
+  await expect(mine).toHaveJSProperty('naturalWidth', 96);
+
+  // Bob's next page shows it: 96 pixels square, cut from the middle of the harbour.
+  await bob.reload();
+  expect((await avatarBeside(bob, text)).width).toBe(96);
+
+  // Removed: the initial again.
+  await ada.getByRole('button', { name: 'Remove picture' }).click();
+  await expect(ada.getByRole('button', { name: 'Remove picture' })).toHaveCount(0);
+  await bob.reload();
+  expect((await avatarBeside(bob, text)).width).toBe(64);
+  expect(people.errors).toEqual([]);
 });
 
 test('a person downloads what they wrote from the account page', async ({ people, javaScriptEnabled }) => {

@@ -1,4 +1,5 @@
-//! `/account`: the signed-in person's personal API tokens for the REST API (create one, shown
+//! `/account`: the signed-in person's picture (upload one, or go back to their initial), their
+//! personal API tokens for the REST API (create one, shown
 //! once; see when each was last used; revoke it), the download of their data, and the deletion
 //! of their account. Plain forms, with or without JavaScript.
 
@@ -48,7 +49,8 @@ fn Account(page: crate::api::AccountPage) -> impl IntoView {
     let rows = page.tokens.into_iter().map(token_row).collect_view();
     view! {
         <h1>"Your account"</h1>
-        <div>"Signed in as " <strong>{page.name}</strong> ". " <a href="/r/lobby">"Back to the lobby"</a> " · " <SignOutButton /></div>
+        <div>"Signed in as " <strong>{page.name.clone()}</strong> ". " <a href="/r/lobby">"Back to the lobby"</a> " · " <SignOutButton /></div>
+        <Picture name=page.name set_at=page.avatar_set_at error=page.avatar_error max_mb=page.picture_max_mb />
         <h2>"API tokens"</h2>
         <p>
             "A token lets a bot or a script use the REST API as you: "
@@ -114,5 +116,36 @@ fn token_row(token: TokenView) -> impl IntoView {
                 }.into_any()
             }}
         </li>
+    }
+}
+
+/// The person's picture, and the forms that change it: plain posts (`server::avatars`), with or
+/// without JavaScript; a refusal comes back as this page with the reason.
+#[component]
+fn Picture(name: String, set_at: Option<i64>, error: Option<String>, max_mb: u64) -> impl IntoView {
+    // The version in the address: the new picture shows at once after an upload.
+    let src = format!("{}&v={}", crate::model::AvatarOf::url(&name), set_at.unwrap_or(0));
+    view! {
+        <h2>"Your picture"</h2>
+        <div class="picture-setting">
+            <img class="avatar large" src=src alt="Your picture" width="96" height="96" />
+            <div>
+                <form method="post" action="/account/avatar" enctype="multipart/form-data" class="row">
+                    <label for="avatar-file" class="visually-hidden">"Picture to upload"</label>
+                    <input id="avatar-file" type="file" name="file" required accept="image/png,image/jpeg,image/gif,image/webp" />
+                    <button type="submit">"Upload picture"</button>
+                </form>
+                {set_at.map(|_| view! {
+                    <form method="post" action="/account/avatar/remove">
+                        <button type="submit">"Remove picture"</button>
+                    </form>
+                })}
+                <p class="muted">
+                    {format!("A PNG, JPEG, GIF or WebP of at most {max_mb} MB. Its middle square is kept, made small. ")}
+                    {if set_at.is_some() { "Removing it shows your initial again." } else { "Until then, your initial shows." }}
+                </p>
+            </div>
+        </div>
+        {error.map(|e| view! { <p class="error" role="alert">{e}</p> })}
     }
 }

@@ -7,10 +7,9 @@
 use super::http::AppState;
 use crate::api::RefusedPost;
 use crate::protocol::{ProtocolError, SendMessage};
-use axum::body::Body;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, State};
-use axum::http::{request::Parts, Method, Request, StatusCode, Uri};
+use axum::http::{request::Parts, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -62,19 +61,6 @@ pub(super) async fn refusal_page(
     refusal: ProtocolError,
 ) -> Response {
     let status = super::error::http_status(refusal.code);
-    let mut page = Request::from_parts(parts, Body::empty());
-    *page.method_mut() = Method::GET;
-    if let Some(path) = path {
-        match Uri::try_from(path) {
-            Ok(uri) => *page.uri_mut() = uri,
-            Err(_) => return (status, "That page does not exist.").into_response(),
-        }
-    }
-    page.extensions_mut().insert(RefusedPost { body, reply_to, error: refusal.message });
-    let mut response = super::http::render_page(state, page).await;
-    // A room that is not there stays a 404.
-    if response.status().is_success() {
-        *response.status_mut() = status;
-    }
-    response
+    let refused = RefusedPost { body, reply_to, error: refusal.message };
+    super::http::render_refused(state, parts, path, status, refused).await
 }

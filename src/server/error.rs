@@ -202,6 +202,13 @@ pub mod refuse {
         refusal(ErrorCode::InvalidPayload, format!("A message can carry at most {most} files."))
     }
 
+    pub fn not_a_picture() -> AppError {
+        refusal(
+            ErrorCode::UnsupportedFile,
+            "That is not a picture Parley can read: choose a PNG, JPEG, GIF or WebP.".to_owned(),
+        )
+    }
+
     pub fn empty_file(name: &str) -> AppError {
         refusal(ErrorCode::UnsupportedFile, format!("{name} is empty: there is nothing to send."))
     }
@@ -302,6 +309,8 @@ pub mod refuse {
         Questions(usize),
         /// Uploads: the megabytes a person may upload per hour.
         Uploads(u64),
+        /// Changes of a person's picture.
+        Avatars,
     }
 
     pub fn rate_limited(what: Limited, wait: Duration) -> AppError {
@@ -315,6 +324,7 @@ pub mod refuse {
             Limited::Tokens(_) => "tokens",
             Limited::Questions(_) => "questions",
             Limited::Uploads(_) => "uploads",
+            Limited::Avatars => "avatars",
         });
         let s = seconds(wait);
         let why = match what {
@@ -339,6 +349,10 @@ pub mod refuse {
             Limited::Uploads(mb) => format!(
                 "You can upload {mb} MB of files an hour, and this file would pass that. Try \
                  again later."
+            ),
+            Limited::Avatars => format!(
+                "You can change your picture {} times an hour. Try again in {s} s.",
+                crate::server::limits::AVATARS_PER_HOUR
             ),
         };
         refusal(ErrorCode::RateLimited, why)

@@ -67,6 +67,7 @@ pub fn router(state: AppState, sockets: Sockets, origins: AllowedOrigins) -> Rou
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_page))
         .route("/account/export", get(export))
+        .merge(super::avatars::routes())
         .merge(super::uploads::file_routes())
         .nest("/api/v1", super::rest::routes())
         .leptos_routes_with_context(&state, routes, security::provide_page_nonce, move || {
@@ -113,6 +114,32 @@ pub(super) async fn render_page(state: &AppState, request: Request) -> Response 
         move || shell(leptos.clone()),
     );
     render(request).await
+}
+
+/// Answers a refused form post with the form's page (`path`, or the request's own) rendered with
+/// `refused` in the request's extensions (where the page's loader finds what was sent and why),
+/// and the refusal's `status`. A page that is not there stays a 404.
+pub(super) async fn render_refused<T: Clone + Send + Sync + 'static>(
+    state: &AppState,
+    parts: axum::http::request::Parts,
+    path: Option<&str>,
+    status: StatusCode,
+    refused: T,
+) -> Response {
+    let mut page = Request::from_parts(parts, axum::body::Body::empty());
+    *page.method_mut() = axum::http::Method::GET;
+    if let Some(path) = path {
+        match Uri::try_from(path) {
+            Ok(uri) => *page.uri_mut() = uri,
+            Err(_) => return (status, "That page does not exist.").into_response(),
+        }
+    }
+    page.extensions_mut().insert(refused);
+    let mut response = render_page(state, page).await;
+    if response.status().is_success() {
+        *response.status_mut() = status;
+    }
+    response
 }
 
 /// The signed-in person's data as a JSON download (see `usecases::accounts::Export`).

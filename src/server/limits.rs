@@ -281,7 +281,12 @@ pub struct Limiters {
     /// Each connection's, kept with its socket (see [`CommandAllowance`]).
     pub commands: Rate,
     pub files: FileLimits,
+    /// Changes of a person's picture ([`AVATARS_PER_HOUR`]).
+    pub avatars: KeyedLimit,
 }
+
+/// How often a person may change their picture (each is decoded and resized).
+pub const AVATARS_PER_HOUR: u32 = 10;
 
 impl Limiters {
     /// The limits, kept in Redis when the node has one (a cluster), else in memory.
@@ -294,6 +299,10 @@ impl Limiters {
             api_calls: KeyedLimit::new(limits.api_calls, shared("api-calls")),
             commands: limits.commands,
             files: limits.files,
+            avatars: KeyedLimit::new(
+                Rate::new(AVATARS_PER_HOUR, Rate::HOUR, AVATARS_PER_HOUR),
+                shared("avatars"),
+            ),
             sign_in_accounts: Backoff::new(
                 limits.sign_in_free_failures,
                 shared("sign-in-accounts"),

@@ -3,6 +3,7 @@
 
 pub mod assistant;
 pub mod auth;
+mod avatars;
 pub mod backup;
 pub mod broadcast;
 pub mod cluster;

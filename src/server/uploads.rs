@@ -35,6 +35,7 @@ pub fn upload_routes(per_file: u64) -> Router<AppState> {
         // The page's own form posts to the page, so that a refusal answered with the page
         // leaves the browser on the page's address (hydration routes by it).
         .route("/r/{slug}/attach", post(attach_form))
+        .route("/account/avatar", post(super::avatars::upload_form))
         .layer(DefaultBodyLimit::max(limit))
 }
 
@@ -153,14 +154,14 @@ async fn refused_form(
 }
 
 #[derive(Default)]
-struct FormFields {
-    file: Option<(String, Vec<u8>)>,
+pub(super) struct FormFields {
+    pub(super) file: Option<(String, Vec<u8>)>,
     body: String,
     client_id: String,
     reply_to: Option<i64>,
 }
 
-async fn read_form(
+pub(super) async fn read_form(
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
     max_mb: u64,
 ) -> Result<FormFields, ProtocolError> {

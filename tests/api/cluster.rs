@@ -283,6 +283,22 @@ async fn a_file_uploaded_on_one_node_is_attached_and_served_on_the_other_and_the
     let url = format!("{}r/lobby/attach", nginx.url);
     let through = one.http(Some("Ada")).await.post(url).multipart(form).send().await;
     assert_eq!(through.expect("the form through nginx").status(), StatusCode::SEE_OTHER);
+    // And the account page's picture form: past nginx's usual 128 KiB, Parley itself answers
+    // (that is no picture); a picture set on one node is everyone's on the other.
+    let picture_form = |bytes: Vec<u8>| {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name("me.png");
+        reqwest::multipart::Form::new().part("file", part)
+    };
+    let url = format!("{}account/avatar", nginx.url);
+    let big =
+        one.http(Some("Ada")).await.post(&url).multipart(picture_form(vec![0x89; 200 * 1024]));
+    let big = big.send().await.expect("a large form through nginx");
+    assert_eq!(big.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let set =
+        one.http(Some("Ada")).await.post(&url).multipart(picture_form(crate::files::png(300, 200)));
+    assert_eq!(set.send().await.expect("a picture through nginx").status(), StatusCode::SEE_OTHER);
+    let seen = crate::helpers::anonymous_http().get(two.url("/avatar?name=Ada")).send().await;
+    assert_eq!(seen.expect("the picture").headers()[reqwest::header::CONTENT_TYPE], "image/jpeg");
     // 3 MiB an hour for Ada, whichever way she uploads: 1.25 MiB and a picture so far.
     let (status, _) =
         upload(&one, Some("Ada"), "lobby", "a.txt", vec![b'a'; 3 * MB as usize / 2]).await;

@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 mod assistant;
 mod authorization;
+mod avatars;
 mod backup;
 mod binary;
 mod burst;

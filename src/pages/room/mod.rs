@@ -252,14 +252,22 @@ fn AccountMenu(name: String, admin: bool, leave: Option<String>) -> impl IntoVie
     }
 }
 
-/// A round badge with the person's initial, its colour derived from the name: the same on every
-/// page and every node.
+/// A person's round picture: the one they uploaded, or their initial on the colour their name
+/// gives, the same on every page and every node (both drawn by the server, `/avatar`).
 #[component]
 pub(crate) fn Avatar(#[prop(into)] name: String) -> impl IntoView {
-    let initial = name.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
-    let hue = crate::model::name_hue(&name);
-    // A class, not a `style` attribute: the content security policy allows no inline style.
-    view! { <span class=format!("avatar hue-{hue}") aria-hidden="true">{initial}</span> }
+    use leptos::either::Either;
+    if name == crate::model::ASSISTANT {
+        return Either::Left(
+            view! { <span class="avatar assistant-avatar" aria-hidden="true">"A"</span> },
+        );
+    }
+    // The uploaded picture, or the initial drawn by the server (`/avatar`). Decorative: the name
+    // is always written beside it.
+    let src = crate::model::AvatarOf::url(&name);
+    Either::Right(
+        view! { <img class="avatar" src=src alt="" width="36" height="36" decoding="async" /> },
+    )
 }
 
 /// "Leave room": a plain form to the `leave_room` server function, which ends the membership

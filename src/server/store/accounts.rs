@@ -22,8 +22,27 @@ pub trait AccountStore: Send + Sync {
     /// account.
     async fn set_admin(&self, name: &str, admin: bool) -> Result<Option<String>>;
 
-    /// Closes `name`'s account: its sessions and API tokens go, its password is cleared (no
-    /// sign-in matches it again) and admin rights with it; the row stays, keeping the name
-    /// taken so that nobody else appears as the author of what it wrote.
+    /// Closes `name`'s account: its sessions, API tokens and picture go, its password is
+    /// cleared (no sign-in matches it again) and admin rights with it; the row stays, keeping
+    /// the name taken so that nobody else appears as the author of what it wrote.
     async fn close_account(&self, name: &str) -> Result<()>;
+
+    /// The picture `name` (the stored spelling) chose, if any.
+    async fn avatar(&self, name: &str) -> Result<Option<Avatar>>;
+
+    /// When `name` last set their picture (milliseconds), if they have one: read by every
+    /// account page, without the bytes.
+    async fn avatar_set_at(&self, name: &str) -> Result<Option<i64>>;
+
+    /// Sets `name`'s picture, or removes it (`None`).
+    async fn set_avatar(&self, name: &str, avatar: Option<&Avatar>) -> Result<()>;
+}
+
+/// A person's picture, as stored: small, square, a PNG or a JPEG.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Avatar {
+    pub content_type: String,
+    /// Milliseconds since the epoch: the picture's version (its `ETag`).
+    pub updated_at: i64,
+    pub data: Vec<u8>,
 }

@@ -22,7 +22,7 @@ mod sessions;
 pub mod sqlite;
 mod tokens;
 
-pub use accounts::AccountStore;
+pub use accounts::{AccountStore, Avatar};
 pub use answers::{AnswerStore, Orphan};
 pub use changes::{ChangeKind, ChangeStore, LoggedChange};
 pub use files::{FileRecord, FileStore, NewFile};

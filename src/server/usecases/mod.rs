@@ -7,6 +7,7 @@
 
 mod accounts;
 mod admin;
+mod avatars;
 mod files;
 mod members;
 mod messages;
@@ -17,6 +18,7 @@ mod rooms;
 mod search;
 
 pub use admin::feed_admins;
+pub use avatars::AvatarImage;
 pub(crate) use messages::Extras;
 pub use presence::OFFLINE_GRACE;
 pub use room_page::PAGE_MESSAGES;

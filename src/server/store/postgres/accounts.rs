@@ -1,7 +1,9 @@
 //! Accounts, sessions and API tokens in Postgres (the owner column is `person`: `user` is a
 //! reserved word there).
 
-use super::super::{AccountStore, ApiTokenRecord, Result, SessionRecord, SessionStore, TokenStore};
+use super::super::{
+    AccountStore, ApiTokenRecord, Avatar, Result, SessionRecord, SessionStore, TokenStore,
+};
 use super::Postgres;
 
 #[async_trait::async_trait]
@@ -72,7 +74,45 @@ impl AccountStore for Postgres {
             .bind(name)
             .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM avatars WHERE name = $1").bind(name).execute(&mut *tx).await?;
         tx.commit().await
+    }
+
+    async fn avatar(&self, name: &str) -> Result<Option<Avatar>> {
+        sqlx::query_as("SELECT content_type, updated_at, data FROM avatars WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    async fn avatar_set_at(&self, name: &str) -> Result<Option<i64>> {
+        sqlx::query_scalar("SELECT updated_at FROM avatars WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    async fn set_avatar(&self, name: &str, avatar: Option<&Avatar>) -> Result<()> {
+        let Some(avatar) = avatar else {
+            sqlx::query("DELETE FROM avatars WHERE name = $1")
+                .bind(name)
+                .execute(&self.pool)
+                .await?;
+            return Ok(());
+        };
+        sqlx::query(
+            "INSERT INTO avatars (name, content_type, updated_at, data) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (name) DO UPDATE
+             SET content_type = excluded.content_type, updated_at = excluded.updated_at,
+                 data = excluded.data",
+        )
+        .bind(name)
+        .bind(&avatar.content_type)
+        .bind(avatar.updated_at)
+        .bind(&avatar.data)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 }
 

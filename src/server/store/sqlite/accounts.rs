@@ -1,6 +1,8 @@
 //! Accounts, sessions and API tokens in SQLite.
 
-use super::super::{AccountStore, ApiTokenRecord, Result, SessionRecord, SessionStore, TokenStore};
+use super::super::{
+    AccountStore, ApiTokenRecord, Avatar, Result, SessionRecord, SessionStore, TokenStore,
+};
 use super::Sqlite;
 
 #[async_trait::async_trait]
@@ -68,7 +70,45 @@ impl AccountStore for Sqlite {
             .bind(name)
             .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM avatars WHERE name = ?").bind(name).execute(&mut *tx).await?;
         tx.commit().await
+    }
+
+    async fn avatar(&self, name: &str) -> Result<Option<Avatar>> {
+        sqlx::query_as("SELECT content_type, updated_at, data FROM avatars WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    async fn avatar_set_at(&self, name: &str) -> Result<Option<i64>> {
+        sqlx::query_scalar("SELECT updated_at FROM avatars WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    async fn set_avatar(&self, name: &str, avatar: Option<&Avatar>) -> Result<()> {
+        let Some(avatar) = avatar else {
+            sqlx::query("DELETE FROM avatars WHERE name = ?")
+                .bind(name)
+                .execute(&self.pool)
+                .await?;
+            return Ok(());
+        };
+        sqlx::query(
+            "INSERT INTO avatars (name, content_type, updated_at, data) VALUES (?, ?, ?, ?)
+             ON CONFLICT (name) DO UPDATE
+             SET content_type = excluded.content_type, updated_at = excluded.updated_at,
+                 data = excluded.data",
+        )
+        .bind(name)
+        .bind(&avatar.content_type)
+        .bind(avatar.updated_at)
+        .bind(&avatar.data)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 }
 
