@@ -221,8 +221,8 @@ pub struct AvatarOf {
 impl AvatarOf {
     /// The address of `name`'s picture.
     pub fn url(name: &str) -> String {
-        let query = serde_qs::to_string(&AvatarOf { name: name.to_owned() }).unwrap_or_default();
-        format!("/avatar?{query}")
+        use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+        format!("/avatar?name={}", utf8_percent_encode(name, NON_ALPHANUMERIC))
     }
 }
 
