@@ -90,7 +90,7 @@ pub async fn load_room(
 ) -> Result<RoomPage, ProtocolError> {
     let (chat, me) = server::context().await?;
     // Rendered in answer to a refused post (`server::compose`): show it again.
-    let refused = server::refused_post();
+    let refused = server::refused::<RefusedPost>();
     let reply = reply.or(refused.as_ref().and_then(|post| post.reply_to));
     let mut page = chat.room_page(&slug, me, Cursor { before, after, around }, reply).await?;
     page.refused = refused;
@@ -190,7 +190,7 @@ pub async fn load_attach(room: String) -> Result<AttachForm, ProtocolError> {
     let room_name = chat.attach_form(me.as_deref(), &room).await?;
     let max_mb = chat.limits.files.per_file / crate::server::limits::FileLimits::MB;
     let client_id = uuid::Uuid::new_v4().to_string();
-    Ok(AttachForm { room_name, max_mb, client_id, refused: server::refused_post() })
+    Ok(AttachForm { room_name, max_mb, client_id, refused: server::refused() })
 }
 
 /// Adds the visitor's reaction from the emoji picker, then goes back to the message.
@@ -374,8 +374,7 @@ pub async fn load_account() -> Result<AccountPage, ProtocolError> {
         .collect();
     let new_token = server::take_new_token(&chat);
     let avatar_set_at = chat.avatar_set_at(&name).await?;
-    let avatar_error = use_context::<axum::http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<AvatarRefused>().map(|refused| refused.0.clone()));
+    let avatar_error = server::refused::<AvatarRefused>().map(|refused| refused.0);
     let picture_max_mb = chat.limits.files.per_file / crate::server::limits::FileLimits::MB;
     Ok(AccountPage { name, tokens, new_token, avatar_set_at, avatar_error, picture_max_mb })
 }
@@ -468,8 +467,9 @@ mod server {
         Ok((state.chat, me))
     }
 
-    /// The post this page answers, refused (`server::compose`), if it answers one.
-    pub fn refused_post() -> Option<super::RefusedPost> {
+    /// What the form post this page answers sent and why it was refused (`server::compose`,
+    /// `server::avatars`), if it answers one: found in the request's extensions.
+    pub fn refused<T: Clone + Send + Sync + 'static>() -> Option<T> {
         use_context::<Parts>().and_then(|parts| parts.extensions.get().cloned())
     }
 
