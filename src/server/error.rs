@@ -29,30 +29,44 @@ impl ProtocolError {
     fn from_app(error: AppError) -> Self {
         match error {
             AppError::Rejected(rejected) => rejected,
-            AppError::Database(error) if unreachable(&error) => {
-                tracing::warn!("database unavailable: {error}");
-                ProtocolError::unavailable()
-            }
-            AppError::Database(error) if sqlite_code(&error) == Some(SQLITE_FULL) => {
+            AppError::Database(error) => Self::from_database(&error),
+        }
+    }
+
+    /// What a client is told of a database error (logged here).
+    fn from_database(error: &sqlx::Error) -> Self {
+        if unreachable(error) {
+            tracing::warn!("database unavailable: {error}");
+            return ProtocolError::unavailable();
+        }
+        match sqlite_code(error) {
+            Some(SQLITE_FULL) => {
                 tracing::error!("database full: {error}");
                 ProtocolError::storage_full()
             }
-            AppError::Database(error)
-                if matches!(sqlite_code(&error), Some(SQLITE_READONLY | SQLITE_IOERR)) =>
-            {
+            Some(SQLITE_READONLY | SQLITE_IOERR) => {
                 tracing::error!("database cannot be written: {error}");
                 ProtocolError::storage_unwritable()
             }
-            AppError::Database(error)
-                if matches!(sqlite_code(&error), Some(SQLITE_BUSY | SQLITE_LOCKED)) =>
-            {
+            Some(SQLITE_BUSY | SQLITE_LOCKED) => {
                 tracing::warn!("database busy: {error}");
                 ProtocolError::database_busy()
             }
-            other => {
-                tracing::error!("{other}");
+            _ => {
+                tracing::error!("database: {error}");
                 ProtocolError::internal()
             }
+        }
+    }
+}
+
+/// A database error that every caller waiting for one read shares (see `ChangePages`): the
+/// error itself for the last one holding it, what it means to a client for the others.
+impl From<std::sync::Arc<sqlx::Error>> for AppError {
+    fn from(error: std::sync::Arc<sqlx::Error>) -> Self {
+        match std::sync::Arc::try_unwrap(error) {
+            Ok(error) => AppError::Database(error),
+            Err(shared) => AppError::Rejected(ProtocolError::from_database(&shared)),
         }
     }
 }

@@ -346,6 +346,7 @@ impl Server {
             assistant,
             auth,
             batches: broadcast::Batches::new(config.batch_above),
+            pages: Default::default(),
             node: node.as_str().into(),
         };
         let builder = SocketIo::builder()

@@ -9,6 +9,7 @@ use super::broadcast::{self, Batches, Conn, Io, Wire};
 use super::error::{refuse, AppError};
 use super::limits::CommandAllowance;
 use super::store::{Db, Rooms};
+use super::usecases::ChangePages;
 use super::{assistant::Assistant, limits::Limiters};
 use super::{origin::AllowedOrigins, Chat};
 use crate::protocol::{
@@ -54,6 +55,7 @@ pub struct Services {
     pub assistant: Assistant,
     pub auth: AuthSettings,
     pub batches: Batches,
+    pub pages: ChangePages,
     /// This process's name among the nodes.
     pub node: Arc<str>,
 }
@@ -61,9 +63,9 @@ pub struct Services {
 impl Services {
     /// The use cases, once the socket.io layer exists.
     pub fn chat(self) -> Result<Chat, MissingState> {
-        let Services { io, db, rooms, limits, assistant, auth, batches, node } = self;
+        let Services { io, db, rooms, limits, assistant, auth, batches, pages, node } = self;
         let io = io.get().ok_or(MissingState)?.clone();
-        Ok(Chat { db, rooms, limits, io, assistant, auth, batches, node })
+        Ok(Chat { db, rooms, limits, io, assistant, auth, batches, pages, node })
     }
 }
 
@@ -154,6 +156,16 @@ pub async fn accept<A: Wire>(
     let address = chat.auth.client_address(socket.req_parts());
     tracing::debug!(socket = %socket.id, user = %session.user.name, "connected");
     follow_person(&socket, &session);
+    // After joining the person's channel: a membership that begins from now on reaches this
+    // socket through it (`broadcast::follow`); one that began before is read here.
+    match chat.db.rooms_of(&session.user.name).await {
+        Ok(rooms) => socket
+            .join(rooms.iter().map(|room| broadcast::follow_channel(room)).collect::<Vec<_>>()),
+        Err(error) => {
+            tracing::warn!(socket = %socket.id, "refused a handshake, database unavailable: {error}");
+            return Err(crate::protocol::HANDSHAKE_UNAVAILABLE);
+        }
+    }
     socket.extensions.insert(Speaker { session, address });
     socket.extensions.insert(CommandAllowance::new(chat.limits.commands));
 

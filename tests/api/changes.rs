@@ -232,6 +232,33 @@ async fn catch_up_comes_in_bounded_batches_that_say_where_they_stopped() {
     assert_eq!((none.changes.len(), none.complete, none.upto), (0, true, rest.upto));
 }
 
+/// Readers catching up together from one position share one read of each page (see
+/// `ChangePages`): they get the same page, and a change made after it was read reaches the next
+/// reader, in the page and in the messages it carries.
+#[tokio::test]
+async fn readers_catching_up_together_get_the_same_page_and_never_a_stale_one() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("Ada").await;
+    let bob = app.member("Bob").await;
+    let carol = app.member("Carol").await;
+    let start = position(&ada, "lobby").await;
+    let first = ada.ok(&send("lobby", "s1", "first draft")).await;
+    ada.ok(&send("lobby", "s2", "second")).await;
+
+    let after = SyncRoom { room: "lobby".into(), after: start };
+    let (for_bob, for_carol) = tokio::join!(bob.ok(&after), carol.ok(&after));
+    assert_eq!(for_bob, for_carol);
+    assert_eq!(for_bob.changes.len(), 2);
+
+    ada.ok(&EditMessage { room: "lobby".into(), seq: first.seq, body: "first, fixed".into() })
+        .await;
+    let again = carol.ok(&after).await;
+    assert_eq!(again.upto, for_bob.upto + 1, "the edit is in the page");
+    let Event::Posted { message } = &again.changes[0].event else { panic!("not a post") };
+    assert_eq!(message.body, "first, fixed", "each change carries its message as it is now");
+    assert_eq!(kind(&again.changes[2].event), "edited");
+}
+
 #[tokio::test]
 async fn leaving_is_a_change_and_the_lobby_cannot_be_left() {
     let app = TestApp::spawn().await;

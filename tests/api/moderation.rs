@@ -4,9 +4,9 @@ use crate::helpers::{send, TestApp};
 use crate::pages::page;
 use parley::model::{Member, Role};
 use parley::protocol::{
-    BanMember, Broadcast as _, Change, CreateRoom, DeleteMessage, ErrorCode, Event, InviteMember,
-    JoinRoom, KickMember, ListMembers, ListRooms, OpenDirect, RoomCreated, RoomRemoved, SetRole,
-    UnbanMember,
+    BanMember, Broadcast as _, Change, CloseRoom, CreateRoom, DeleteMessage, ErrorCode, Event,
+    InviteMember, JoinRoom, KickMember, ListMembers, ListRooms, OpenDirect, RoomCreated,
+    RoomRemoved, SetRole, UnbanMember,
 };
 use reqwest::StatusCode;
 
@@ -208,9 +208,12 @@ async fn activity_in_a_private_room_reaches_its_members_sidebars_only() {
     // Bob is in the lobby, not in the conversation: his sidebar hears that it grew.
     let activity = bob.wait_for::<RoomActivity>().await;
     assert_eq!(activity, RoomActivity { room: room.slug.clone(), last_seq: sent.seq });
-    // Carol hears of a public room's activity (it came after), never of the conversation's.
+    // Carol hears of a public room's activity once she is a member (it came after), never of
+    // the conversation's.
     let town = ada.ok(&CreateRoom { name: "Town".into(), private: false }).await;
     ada.join(&town.slug).await;
+    carol.join(&town.slug).await;
+    carol.ok(&CloseRoom { room: town.slug.clone() }).await;
     ada.ok(&send(&town.slug, "a2", "town news")).await;
     let heard = carol.wait_for::<RoomActivity>().await;
     assert_eq!(heard.room, town.slug, "{heard:?}");

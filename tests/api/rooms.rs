@@ -24,7 +24,10 @@ async fn refused(client: &crate::helpers::TestClient, name: &str) -> ErrorCode {
 async fn a_new_room_is_announced_to_every_connection() {
     let app = TestApp::spawn().await;
     let ada = app.client(Some("Ada")).await;
+    // A member of the lobby, elsewhere (it opened the lobby once, and closed it).
     let mut bystander = app.client(Some("Bystander")).await;
+    bystander.join("lobby").await;
+    bystander.ok(&CloseRoom { room: "lobby".into() }).await;
 
     let room = ada.ok(&CreateRoom { name: "  Rust   Users ".into(), private: false }).await;
     assert_eq!(room, Room { slug: "rust-users".into(), name: "Rust Users".into() });
@@ -116,12 +119,66 @@ async fn the_room_form_creates_and_redirects_and_the_sidebar_lists_rooms() {
     assert!(html.contains("A room named “book club” exists already."), "{html}");
 }
 
+/// A room's activity reaches its members' connections that do not have it open, and nobody
+/// else's (no sidebar counts anything for a room its reader is not a member of). It follows
+/// membership: becoming a member starts it on every connection of the person, leaving ends it.
+#[tokio::test]
+async fn activity_reaches_members_only_and_follows_membership() {
+    let app = TestApp::spawn().await;
+    let ada = app.member("Ada").await;
+    ada.ok(&CreateRoom { name: "Town".into(), private: false }).await;
+    ada.join("town").await;
+    // Two connections of Bob's, a member of the lobby only (he opened it once), with no room
+    // open.
+    let mut bob = app.client(Some("Bob")).await;
+    let mut other_tab = app.client(Some("Bob")).await;
+    bob.join("lobby").await;
+    bob.ok(&CloseRoom { room: "lobby".into() }).await;
+
+    let activity = |room: &str, last_seq| RoomActivity { room: room.into(), last_seq };
+    ada.ok(&send("town", "t1")).await;
+    ada.ok(&send("lobby", "l1")).await;
+    for connection in [&mut bob, &mut other_tab] {
+        assert_eq!(connection.next::<RoomActivity>().await, activity("lobby", 1), "not Town's");
+    }
+
+    // Bob opens Town on one connection and closes it: a member now, on both connections.
+    bob.join("town").await;
+    bob.ok(&CloseRoom { room: "town".into() }).await;
+    let sent = ada.ok(&send("town", "t2")).await;
+    for connection in [&mut bob, &mut other_tab] {
+        assert_eq!(connection.next::<RoomActivity>().await, activity("town", sent.seq));
+    }
+    // A connection opened now follows his rooms from the start.
+    let mut new_tab = app.client(Some("Bob")).await;
+    let sent = ada.ok(&send("town", "t3")).await;
+    assert_eq!(new_tab.next::<RoomActivity>().await, activity("town", sent.seq));
+
+    // He leaves Town: its news stops, the lobby's does not.
+    bob.ok(&parley::protocol::LeaveRoom { room: "town".into() }).await;
+    ada.ok(&send("town", "t4")).await;
+    ada.ok(&send("lobby", "l2")).await;
+    for connection in [&mut bob, &mut other_tab, &mut new_tab] {
+        loop {
+            let heard = connection.next::<RoomActivity>().await;
+            if heard.room == "lobby" {
+                assert_eq!(heard, activity("lobby", 2));
+                break;
+            }
+            assert!(heard.last_seq < 4, "Town's news after he left: {heard:?}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn read_positions_give_unread_counts_that_follow_the_reader() {
     let app = TestApp::spawn().await;
     let ada = app.member("Ada").await;
     ada.ok(&CreateRoom { name: "Quiet".into(), private: false }).await;
+    // A member of the lobby, elsewhere (it opened the lobby once, and closed it).
     let mut bystander = app.client(Some("Bystander")).await;
+    bystander.join("lobby").await;
+    bystander.ok(&CloseRoom { room: "lobby".into() }).await;
     // Bob opens the lobby once: from then on it counts what he has not read.
     page(&app, Some("Bob"), "/r/lobby").await;
     let (_, html) = page(&app, Some("Bob"), "/r/quiet").await;
@@ -129,7 +186,7 @@ async fn read_positions_give_unread_counts_that_follow_the_reader() {
     for i in 1..=3 {
         ada.ok(&send("lobby", &format!("u{i}"))).await;
     }
-    // Every connection hears that the lobby grew, so sidebars can count.
+    // Every member's connection elsewhere hears that the lobby grew, so sidebars can count.
     for last_seq in 1..=3 {
         assert_eq!(
             bystander.next::<RoomActivity>().await,

@@ -43,6 +43,13 @@ pub fn room_channel(room: &str) -> String {
 /// What every chat room's channel name starts with.
 const ROOM_PREFIX: &str = "room:";
 
+/// The channel of every socket of a room's members: their sidebars count the room's unread
+/// messages. A socket joins the channels of its person's rooms as it connects ([`follow`] for
+/// a membership that begins later, [`unfollow`] for one that ends).
+pub fn follow_channel(room: &str) -> String {
+    format!("follow:{room}")
+}
+
 /// The channel of every socket of a person: a ban takes them out of a room.
 pub fn user_channel(name: &str) -> String {
     format!("user:{name}")
@@ -114,9 +121,10 @@ pub async fn to_all<B: Broadcast>(io: &Io, event: &B) {
     on_wire!(io, all => emit(all, event).await);
 }
 
-/// To every connection that does not have `room` open.
-pub async fn to_all_but_room<B: Broadcast>(io: &Io, room: &str, event: &B) {
-    on_wire!(io, all => emit(all.map(|all| all.except(room_channel(room))), event).await);
+/// To every connection of a room's members that does not have the room open.
+pub async fn to_followers_but_room<B: Broadcast>(io: &Io, room: &str, event: &B) {
+    let (followers, open) = (follow_channel(room), room_channel(room));
+    on_wire!(io, all => emit(all.map(|all| all.to(followers).except(open)), event).await);
 }
 
 /// To every connection of one person.
@@ -130,15 +138,23 @@ pub async fn to_people<'a, B: Broadcast>(io: &Io, names: impl Iterator<Item = &'
     on_wire!(io, all => emit(all.map(|all| all.to(to)), event).await);
 }
 
-/// To every connection of these people that does not have `room` open.
-pub async fn to_people_but_room<'a, B: Broadcast>(
-    io: &Io,
-    names: impl Iterator<Item = &'a str>,
-    room: &str,
-    event: &B,
-) {
-    let to: Vec<String> = names.map(user_channel).collect();
-    on_wire!(io, all => emit(all.map(|all| all.to(to).except(room_channel(room))), event).await);
+/// Adds every socket of a person, on every node, to a room's followers (they became a member).
+pub async fn follow(io: &Io, name: &str, room: &str) {
+    on_wire!(io, all => if let Some(all) = all {
+        if let Err(error) = all.to(user_channel(name)).join(follow_channel(room)).await {
+            tracing::warn!("adding {name}'s sockets to {room}'s followers: {error}");
+        }
+    });
+}
+
+/// Takes every socket of a person, on every node, out of a room's followers (they are no longer
+/// a member).
+pub async fn unfollow(io: &Io, name: &str, room: &str) {
+    on_wire!(io, all => if let Some(all) = all {
+        if let Err(error) = all.to(user_channel(name)).leave(follow_channel(room)).await {
+            tracing::warn!("taking {name}'s sockets out of {room}'s followers: {error}");
+        }
+    });
 }
 
 /// Takes every socket of a person out of a room's channel (a kick or a ban).

@@ -47,6 +47,7 @@ impl Chat {
         let room = self.db.direct_room(who, &other, now_millis()).await?;
         let pair = [who, other.as_str()];
         for name in pair {
+            broadcast::follow(&self.io, name, &room.slug).await;
             let event = RoomCreated { room: room.room(), direct: true };
             broadcast::to_person(&self.io, name, &event).await;
         }
@@ -69,6 +70,7 @@ impl Chat {
             return Err(refuse::forbidden(why));
         }
         if let Some(pos) = self.db.join(&room.slug, &name).await? {
+            broadcast::follow(&self.io, &name, &room.slug).await;
             self.announce(&room.slug, pos, Event::Joined { name: name.clone() }).await;
             let event = RoomCreated { room: room.room(), direct: room.direct };
             broadcast::to_person(&self.io, &name, &event).await;
@@ -117,6 +119,7 @@ impl Chat {
             self.announce(&room.slug, pos, Event::Left { name: name.to_owned() }).await;
         }
         broadcast::unsubscribe_person(&self.io, name, &room.slug).await;
+        broadcast::unfollow(&self.io, name, &room.slug).await;
         if self.db.remove_presence_of(&room.slug, name).await? {
             self.batches.presence(&self.io, None, &room.slug, name, false).await;
         }

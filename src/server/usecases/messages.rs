@@ -127,17 +127,11 @@ impl Chat {
             Posted::FilesGone => return Err(refuse::unknown_file()),
         };
         self.announce(&room.slug, pos, Event::Posted { message: message.clone() }).await;
-        // The room's own connections learn the same from `room:changed`. A private room's
-        // activity goes to its members' other connections only (their sidebars count it); a
-        // conversation with the assistant has nobody else to tell.
+        // The room's own connections learn the same from `room:changed`; its members' other
+        // connections count it in their sidebars. Nobody else's sidebar counts anything for a
+        // room they are not a member of, so nobody else is told.
         let activity = RoomActivity { room: room.slug.clone(), last_seq: message.seq };
-        if room.public() {
-            broadcast::to_all_but_room(&self.io, &room.slug, &activity).await;
-        } else if room.private {
-            let members = self.db.members(&room.slug).await?;
-            let names = members.iter().map(|m| m.name.as_str());
-            broadcast::to_people_but_room(&self.io, names, &room.slug, &activity).await;
-        }
+        broadcast::to_followers_but_room(&self.io, &room.slug, &activity).await;
         Ok((message, true))
     }
 

@@ -8,6 +8,7 @@
 mod accounts;
 mod admin;
 mod avatars;
+mod change_pages;
 mod files;
 mod members;
 mod messages;
@@ -19,6 +20,7 @@ mod search;
 
 pub use admin::feed_admins;
 pub use avatars::AvatarImage;
+pub use change_pages::ChangePages;
 pub(crate) use messages::Extras;
 pub use presence::OFFLINE_GRACE;
 pub use room_page::PAGE_MESSAGES;
@@ -44,6 +46,8 @@ pub struct Chat {
     pub auth: AuthSettings,
     /// Announcements collected in busy rooms (see `broadcast::Batches`).
     pub batches: broadcast::Batches,
+    /// Pages of change logs recently read for catching up.
+    pub pages: ChangePages,
     /// This process's name among the nodes.
     pub node: std::sync::Arc<str>,
 }
@@ -118,6 +122,7 @@ impl Chat {
         }
         policy::check(room, Some(name), &standing, Action::Post)?;
         if let Some(pos) = self.db.join(&room.slug, name).await? {
+            broadcast::follow(&self.io, name, &room.slug).await;
             self.announce(&room.slug, pos, Event::Joined { name: name.to_owned() }).await;
         }
         Ok(())

@@ -25,6 +25,7 @@ impl Chat {
         }
         let created = self.db.create_room(&room, author, now_millis(), input.private).await?;
         let room = created.ok_or_else(|| refuse::room_exists(&room.name))?;
+        broadcast::follow(&self.io, author, &room.slug).await;
         let event = RoomCreated { room: room.clone(), direct: false };
         if input.private {
             broadcast::to_person(&self.io, author, &event).await;
@@ -61,6 +62,7 @@ impl Chat {
             return Err(refuse::cannot_leave());
         }
         if let Some(pos) = self.db.leave(&room.slug, name).await? {
+            broadcast::unfollow(&self.io, name, &room.slug).await;
             self.announce(&room.slug, pos, Event::Left { name: name.to_owned() }).await;
         }
         Ok(())
@@ -77,6 +79,14 @@ impl Chat {
         // Where the log stands is read first: a change committed after it is left for the next
         // call, never skipped.
         let upto = self.db.room_pos(room).await?;
+        let page = self.pages.get(room, after, upto, self.read_changes(room, after, upto)).await?;
+        crate::server::metrics::catch_up(page.changes.len());
+        Ok(Changes::clone(&page))
+    }
+
+    /// Reads the changes after `after` up to `upto`, at most [`Changes::MAX`], each with its
+    /// message as it is now.
+    async fn read_changes(&self, room: &str, after: i64, upto: i64) -> sqlx::Result<Changes> {
         let (logged, messages) = self.db.changes_after(room, after, upto, Changes::MAX + 1).await?;
         let complete = logged.len() as i64 <= Changes::MAX;
         let message = |seq: Option<i64>| {
@@ -101,7 +111,6 @@ impl Chat {
             }
         }
         let upto = if complete { upto } else { changes.last().map_or(after, |c| c.pos) };
-        crate::server::metrics::catch_up(changes.len());
         Ok(Changes { changes, upto, complete })
     }
 }
