@@ -29,6 +29,8 @@ compile_error!("build Parley with feature `ssr` (the server) or `hydrate` (the W
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    // A room page's socket connects while the page's code loads and hydrates.
+    realtime::connect_early();
     // Asynchronous: the current page's WASM chunk loads before its HTML is hydrated.
     leptos::mount::hydrate_lazy(app::App);
 }

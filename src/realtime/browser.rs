@@ -5,11 +5,38 @@ use super::{binding, ConnectionState, Realtime, RequestError, ACK_TIMEOUT_MS};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use serde::Serialize;
+use std::cell::RefCell;
 use wasm_bindgen::{prelude::*, JsCast};
 
+thread_local! {
+    /// The socket [`connect_early`] opened before hydration, until the page takes it over.
+    static EARLY: RefCell<Option<binding::Socket>> = const { RefCell::new(None) };
+}
+
+/// Before hydration. A signed-in room page names its reader on `<main data-reader>`: its socket
+/// connects now, while the page's code loads and hydrates, instead of once it is hydrated. The
+/// page takes that socket over ([`create_socket`]) and joins its room as soon as it can.
+pub fn connect_early() {
+    let reader = document()
+        .query_selector("main[data-reader]")
+        .ok()
+        .flatten()
+        .and_then(|main| main.get_attribute("data-reader"));
+    let Some(reader) = reader.filter(|_| browser_online()) else { return };
+    let socket = new_socket();
+    set_claim(&socket, &reader);
+    socket.connect();
+    EARLY.with(|early| *early.borrow_mut() = Some(socket));
+}
+
+/// The page's socket: the one opened early, or a new one.
 pub(super) fn create_socket() -> binding::Socket {
+    EARLY.with(|early| early.borrow_mut().take()).unwrap_or_else(new_socket)
+}
+
+fn new_socket() -> binding::Socket {
     let options = js_sys::Object::new();
-    // Connect only after hydration (see `track_connection`); cookies go with every transport.
+    // Connect only when asked (see `track_connection`); cookies go with every transport.
     set(&options, "autoConnect", JsValue::FALSE);
     set(&options, "withCredentials", JsValue::TRUE);
     binding::io("/", &options)
@@ -17,11 +44,13 @@ pub(super) fn create_socket() -> binding::Socket {
 
 /// Names the page's account in the handshake's `auth` payload (sent on every reconnection too).
 pub(super) fn claim(realtime: Realtime, user: &str) {
+    realtime.socket.with_value(|s| set_claim(s, user));
+}
+
+fn set_claim(socket: &binding::Socket, user: &str) {
     let auth = js_sys::Object::new();
     set(&auth, "user", JsValue::from_str(user));
-    realtime.socket.with_value(|s| {
-        let _ = js_sys::Reflect::set(s.as_ref(), &JsValue::from_str("auth"), &auth);
-    });
+    let _ = js_sys::Reflect::set(socket.as_ref(), &JsValue::from_str("auth"), &auth);
 }
 
 fn set(object: &js_sys::Object, key: &str, value: JsValue) {
@@ -49,24 +78,22 @@ fn browser_online() -> bool {
 /// ping timeout (tens of seconds) before noticing.
 pub(super) fn track_connection(realtime: Realtime) {
     let Realtime { state, transport, wanted, socket } = realtime;
+    let connected = move || {
+        state.set(ConnectionState::Connected);
+        socket.with_value(|s| {
+            let engine = s.manager().engine();
+            transport.set(Some(engine.transport().name()));
+            engine.on(
+                "upgrade",
+                &function(move |t| {
+                    let t: binding::Transport = t.unchecked_into();
+                    transport.set(Some(t.name()));
+                }),
+            );
+        });
+    };
     socket.with_value(|s| {
-        s.on(
-            "connect",
-            &function(move |_| {
-                state.set(ConnectionState::Connected);
-                socket.with_value(|s| {
-                    let engine = s.manager().engine();
-                    transport.set(Some(engine.transport().name()));
-                    engine.on(
-                        "upgrade",
-                        &function(move |t| {
-                            let t: binding::Transport = t.unchecked_into();
-                            transport.set(Some(t.name()));
-                        }),
-                    );
-                });
-            }),
-        );
+        s.on("connect", &function(move |_| connected()));
         let dropped = move |_| {
             transport.set(None);
             state.set(if browser_online() {
@@ -113,6 +140,10 @@ pub(super) fn track_connection(realtime: Realtime) {
         );
         s.manager().on("reconnect_attempt", &function(dropped));
     });
+    // Opened early, it may have connected before anyone listened.
+    if socket.with_value(|s| s.connected()) {
+        connected();
+    }
 
     let offline = window_event_listener(leptos::ev::offline, move |_| {
         state.set(ConnectionState::Offline);

@@ -1,13 +1,16 @@
 //! The typed, reactive face of the socket.io connection. Views call [`use_realtime`] and get
 //! [`Realtime`]: `on::<Broadcast>`, `emit::<Command>`, `emit_with_ack::<Command>` and the
 //! connection state as a signal. Every method has the same signature on both sides; on the
-//! server (SSR) they do nothing, so views need no `cfg`. In the browser the socket is created
-//! during hydration but connects only once hydration is over, in an effect.
+//! server (SSR) they do nothing, so views need no `cfg`. In the browser, a signed-in room page
+//! loaded from the server connects its socket before it is hydrated ([`connect_early`]); one
+//! reached by moving within the app connects once rendered, in an effect.
 
 #[cfg(feature = "hydrate")]
 mod binding;
 #[cfg(feature = "hydrate")]
 mod browser;
+#[cfg(feature = "hydrate")]
+pub use browser::connect_early;
 
 use crate::protocol::{Broadcast, Command, ProtocolError};
 use leptos::prelude::*;

@@ -134,6 +134,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
     }
 
     let me_named = me.is_some();
+    let reader = me.clone();
     let footer = match me.clone() {
         _ if has_newer => view! {
             <p class="history-note">
@@ -185,7 +186,9 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         // itself, so the router does not load the page again.
         <a class="skip-link" href=skip.0 rel="external">{skip.1}</a>
         <Sidebar rooms=live.rooms current=room.slug.clone() me=me.clone() assistant=assistant && me.is_some() drawer />
-        <main class="room">
+        // The reader's name lets the socket connect before the page is hydrated
+        // (`realtime::connect_early`).
+        <main class="room" data-reader=reader>
             <header class="room-header">
                 // On a phone the sidebar is a drawer, opened by this link (it is the target of
                 // the fragment: no JavaScript needed).
