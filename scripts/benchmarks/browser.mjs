@@ -5,13 +5,18 @@
 // reference set it once their socket has joined the room. Prints one JSON object:
 // {"connected_ms": [...]}, milliseconds since the navigation started (performance.now()).
 //
-// Usage: node browser.mjs <url> <visits>
+// With `mobile` as the third argument, each page is throttled as Lighthouse's mobile profile
+// throttles (150 ms round trip, 1.6 Mbit/s down, 750 kbit/s up, through Chromium's own network
+// emulation): what the bytes and round trips cost, which loopback hides.
+//
+// Usage: node browser.mjs <url> <visits> [mobile]
 import { createRequire } from 'node:module';
 
 const require = createRequire(new URL('../../end2end/package.json', import.meta.url));
 const { chromium } = require('@playwright/test');
 
-const [url, visits = '10'] = process.argv.slice(2);
+const [url, visits = '10', network] = process.argv.slice(2);
+const MOBILE = { offline: false, latency: 150, downloadThroughput: (1.6e6 / 8), uploadThroughput: (750e3 / 8) };
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -40,8 +45,13 @@ try {
       }).observe(document, { subtree: true, childList: true, attributes: true });
     });
     const page = await context.newPage();
+    if (network === 'mobile') {
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', MOBILE);
+    }
     await page.goto(url);
-    await page.waitForFunction(() => window.connectedAt !== undefined, null, { timeout: 30_000 });
+    await page.waitForFunction(() => window.connectedAt !== undefined, null, { timeout: 60_000 });
     connectedMs.push(await page.evaluate(() => window.connectedAt));
     await context.close();
   }

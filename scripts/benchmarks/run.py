@@ -12,7 +12,11 @@ Postgres + Redis against one node on SQLite, and of the reference on two process
 @socket.io/redis-adapter against one; cross-node latency at 20,000 deliveries/s), --before DIR
 (the usual scenarios, Parley against an earlier build of itself: DIR/parley and DIR/site),
 --hostile (an honest room alone and under each hostile-client attack, Parley against the
-reference: the honest clients' p99 and how many attacking connections each server cut off).
+reference: the honest clients' p99 and how many attacking connections each server cut off),
+--soak [--minutes M] (2,000 clients in 20 rooms, 200 messages/s, 5 % reconnecting each minute,
+for M minutes, default 10, one repetition unless --reps says otherwise: memory and p99 minute by
+minute, loss), --floor (memory per idle connection, handshakes and pages of Parley, of the
+floor, its own stack doing nothing of Parley's, and of the reference).
 
 On two cores, every server process (nodes, Redis, Postgres) shares CPU 0 and the load generator
 has CPU 1: cluster figures show what the software costs, not what two machines would give.
@@ -25,8 +29,9 @@ BENCH = ROOT / "scripts" / "benchmarks"
 TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
 PARLEY = TARGET / "release" / "parley"
 LOADGEN = TARGET / "release" / "parley-loadgen"
+FLOOR = TARGET / "release" / "parley-floor"
 PORTS = {"parley": 3300, "node": 3301, "parley-unbatched": 3302, "parley-before": 3303,
-         "parley-cluster": 3310, "node-cluster": 3320}
+         "parley-cluster": 3310, "node-cluster": 3320, "floor": 3330}
 # Set by --before: the earlier build's folder (its `parley` binary and its `site`).
 BEFORE = None
 # Set by --hostile: Parley keeps its default limit on commands per connection (the other runs
@@ -102,6 +107,10 @@ class Server:
                 if kind == "parley-unbatched":
                     env["PARLEY_BATCH_ABOVE"] = "1000000000"
                 command, cwd = [str(binary)], ROOT
+            elif kind == "floor":
+                env = dict(os.environ, LEPTOS_SITE_ADDR=f"127.0.0.1:{port}",
+                           LEPTOS_OUTPUT_NAME="floor", LEPTOS_ENV="PROD")
+                command, cwd = [str(FLOOR)], BENCH / "floor"
             else:
                 env = dict(os.environ, PORT=str(port), DB=f"{self.dir}/reference.db",
                            NODE_ENV="production", **shared)
@@ -260,16 +269,23 @@ def polling(kind, seconds, clients=50, senders=5, rate=400):
 
 
 def browser(kind, visits):
-    """Headless Chromium (CPU 1): navigation to a connected, joined socket, fresh context each."""
-    def work(server):
+    """Headless Chromium (CPU 1): navigation to a connected, joined socket, fresh context each;
+    on loopback, then throttled as Lighthouse's mobile profile."""
+    def visit(server, network, count):
         out = subprocess.run(["taskset", "-c", "1", "node", str(BENCH / "browser.mjs"),
-                              f"{server.url}/r/lobby", str(visits)],
-                             capture_output=True, text=True, timeout=300)
+                              f"{server.url}/r/lobby", str(count), network],
+                             capture_output=True, text=True, timeout=600)
         if out.returncode != 0:
             raise RuntimeError(f"browser on {kind}: {out.stderr.strip()}")
-        times = json.loads(out.stdout)["connected_ms"]
+        return json.loads(out.stdout)["connected_ms"]
+
+    def work(server):
+        times = visit(server, "loopback", visits)
+        mobile = visit(server, "mobile", max(3, visits // 2))
         return {"browser: navigation to connected p50 ms": statistics.median(times),
-                "browser: navigation to connected max ms": max(times)}
+                "browser: navigation to connected max ms": max(times),
+                "browser, mobile network: navigation to connected p50 ms":
+                    statistics.median(mobile)}
     return with_server(kind, work)
 
 
@@ -279,11 +295,50 @@ def ack(kind, seconds, clients=50):
             "ack: messages/s": r["acked"] / seconds}
 
 
-def catchup(clients, count):
-    """Parley only: readers away while `count` messages are posted catch up by room:sync."""
-    r = with_server("parley", lambda s: loadgen(s, "catchup", clients=clients, count=count))
+def catchup(kind, clients, count):
+    """Readers away while `count` messages are posted catch up by room:join {after} and
+    room:sync."""
+    r = with_server(kind, lambda s: loadgen(s, "catchup", clients=clients, count=count))
     return {f"catch-up: {clients} clients, {count} messages: ms until all hold all":
             r["all_caught_up_ms"]}
+
+
+def reconnect_storm(kind, clients, rooms, count):
+    """Every client of `rooms` rooms dropped at once, `count` messages posted to each room
+    meanwhile, everyone back after socket.io-client's reconnection delay and caught up."""
+    r = with_server(kind, lambda s: loadgen(s, "reconnect", clients=clients, rooms=rooms,
+                                            count=count, room="storm"))
+    name = f"reconnect storm: {clients} clients"
+    return {f"{name}: ms until all back and caught up": r["all_caught_up_ms"],
+            f"{name}: each client's own p99 ms": r["own_p99_ms"],
+            f"{name}: server RSS before MiB": r["rss_before_kib"] / 1024,
+            f"{name}: server peak RSS MiB": r["rss_peak_kib"] / 1024}
+
+
+def soak(kind, args):
+    """2,000 clients in 20 rooms, 200 messages/s in all, 5 % of the clients reconnecting each
+    minute, for --minutes: memory at the end of each minute, each minute's p99, loss."""
+    clients, rooms, rate = (400, 20, 100) if args.quick else (2000, 20, 200)
+    r = with_server(kind, lambda s: loadgen(s, "soak", clients=clients, rooms=rooms, rate=rate,
+                                            seconds=args.minutes * 60, churn=0.05, room="soak"))
+    minutes = r["minutes"]
+    first, last = minutes[0]["rss_kib"], minutes[-1]["rss_kib"]
+    figures = {"soak: RSS after minute 1 MiB": first / 1024,
+               f"soak: RSS after minute {len(minutes)} MiB": last / 1024,
+               "soak: RSS growth from minute 1 %": (last - first) / first * 100,
+               "soak: peak RSS MiB": r["rss_peak_kib"] / 1024,
+               "soak: worst minute's p99 ms": max(m["latency_p99_ms"] for m in minutes),
+               "soak: messages acknowledged": r["acked"],
+               "soak: refused": r["refused"],
+               "soak: lost (steady clients)": r["lost"],
+               "soak: clients that reconnected": r["reconnected"],
+               "soak: server CPU": r["server_cpu"],
+               "soak: loadgen CPU": r["loadgen_cpu"]}
+    for m in minutes:
+        figures[f"soak: minute {m['minute']} p99 ms"] = m["latency_p99_ms"]
+    for m in minutes:
+        figures[f"soak: minute {m['minute']} RSS MiB"] = m["rss_kib"] / 1024
+    return figures, []
 
 
 def reader_cookie(server):
@@ -377,6 +432,17 @@ def storm(clients, reps):
     print("all runs:", json.dumps(runs), file=sys.stderr)
 
 
+def floor(kind, args):
+    """What the floor (Parley's stack doing nothing of Parley's) is measured on: memory per
+    idle connection, handshakes, and pages."""
+    seconds = 2 if args.quick else 5
+    figures = {}
+    for clients in [500] if args.quick else [1000, 5000]:
+        figures.update(idle(kind, clients))
+    figures.update(pages(kind, seconds))
+    return figures, []
+
+
 def usual(kind, args):
     """The usual scenarios on one server kind: figures and the fan-out steps."""
     seconds = 2 if args.quick else 5
@@ -390,8 +456,9 @@ def usual(kind, args):
     figures.update(polling(kind, seconds))
     figures.update(pages(kind, seconds))
     figures.update(browser(kind, 3 if args.quick else 10))
-    if kind.startswith("parley"):
-        figures.update(catchup(100, 300) if args.quick else catchup(500, 1000))
+    figures.update(catchup(kind, 100, 300) if args.quick else catchup(kind, 500, 1000))
+    figures.update(reconnect_storm(kind, 500, 20, 20) if args.quick
+                   else reconnect_storm(kind, 2000, 20, 50))
     return figures, steps
 
 
@@ -441,13 +508,18 @@ def clustered(kind, args):
 def main():
     global BEFORE, HOSTILE
     parser = argparse.ArgumentParser()
-    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--reps", type=int)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--storm", type=int)
     parser.add_argument("--cluster", action="store_true")
     parser.add_argument("--before", type=pathlib.Path)
     parser.add_argument("--hostile", action="store_true")
+    parser.add_argument("--soak", action="store_true")
+    parser.add_argument("--floor", action="store_true")
+    parser.add_argument("--minutes", type=int, default=10)
     args = parser.parse_args()
+    if args.reps is None:
+        args.reps = 1 if args.soak else 3
     if args.storm:
         return storm(args.storm, args.reps)
     if args.cluster:
@@ -462,6 +534,17 @@ def main():
         ratios = [("ratio", "parley", "node")]
         what = ("Hostile clients: an honest room's p99 alone and under each attack, Parley "
                 "against the Node reference; ratio = Parley / Node")
+    elif args.floor:
+        kinds, work = ("parley", "floor", "node"), floor
+        ratios = [("Parley / floor", "parley", "floor"), ("floor / Node", "floor", "node"),
+                  ("Parley / Node", "parley", "node")]
+        what = ("The floor: Parley against its own stack doing nothing of Parley's "
+                "(scripts/benchmarks/floor) and against the Node reference")
+    elif args.soak:
+        kinds, work = ("parley", "node"), soak
+        ratios = [("ratio", "parley", "node")]
+        what = (f"Soak: 2,000 clients in 20 rooms, 200 messages/s, 5 % reconnecting each minute, "
+                f"{args.minutes} minutes; ratio = Parley / Node")
     elif args.before:
         BEFORE = args.before.resolve()
         kinds, work = ("parley-before", "parley"), usual
@@ -503,7 +586,7 @@ def main():
             cells.append(f"{a / b:.2f}" if a == a and b == b and b != 0 else "")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     sizes = {}
-    if not args.cluster and not args.hostile:
+    if not (args.cluster or args.hostile or args.soak or args.floor):
         lines += ["", "Parley's first visit to each kind of page (fresh browser, empty cache): the "
                   "document and the /pkg/ files it fetched, bytes as served:", "",
                   "| page | files | bytes | KiB | within 300 KiB |", "|---|---:|---:|---:|---|"]

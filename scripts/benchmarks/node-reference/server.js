@@ -1,8 +1,10 @@
 // The Node reference for scripts/bench: the chat Parley replaces, written the way socket.io's own
 // tutorial writes it (Express on one http.createServer, socket.io v4, SQLite through
 // better-sqlite3), speaking exactly Parley's events and payloads for the benchmarked paths:
-// `room:join` and `message:send` with acks, `room:changed` broadcasts to the room, and a
-// server-rendered room page of the latest 50 messages whose script connects and joins the room.
+// `room:join` and `message:send` with acks, `room:changed` broadcasts to the room, catching up
+// after a reconnection (`room:join {after}` and `room:sync`, pages of 200 messages, the way
+// Parley answers them), and a server-rendered room page of the latest 50 messages whose script
+// connects and joins the room.
 // A yardstick, not a product.
 //
 // With REDIS_URL, several processes form one cluster the way socket.io's documentation does it:
@@ -26,6 +28,7 @@ const insert = db.prepare(`INSERT INTO messages (room, seq, author, body, client
   ON CONFLICT (author, client_id) DO NOTHING RETURNING *`);
 const latest = db.prepare('SELECT * FROM messages WHERE room = ? ORDER BY seq DESC LIMIT 50');
 const last = db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM messages WHERE room = ?');
+const since = db.prepare('SELECT * FROM messages WHERE room = ? AND seq > ? ORDER BY seq LIMIT 201');
 
 const app = express();
 app.get('/healthz', (req, res) => res.send('ok'));
@@ -52,16 +55,29 @@ const nameOf = (socket) => {
   const match = /(?:^|;\s*)parley_name=([^;]*)/.exec(socket.handshake.headers.cookie ?? '');
   return match ? decodeURIComponent(match[1]) : null;
 };
+const toMessage = (row) => ({ ...row, rev: row.seq, edited_at: null, deleted: false, note: null, reactions: [] });
 const refuse = (code, message) => ({ error: { code, message } });
 
 io.on('connection', (socket) => {
   const name = nameOf(socket);
+  // What was posted after a position, oldest first, at most 200 at a time (only posts change a
+  // room here, so its position is its last message's number).
+  const changes = (room, after) => {
+    const rows = since.all(room, Number(after) || 0);
+    const complete = rows.length <= 200;
+    const page = rows.slice(0, 200).map((row) => ({ room, pos: row.seq, kind: 'posted', message: toMessage(row) }));
+    const upto = page.length ? page[page.length - 1].pos : last.get(room).seq;
+    return { changes: page, upto, complete };
+  };
   socket.on('room:join', (input, ack) => {
-    socket.join(`room:${input.room}`);
-    // Only posts change a room here, so its position is its last message's number.
-    const upto = last.get(String(input.room)).seq;
-    ack?.({ ok: { room: { slug: input.room, name: input.room }, online: [], changes: { changes: [], upto, complete: true } } });
+    const room = String(input?.room);
+    socket.join(`room:${room}`);
+    const missed = input?.after === undefined ? { changes: [], upto: last.get(room).seq, complete: true } : changes(room, input.after);
+    ack?.({ ok: { room: { slug: room, name: room }, online: [], changes: missed } });
   });
+  // Rooms exist by being joined here; creating one only names it.
+  socket.on('room:create', (input, ack) => ack?.({ ok: { slug: String(input?.name), name: String(input?.name) } }));
+  socket.on('room:sync', (input, ack) => ack?.({ ok: changes(String(input?.room), input?.after) }));
   socket.on('message:send', (input, ack) => {
     const body = typeof input?.body === 'string' ? input.body.trim() : '';
     if (!name) return ack?.(refuse('not_identified', 'Choose a display name before chatting.'));
@@ -72,7 +88,7 @@ io.on('connection', (socket) => {
     });
     if (!row) return ack?.({ ok: null });
     const pos = row.seq;
-    const message = { ...row, rev: pos, edited_at: null, deleted: false, note: null, reactions: [] };
+    const message = toMessage(row);
     ack?.({ ok: message });
     io.to(`room:${input.room}`).emit('room:changed', { room: input.room, pos, kind: 'posted', message });
   });

@@ -10,7 +10,11 @@
 //! `catchup` (Parley only: readers away while messages are posted catch up by `room:sync`),
 //! `polling` (like `fanout`, every client on HTTP long-polling instead of WebSocket), `hostile`
 //! (an honest `fanout` at a low rate while `--attackers` connections attack as `--attack` says:
-//! `none`, `slowloris`, `half-open`, `non-reading`, `polling-batch` or `join-flood`).
+//! `none`, `slowloris`, `half-open`, `non-reading`, `polling-batch` or `join-flood`), `soak`
+//! (clients spread over `--rooms` rooms, one sender per room, `--churn` of the clients
+//! reconnecting each minute, for `--seconds`: memory and latency minute by minute, loss), and
+//! `reconnect` (every client dropped at once, messages posted meanwhile, everyone back and caught
+//! up: how long that takes and the server's peak memory).
 //!
 //! Several nodes of one cluster: `--nodes URL,URL` (the accounts are made at `--url`). The
 //! senders connect to the first node, the other clients to each node in turn, and `fanout`
@@ -47,6 +51,10 @@ struct Options {
     /// `hostile`: the attack, and how many attacking connections.
     attack: String,
     attackers: usize,
+    /// Clients are spread over this many rooms (`<room>0` …), created first; 1: `room` alone.
+    rooms: usize,
+    /// `soak`: the share of clients that reconnect each minute.
+    churn: f64,
 }
 
 fn options() -> (String, Options) {
@@ -64,6 +72,8 @@ fn options() -> (String, Options) {
         count: 50,
         attack: "none".into(),
         attackers: 100,
+        rooms: 1,
+        churn: 0.05,
     };
     while let (Some(key), Some(value)) = (args.next(), args.next()) {
         match key.as_str() {
@@ -80,11 +90,13 @@ fn options() -> (String, Options) {
             "--count" => o.count = value.parse().expect("--count"),
             "--attack" => o.attack = value,
             "--attackers" => o.attackers = value.parse().expect("--attackers"),
+            "--rooms" => o.rooms = value.parse().expect("--rooms"),
+            "--churn" => o.churn = value.parse().expect("--churn"),
             other => panic!("unknown option {other}"),
         }
     }
     // Bounded: this runs on a shared machine.
-    assert!(o.clients <= 20_000 && o.seconds <= 120.0, "too many clients or too long");
+    assert!(o.clients <= 20_000 && o.seconds <= 3_600.0, "too many clients or too long");
     if o.nodes.is_empty() {
         o.nodes.push(o.url.clone());
     }
@@ -331,11 +343,12 @@ async fn connect_all(
     mut connected: impl FnMut(usize, Client),
 ) -> Result<Vec<f64>, Error> {
     make_accounts(o, n).await?;
+    create_rooms(o).await?;
     let mut handshakes = Vec::with_capacity(n);
     let mut pending = futures_util::stream::iter(0..n)
         .map(|i| {
             let (accounts, node, room) =
-                (o.url.clone(), o.nodes[node_of(o, i)].clone(), o.room.clone());
+                (o.url.clone(), o.nodes[node_of(o, i)].clone(), room_of(o, i));
             async move {
                 let (mut client, took) =
                     Client::connect(&accounts, &node, &format!("bot{i}")).await?;
@@ -351,6 +364,32 @@ async fn connect_all(
     }
     handshakes.sort_by(f64::total_cmp);
     Ok(handshakes)
+}
+
+/// The room client `i` is in: `--room`, or with `--rooms N` each of `<room>0` … `<room>N-1` in
+/// turn.
+fn room_of(o: &Options, i: usize) -> String {
+    if o.rooms > 1 {
+        format!("{}{}", o.room, i % o.rooms)
+    } else {
+        o.room.clone()
+    }
+}
+
+/// Creates the rooms of `--rooms N` (as `bot0`, made already); one that exists is fine.
+async fn create_rooms(o: &Options) -> Result<(), Error> {
+    if o.rooms <= 1 {
+        return Ok(());
+    }
+    let (mut client, _) = Client::connect(&o.url, &o.url, "bot0").await?;
+    for r in 0..o.rooms {
+        let name = format!("{}{r}", o.room);
+        match client.request("room:create", json!({"name": name})).await {
+            Err(error) if !error.to_string().contains("room_exists") => return Err(error),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Reads a client's packets (answering pings) until `stop` fires, as an idle browser tab would.
@@ -623,10 +662,10 @@ fn summary(
 }
 
 /// Posts `count` chat-line-sized messages one after the other, each acknowledged.
-async fn post_many(client: &mut Client, o: &Options, tag: &str) -> Result<(), Error> {
-    for i in 0..o.count {
+async fn post_many(client: &mut Client, room: &str, count: usize, tag: &str) -> Result<(), Error> {
+    for i in 0..count {
         let body = format!("Message {i} from {tag}, about as long as a chat line usually is.");
-        let message = json!({"room": o.room, "client_id": format!("{tag}-{i}"), "body": body});
+        let message = json!({"room": room, "client_id": format!("{tag}-{i}"), "body": body});
         client.request("message:send", message).await?;
     }
     Ok(())
@@ -635,7 +674,7 @@ async fn post_many(client: &mut Client, o: &Options, tag: &str) -> Result<(), Er
 async fn seed(o: &Options) -> Result<serde_json::Value, Error> {
     let (mut client, _) = Client::connect(&o.url, &o.url, "seeder").await?;
     client.join(&o.room).await?;
-    post_many(&mut client, o, "seed").await?;
+    post_many(&mut client, &o.room, o.count, "seed").await?;
     Ok(json!({"scenario": "seed", "count": o.count}))
 }
 
@@ -646,7 +685,22 @@ fn number_after(packet: &str, key: &str) -> Option<i64> {
     digits.parse().ok()
 }
 
-/// Parley only (the reference has no change log): `clients` readers note where the room's log
+/// Opens `room` after position `from` (`room:join {after}`) and follows with `room:sync` until
+/// complete; returns how many posted messages came.
+async fn catch_up(client: &mut Client, room: &str, from: i64) -> Result<usize, Error> {
+    let mut reply = client.request("room:join", json!({"room": room, "after": from})).await?;
+    let mut posted = 0;
+    loop {
+        posted += reply.matches("\"kind\":\"posted\"").count();
+        let upto = number_after(&reply, "\"upto\":").ok_or("no upto")?;
+        if reply.contains("\"complete\":true") {
+            return Ok(posted);
+        }
+        reply = client.request("room:sync", json!({"room": room, "after": upto})).await?;
+    }
+}
+
+/// `clients` readers note where the room's log
 /// stands and disconnect; `count` messages are posted; the readers reconnect and catch up with
 /// `room:join {after}` and `room:sync` until complete. Measures the time until every reader holds
 /// every message.
@@ -657,25 +711,14 @@ async fn catchup(o: &Options) -> Result<serde_json::Value, Error> {
     let joined = poster.request("room:join", json!({"room": o.room})).await?;
     let from = number_after(&joined, "\"upto\":").ok_or("no position in the join reply")?;
     drop(clients);
-    post_many(&mut poster, o, "catch-up").await?;
+    post_many(&mut poster, &o.room, o.count, "catch-up").await?;
     let started = Instant::now();
     let mut readers = futures_util::stream::iter(0..o.clients)
         .map(|i| {
             let (url, room, count) = (o.url.clone(), o.room.clone(), o.count);
             async move {
                 let (mut client, _) = Client::connect(&url, &url, &format!("bot{i}")).await?;
-                let mut reply =
-                    client.request("room:join", json!({"room": room, "after": from})).await?;
-                let mut posted = 0;
-                loop {
-                    posted += reply.matches("\"kind\":\"posted\"").count();
-                    let upto = number_after(&reply, "\"upto\":").ok_or("no upto")?;
-                    if reply.contains("\"complete\":true") {
-                        break;
-                    }
-                    reply =
-                        client.request("room:sync", json!({"room": room, "after": upto})).await?;
-                }
+                let posted = catch_up(&mut client, &room, from).await?;
                 if posted < count {
                     return Err(format!("bot{i} caught up {posted} of {count}").into());
                 }
@@ -694,6 +737,289 @@ async fn catchup(o: &Options) -> Result<serde_json::Value, Error> {
         "messages": o.count,
         "all_caught_up_ms": done.last().copied().unwrap_or(f64::NAN),
         "caught_up_p50_ms": percentile(&done, 0.5),
+    }))
+}
+
+/// What one soak client saw: its room's messages by the minute they arrived in (latencies), how
+/// many it received, and (a sender) how many of its own were acknowledged or refused.
+#[derive(Default)]
+struct SoakSeen {
+    by_minute: Vec<Vec<f64>>,
+    received: u64,
+    acked: u64,
+    refused: u64,
+    reconnected: bool,
+}
+
+/// One soak client until `end`: receives its room's broadcasts; a sender posts every `interval`
+/// until `stop_sending`; a client with a `churn_at` drops its connection then and comes back as
+/// a browser tab would (a new connection, the room joined again).
+#[allow(clippy::too_many_arguments)]
+async fn soak_client(
+    o: Rc<Options>,
+    i: usize,
+    mut client: Client,
+    interval: Option<Duration>,
+    churn_at: Option<tokio::time::Instant>,
+    start: tokio::time::Instant,
+    stop_sending: tokio::time::Instant,
+    end: tokio::time::Instant,
+) -> Result<SoakSeen, Error> {
+    // The last messages arriving after `stop_sending` count in the last minute.
+    let minutes = ((stop_sending - start).as_secs_f64() / 60.0).ceil().max(1.0) as usize;
+    let mut seen = SoakSeen { by_minute: vec![Vec::new(); minutes], ..SoakSeen::default() };
+    let room = room_of(&o, i);
+    let mut ticker = interval.map(|every| {
+        let mut t = tokio::time::interval_at(start, every);
+        t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        t
+    });
+    let mut churn = churn_at;
+    let mut counter = 0u64;
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep_until(end) => break,
+            () = next_tick(ticker.as_mut()), if tokio::time::Instant::now() < stop_sending => {
+                counter += 1;
+                let message = json!({"room": room, "client_id": format!("s{i}-{counter}"),
+                                     "body": format!("t{}", now_nanos())});
+                client.emit("message:send", message).await?;
+            }
+            () = tokio::time::sleep_until(churn.unwrap_or(end)), if churn.is_some() => {
+                churn = None;
+                drop(client);
+                let (again, _) =
+                    Client::connect(&o.url, &o.nodes[node_of(&o, i)], &format!("bot{i}")).await?;
+                client = again;
+                client.join(&room).await?;
+                seen.reconnected = true;
+            }
+            frame = client.ws.next() => {
+                let text = match frame {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(_)) => continue,
+                    Some(Err(error)) => return Err(format!("bot{i}: {error}").into()),
+                    None => return Err(format!("bot{i}: the server closed the connection").into()),
+                };
+                let packet = text.as_str();
+                if packet == "2" {
+                    client.ws.send(Message::text("3")).await?;
+                } else if packet.starts_with("42[\"room:changed\"") {
+                    if let Some(t) = sent_at(packet) {
+                        let minute = ((tokio::time::Instant::now() - start).as_secs() / 60) as usize;
+                        seen.by_minute[minute.min(minutes - 1)]
+                            .push(now_nanos().saturating_sub(t) as f64 / 1e6);
+                        seen.received += 1;
+                    }
+                } else if ack_id(packet).is_some() {
+                    if packet.contains("\"error\"") {
+                        seen.refused += 1;
+                    } else {
+                        seen.acked += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(seen)
+}
+
+/// Samples a process's resident memory every `every` until `stop` fires: (seconds since the
+/// start, KiB) pairs.
+async fn sample_rss(
+    pid: u32,
+    every: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> Vec<(f64, u64)> {
+    let started = Instant::now();
+    let mut samples = vec![(0.0, rss_kib(pid))];
+    let mut ticker = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            _ = ticker.tick() => samples.push((started.elapsed().as_secs_f64(), rss_kib(pid))),
+        }
+    }
+    samples.push((started.elapsed().as_secs_f64(), rss_kib(pid)));
+    samples
+}
+
+/// A long steady load: `clients` spread over `rooms` rooms, the first client of each room
+/// posting (`rate` messages a second in all), `churn` of the clients (never a sender, and only
+/// from the odd-numbered half) dropping and reopening their connection each minute, spread over
+/// the minute, for `seconds`. Reports the server's memory at the end of each minute, each
+/// minute's delivery latencies, and loss: every acknowledged message must reach every client
+/// that stayed connected throughout (the even-numbered half and the senders).
+async fn soak(o: &Options) -> Result<serde_json::Value, Error> {
+    let pid = *o.server_pids.first().ok_or("--server-pid is needed")?;
+    let o = Rc::new(Options { senders: o.rooms, ..o.clone() });
+    let mut clients = Vec::with_capacity(o.clients);
+    connect_all(&o, o.clients, |i, client| clients.push((i, client))).await?;
+    clients.sort_by_key(|(i, _)| *i);
+    let lead = Duration::from_millis(500);
+    let start = tokio::time::Instant::now() + lead;
+    let stop_sending = start + Duration::from_secs_f64(o.seconds);
+    let end = stop_sending + Duration::from_secs(3);
+    let interval = Duration::from_secs_f64(o.senders as f64 / o.rate);
+    // Who reconnects when: the odd-numbered clients that do not send, `churn × clients` a minute,
+    // each at its own moment of its minute.
+    let per_minute = ((o.churn * o.clients as f64).round() as usize).max(1);
+    let churner = |i: usize| i >= o.senders && i % 2 == 1;
+    let mut tasks = Vec::with_capacity(o.clients);
+    let mut k = 0;
+    for (i, client) in clients {
+        let churn_at = churner(i).then(|| {
+            let at = Duration::from_secs(60 * (k / per_minute) as u64)
+                + Duration::from_secs_f64(60.0 * (k % per_minute) as f64 / per_minute as f64);
+            k += 1;
+            start + at
+        });
+        let churn_at = churn_at.filter(|at| *at < stop_sending);
+        let send = (i < o.senders).then_some(interval);
+        tasks.push((
+            i,
+            tokio::task::spawn_local(soak_client(
+                o.clone(),
+                i,
+                client,
+                send,
+                churn_at,
+                start,
+                stop_sending,
+                end,
+            )),
+        ));
+    }
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let sampler = tokio::task::spawn_local(sample_rss(pid, Duration::from_secs(1), stop_rx));
+    let (server_cpu_0, own_cpu_0) = (servers_cpu(&o), cpu_seconds("self"));
+    tokio::time::sleep_until(start).await;
+    let mut seen = Vec::with_capacity(tasks.len());
+    for (i, task) in tasks {
+        seen.push((i, task.await.map_err(|e| e.to_string())??));
+    }
+    let _ = stop_tx.send(true);
+    let samples = sampler.await.map_err(|e| e.to_string())?;
+    let wall = (end - start).as_secs_f64();
+    let server_cpu = servers_cpu(&o).iter().zip(&server_cpu_0).map(|(b, a)| (b - a) / wall).sum::<f64>();
+    let own_cpu = (cpu_seconds("self") - own_cpu_0) / wall;
+
+    // Loss: each room's acknowledged messages against what its steady clients received.
+    let mut acked = vec![0u64; o.rooms];
+    for (i, s) in &seen {
+        acked[i % o.rooms] += s.acked;
+    }
+    let lost: u64 = seen
+        .iter()
+        .filter(|(i, _)| !churner(*i))
+        .map(|(i, s)| acked[i % o.rooms].saturating_sub(s.received))
+        .sum();
+    let minutes = seen.first().map(|(_, s)| s.by_minute.len()).unwrap_or(0);
+    let rss_at = |second: f64| {
+        samples.iter().min_by(|a, b| (a.0 - second).abs().total_cmp(&(b.0 - second).abs())).map(|s| s.1)
+    };
+    let lead_s = lead.as_secs_f64();
+    let by_minute: Vec<serde_json::Value> = (0..minutes)
+        .map(|m| {
+            let mut latencies: Vec<f64> =
+                seen.iter().flat_map(|(_, s)| s.by_minute[m].iter().copied()).collect();
+            latencies.sort_by(f64::total_cmp);
+            let until = (lead_s + 60.0 * (m + 1) as f64).min(lead_s + o.seconds);
+            json!({
+                "minute": m + 1,
+                "rss_kib": rss_at(until),
+                "delivered": latencies.len(),
+                "latency_p50_ms": percentile(&latencies, 0.5),
+                "latency_p99_ms": percentile(&latencies, 0.99),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "scenario": "soak",
+        "clients": o.clients,
+        "rooms": o.rooms,
+        "rate": o.rate,
+        "seconds": o.seconds,
+        "acked": acked.iter().sum::<u64>(),
+        "refused": seen.iter().map(|(_, s)| s.refused).sum::<u64>(),
+        "reconnected": seen.iter().filter(|(_, s)| s.reconnected).count(),
+        "lost": lost,
+        "rss_peak_kib": samples.iter().map(|s| s.1).max(),
+        "minutes": by_minute,
+        "server_cpu": server_cpu,
+        "loadgen_cpu": own_cpu,
+    }))
+}
+
+/// `clients` spread over `rooms` rooms lose their connections at once; `count` messages are
+/// posted to each room meanwhile; then everyone reconnects after socket.io-client's own delay
+/// (1 s ± 50 %, spread evenly) and catches up with `room:join {after}` and `room:sync` until
+/// complete. Measures the time from the end of the posting (when the reconnection delays start)
+/// until every client holds every message, each client's own time from its reconnection to
+/// caught up, and the server's memory before the drop and at its peak.
+async fn reconnect(o: &Options) -> Result<serde_json::Value, Error> {
+    let pid = *o.server_pids.first().ok_or("--server-pid is needed")?;
+    let o = Rc::new(o.clone());
+    let mut clients = Vec::with_capacity(o.clients);
+    connect_all(&o, o.clients, |_, client| clients.push(client)).await?;
+    let (mut poster, _) = Client::connect(&o.url, &o.url, "poster").await?;
+    let mut from = Vec::with_capacity(o.rooms);
+    for r in 0..o.rooms {
+        let joined = poster.request("room:join", json!({"room": room_of(&o, r)})).await?;
+        from.push(number_after(&joined, "\"upto\":").ok_or("no position in the join reply")?);
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss_before = rss_kib(pid);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let sampler = tokio::task::spawn_local(sample_rss(pid, Duration::from_millis(20), stop_rx));
+    let dropped = Instant::now();
+    drop(clients);
+    for r in 0..o.rooms {
+        post_many(&mut poster, &room_of(&o, r), o.count, &format!("storm-{r}")).await?;
+    }
+    let posted_ms = dropped.elapsed().as_secs_f64() * 1000.0;
+    let storm = tokio::time::Instant::now();
+    let mut tasks = Vec::with_capacity(o.clients);
+    for i in 0..o.clients {
+        let (o, from) = (o.clone(), from[i % o.rooms]);
+        // socket.io-client: reconnectionDelay 1,000 ms, randomizationFactor 0.5.
+        let delay = Duration::from_secs_f64(0.5 + (i as f64 * 0.618_033_988_7).fract());
+        tasks.push(tokio::task::spawn_local(async move {
+            tokio::time::sleep_until(storm + delay).await;
+            let room = room_of(&o, i);
+            let (mut client, _) =
+                Client::connect(&o.url, &o.nodes[node_of(&o, i)], &format!("bot{i}")).await?;
+            let posted = catch_up(&mut client, &room, from).await?;
+            if posted < o.count {
+                return Err(format!("bot{i} caught up {posted} of {}", o.count).into());
+            }
+            let each = (storm.elapsed().saturating_sub(delay)).as_secs_f64() * 1000.0;
+            Ok::<_, Error>((storm.elapsed().as_secs_f64() * 1000.0, each, client))
+        }));
+    }
+    let (mut done, mut each, mut back) = (Vec::new(), Vec::new(), Vec::new());
+    for task in tasks {
+        let (ms, own, client) = task.await.map_err(|e| e.to_string())??;
+        done.push(ms);
+        each.push(own);
+        back.push(client);
+    }
+    let _ = stop_tx.send(true);
+    let samples = sampler.await.map_err(|e| e.to_string())?;
+    done.sort_by(f64::total_cmp);
+    each.sort_by(f64::total_cmp);
+    Ok(json!({
+        "scenario": "reconnect",
+        "clients": o.clients,
+        "rooms": o.rooms,
+        "missed_per_room": o.count,
+        "posted_ms": posted_ms,
+        "all_caught_up_ms": done.last().copied().unwrap_or(f64::NAN),
+        "caught_up_p50_ms": percentile(&done, 0.5),
+        "own_p50_ms": percentile(&each, 0.5),
+        "own_p99_ms": percentile(&each, 0.99),
+        "rss_before_kib": rss_before,
+        "rss_peak_kib": samples.iter().map(|s| s.1).max(),
     }))
 }
 
@@ -1161,8 +1487,11 @@ fn main() {
             "catchup" => catchup(&o).await,
             "polling" => polling(&o).await,
             "hostile" => hostile(&o).await,
+            "soak" => soak(&o).await,
+            "reconnect" => reconnect(&o).await,
             other => Err(format!(
-                "unknown scenario {other:?}: idle, fanout, ack, seed, catchup, polling or hostile"
+                "unknown scenario {other:?}: idle, fanout, ack, seed, catchup, polling, hostile, \
+                 soak or reconnect"
             )
             .into()),
         }
