@@ -152,18 +152,24 @@ pub struct EmojiChoice {
 pub const EMOJI_CHOICES: usize = 160;
 
 /// The emoji whose name or shortcode contains every word of `q` (any case), in Unicode's order;
-/// all of them (the first [`EMOJI_CHOICES`]) for a blank `q`.
+/// for a blank `q`, the quick six ([`REACTIONS`](crate::model::REACTIONS), the room page's
+/// picker without JavaScript leads here) and then Unicode's first, [`EMOJI_CHOICES`] in all.
 #[server(endpoint = "load_emoji")]
 pub async fn load_emoji(q: String) -> Result<Vec<EmojiChoice>, ProtocolError> {
     let words: Vec<String> = q.to_lowercase().split_whitespace().map(str::to_owned).collect();
-    Ok(emojis::iter()
-        .filter(|emoji| {
-            let name = emoji.name().to_lowercase();
-            let codes: Vec<&str> = emoji.shortcodes().collect();
-            words
-                .iter()
-                .all(|w| name.contains(w.as_str()) || codes.iter().any(|c| c.contains(w.as_str())))
-        })
+    let quick =
+        crate::model::REACTIONS.iter().filter(|_| words.is_empty()).filter_map(|e| emojis::get(e));
+    let matching = emojis::iter().filter(|emoji| {
+        let name = emoji.name().to_lowercase();
+        let codes: Vec<&str> = emoji.shortcodes().collect();
+        words
+            .iter()
+            .all(|w| name.contains(w.as_str()) || codes.iter().any(|c| c.contains(w.as_str())))
+    });
+    let mut seen = std::collections::HashSet::new();
+    Ok(quick
+        .chain(matching)
+        .filter(|emoji| seen.insert(emoji.as_str()))
         .take(EMOJI_CHOICES)
         .map(|emoji| EmojiChoice {
             emoji: emoji.as_str().to_owned(),

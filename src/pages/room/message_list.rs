@@ -250,9 +250,11 @@ fn ReplyLink(live: Live, message: Message) -> impl IntoView {
     view! { <a class="reply-link" href=href rel="external" on:click=click>"Reply"</a> }
 }
 
-/// The reactions on a message (each a toggle: emoji, count, and who in its tooltip), and a
-/// picker to add one. Plain forms to the `react` server function without JavaScript; hydrated,
-/// the buttons send `message:react` over the socket instead.
+/// The reactions on a message (each a toggle: emoji, count, and who in its tooltip), and "+"
+/// to add one. Plain forms to the `react` server function without JavaScript, and "+" a link to
+/// the emoji page (the quick six first); hydrated, the buttons send `message:react` over the
+/// socket and "+" opens the quick six in place, rendered only while open: a page of messages
+/// carries one link per message instead of a form of six buttons.
 #[component]
 fn Reactions(live: Live, message: Message) -> impl IntoView {
     let me = live.me().unwrap_or_default();
@@ -282,35 +284,72 @@ fn Reactions(live: Live, message: Message) -> impl IntoView {
             }
         })
         .collect_view();
-    let picks = REACTIONS
-        .iter()
-        .map(|emoji| {
-            let click = move |event: ev::MouseEvent| {
-                event.prevent_default();
-                live.react(seq, (*emoji).to_owned(), true);
-                close_details(&event);
-            };
-            view! {
-                <button type="submit" name="emoji" value=*emoji aria-label=format!("React with {emoji}") on:click=click>
-                    {*emoji}
-                </button>
-            }
-        })
-        .collect_view();
+    let opener = NodeRef::<html::A>::new();
+    let open = move || live.picking.get() == Some(seq);
+    let close = move || {
+        live.picking.set(None);
+        if let Some(opener) = opener.get_untracked() {
+            let _ = opener.focus();
+        }
+    };
+    let toggle = move |event: ev::MouseEvent| {
+        event.prevent_default();
+        live.picking.update(|picking| *picking = (*picking != Some(seq)).then_some(seq));
+    };
+    let escape = move |event: ev::KeyboardEvent| {
+        if event.key() == "Escape" && live.picking.get_untracked() == Some(seq) {
+            event.prevent_default();
+            close();
+        }
+    };
+    let more = format!("/r/{room}/m/{seq}/react");
+    let choices = {
+        let more = more.clone();
+        move || {
+            open().then(|| {
+                let picks = REACTIONS
+                    .iter()
+                    .map(|emoji| {
+                        let click = move |_| {
+                            live.react(seq, (*emoji).to_owned(), true);
+                            close();
+                        };
+                        view! {
+                            <button type="button" aria-label=format!("React with {emoji}") on:click=click>
+                                {*emoji}
+                            </button>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <div class="react-choices" role="group" aria-label="Quick reactions">
+                        {picks}
+                        // Any other emoji: a page with a search (a full load: it holds no live state).
+                        <a class="more-emoji" href=more.clone() rel="external" aria-label="More emoji" title="More emoji">"…"</a>
+                    </div>
+                }
+            })
+        }
+    };
     view! {
         <div class="reactions">
             {chips}
-            <details class="react-picker">
-                <summary aria-label="Add a reaction" title="Add a reaction">"+"</summary>
-                <form method="post" action=React::url()>
-                    <input type="hidden" name="room" value=room.clone() />
-                    <input type="hidden" name="seq" value=seq />
-                    <input type="hidden" name="on" value="true" />
-                    {picks}
-                    // Any other emoji: a page with a search (a full load: it holds no live state).
-                    <a class="more-emoji" href=format!("/r/{room}/m/{seq}/react") rel="external" aria-label="More emoji" title="More emoji">"…"</a>
-                </form>
-            </details>
+            <div class="react-picker" class:open=open on:keydown=escape>
+                // Without JavaScript this is a link to the emoji page; hydrated, a disclosure.
+                <a
+                    class="react-open"
+                    href=more
+                    rel="external"
+                    node_ref=opener
+                    aria-label="Add a reaction"
+                    title="Add a reaction"
+                    aria-expanded=move || live.hydrated.get().then(|| open().to_string())
+                    on:click=toggle
+                >
+                    "+"
+                </a>
+                {choices}
+            </div>
         </div>
     }
 }
@@ -373,8 +412,7 @@ fn ModeratorTools(live: Live, message: Message) -> impl IntoView {
     }
 }
 
-/// Closes the disclosure an event happened in (the picker or the editor), once it has done its
-/// job.
+/// Closes the disclosure an event happened in (the editor), once it has done its job.
 fn close_details(event: &leptos::web_sys::Event) {
     use leptos::wasm_bindgen::JsCast;
     let details = event

@@ -126,7 +126,11 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         answers: RwSignal::new(Vec::new()),
         moderates: role.is_some_and(crate::model::Role::moderates),
         replying: RwSignal::new(replying),
+        picking: RwSignal::new(None),
+        hydrated: RwSignal::new(false),
     };
+    // Effects run in the browser only, after hydration.
+    Effect::new(move |_| live.hydrated.set(true));
     live.follow();
     // Guests read the server's pages; only a signed-in page keeps a live connection.
     if let Some(me) = &me {

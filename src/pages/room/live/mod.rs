@@ -52,6 +52,11 @@ pub(super) struct Live {
     pub(super) moderates: bool,
     /// The message the composer replies to.
     pub(super) replying: RwSignal<Option<Quote>>,
+    /// The message whose reaction picker is open (one at a time).
+    pub(super) picking: RwSignal<Option<i64>>,
+    /// Set once the page is hydrated: controls that work differently with JavaScript (the
+    /// reaction picker's "+") say so from then on.
+    pub(super) hydrated: RwSignal<bool>,
 }
 
 impl Live {
