@@ -4,11 +4,13 @@
 use super::Result;
 use crate::model::{Member, Role};
 
-/// What someone is in a room: their role if a member, and whether they are banned.
+/// What someone is in a room: their role if a member, whether they are banned, and whether
+/// they are a server admin (read with the rest: one round trip tells all a page needs).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Membership {
     pub role: Option<Role>,
     pub banned: bool,
+    pub admin: bool,
 }
 
 #[async_trait::async_trait]
@@ -25,6 +27,10 @@ pub trait MemberStore: Send + Sync {
 
     /// A room's members with their roles: owners, then moderators, then the rest, by name.
     async fn members(&self, room: &str) -> Result<Vec<Member>>;
+
+    /// A room's members in the order of [`MemberStore::members`], each with their read
+    /// position: the members list and "seen by" of a room page, in one read.
+    async fn roster(&self, room: &str) -> Result<Vec<(Member, i64)>>;
 
     /// Gives a member another role; false when `name` is not a member.
     async fn set_role(&self, room: &str, name: &str, role: Role) -> Result<bool>;

@@ -60,6 +60,10 @@ pub trait RoomStore: Send + Sync {
 
     /// Where a room's change log stands (0 for a new room).
     async fn room_pos(&self, room: &str) -> Result<i64>;
+
+    /// Where a room's change log stands and the position of its latest message (0 when it has
+    /// none), read together (a room page needs both).
+    async fn room_positions(&self, room: &str) -> Result<(i64, i64)>;
 }
 
 /// The slug of the direct conversation between two people: derived from the pair (without

@@ -112,7 +112,8 @@ impl Chat {
         let mut posted = self.db.insert_message(new(), people).await?;
         if let Posted::NotMember = posted {
             // Posting in a room makes the author a member (rarely needed: opening the room did).
-            self.ensure_member(room, author).await?;
+            let membership = self.membership(room, author).await?;
+            self.ensure_member(room, author, membership).await?;
             posted = self.db.insert_message(new(), people).await?;
         }
         let (message, pos) = match posted {

@@ -29,9 +29,9 @@ use super::auth::AuthSettings;
 use super::broadcast::{self, Io};
 use super::error::{refuse, AppError};
 use super::policy::{self, Action, Standing};
-use super::store::{Db, RoomRecord, Rooms};
+use super::store::{Db, Membership, RoomRecord, Rooms};
 use super::{assistant::Assistant, limits::Limiters};
-use crate::model::MAX_ROOM_CHARS;
+use crate::model::{Role, MAX_ROOM_CHARS};
 use crate::protocol::{Event, ProtocolError};
 
 /// What every use case needs: the database, the socket.io server to broadcast through, the
@@ -65,6 +65,17 @@ pub fn now_millis() -> i64 {
         .unwrap_or_default()
 }
 
+/// A signed-in person's standing for `action`, from what storage knows of them: being a server
+/// admin counts only for actions that need authority.
+fn standing(membership: Membership, action: Action) -> Standing {
+    Standing {
+        signed_in: true,
+        role: membership.role,
+        banned: membership.banned,
+        admin: action.needs_authority() && membership.admin,
+    }
+}
+
 impl Chat {
     /// The room `slug` as far as its record tells that `who` may know of it (its kind and
     /// owner; not yet their membership or a ban). Enough before posting, whose statement checks
@@ -77,21 +88,26 @@ impl Chat {
             .ok_or_else(|| refuse::unknown_room(slug))
     }
 
-    /// What storage knows of `name` in `room`; whether they are a server admin is read only
-    /// when `action` needs it.
+    /// What storage knows of `name` in `room`, in one round trip. Nobody is a member of, or
+    /// banned from, their own assistant's room: there only whether they are an admin is read.
+    async fn membership(&self, room: &RoomRecord, name: &str) -> Result<Membership, AppError> {
+        if room.assistant {
+            return Ok(Membership { admin: self.db.is_admin(name).await?, ..Default::default() });
+        }
+        Ok(self.db.membership(&room.slug, name).await?)
+    }
+
+    /// `name`'s standing in `room` for `action`.
     async fn standing(
         &self,
         room: &RoomRecord,
         name: &str,
         action: Action,
     ) -> Result<Standing, AppError> {
-        let membership = if room.assistant {
-            Default::default() // nobody is banned from their own assistant
-        } else {
-            self.db.membership(&room.slug, name).await?
-        };
-        let admin = action.needs_authority() && self.db.is_admin(name).await?;
-        Ok(Standing { signed_in: true, role: membership.role, banned: membership.banned, admin })
+        if room.assistant && !action.needs_authority() {
+            return Ok(standing(Membership::default(), action));
+        }
+        Ok(standing(self.membership(room, name).await?, action))
     }
 
     /// The room `slug`, if `who` may do `action` there, with their standing; the policy's
@@ -111,21 +127,45 @@ impl Chat {
         Ok((room, standing))
     }
 
+    /// The room `slug`, if `who` may read it, with their membership there (`None` for a guest):
+    /// one read serves the policy's checks for reading, joining and moderating.
+    async fn enter_reading(
+        &self,
+        slug: &str,
+        who: Option<&str>,
+    ) -> Result<(RoomRecord, Option<Membership>), AppError> {
+        let room = self.record(slug, who).await?;
+        let membership = match who {
+            Some(name) => Some(self.membership(&room, name).await?),
+            None => None,
+        };
+        let reading = membership.map_or_else(Standing::default, |m| standing(m, Action::Read));
+        policy::check(&room, who, &reading, Action::Read)?;
+        Ok((room, membership))
+    }
+
     /// Makes a person a member of a room they may post in, if they were not (a `joined`
-    /// change). Private rooms are joined by invitation only: the policy hides them from
-    /// everyone else.
-    async fn ensure_member(&self, room: &RoomRecord, name: &str) -> Result<(), AppError> {
-        // A read first: most calls find a member, and a write transaction costs the write lock.
-        let standing = self.standing(room, name, Action::Post).await?;
-        if standing.role.is_some() {
-            return Ok(());
+    /// change), given what storage said of them there; returns their membership as it is now.
+    /// Private rooms are joined by invitation only: the policy hides them from everyone else.
+    async fn ensure_member(
+        &self,
+        room: &RoomRecord,
+        name: &str,
+        mut membership: Membership,
+    ) -> Result<Membership, AppError> {
+        // Most calls find a member, and a write transaction costs the write lock.
+        if membership.role.is_some() {
+            return Ok(membership);
         }
-        policy::check(room, Some(name), &standing, Action::Post)?;
+        policy::check(room, Some(name), &standing(membership, Action::Post), Action::Post)?;
         if let Some(pos) = self.db.join(&room.slug, name).await? {
             broadcast::follow(&self.io, name, &room.slug).await;
             self.announce(&room.slug, pos, Event::Joined { name: name.to_owned() }).await;
         }
-        Ok(())
+        if !room.assistant {
+            membership.role = Some(Role::Member);
+        }
+        Ok(membership)
     }
 
     /// Tells a room's connections about a change in its log.

@@ -25,14 +25,14 @@ impl Chat {
         who: Option<&str>,
         input: JoinRoom,
     ) -> Result<Joined, AppError> {
-        let (room, _) = self.enter(&input.room, who, Action::Read).await?;
+        let (room, membership) = self.enter_reading(&input.room, who).await?;
         let (open, already) = socket.open_rooms(&room.slug);
         if !already && open >= crate::server::socket::MAX_OPEN_ROOMS {
             return Err(refuse::too_many_open_rooms());
         }
         socket.join(broadcast::room_channel(&room.slug));
-        if let Some(name) = who {
-            self.ensure_member(&room, name).await?;
+        if let (Some(name), Some(membership)) = (who, membership) {
+            self.ensure_member(&room, name, membership).await?;
             let first = self.db.add_presence(&socket.id(), &room.slug, name).await?;
             if first {
                 self.batches.presence(&self.io, Some(socket), &room.slug, name, true).await;

@@ -19,14 +19,17 @@ impl Chat {
         cursor: Cursor,
         reply: Option<i64>,
     ) -> Result<RoomPage, AppError> {
-        let (room, _) = self.enter(slug, me.as_deref(), Action::Read).await?;
+        let (room, membership) = self.enter_reading(slug, me.as_deref()).await?;
         let (db, slug) = (&self.db, room.slug.as_str());
-        if let Some(name) = me.as_deref() {
-            self.ensure_member(&room, name).await?;
-        }
+        let membership = match (me.as_deref(), membership) {
+            (Some(name), Some(membership)) => {
+                Some(self.ensure_member(&room, name, membership).await?)
+            }
+            _ => None,
+        };
         // Read before the messages: the page then holds at least everything up to `pos`, and a
         // catch-up from `pos` brings the rest (applying a change twice is harmless).
-        let pos = db.room_pos(slug).await?;
+        let (pos, last) = db.room_positions(slug).await?;
         let messages = match cursor {
             Cursor { before: Some(before), .. } => {
                 db.messages_before(slug, before, PAGE_MESSAGES).await?
@@ -41,7 +44,8 @@ impl Chat {
             }
             _ => db.latest_messages(slug, PAGE_MESSAGES).await?,
         };
-        let last = db.last_seq(slug).await?;
+        // A message posted since `last` was read is on the page: it is the newest there is.
+        let last = messages.last().map_or(last, |m| m.seq.max(last));
         let has_older = messages.first().is_some_and(|m| m.seq > 1);
         let has_newer =
             messages.last().map_or(cursor.before.is_some() && last > 0, |m| m.seq < last);
@@ -58,7 +62,6 @@ impl Chat {
         {
             entry.read_seq = self.record_read(slug, name, last).await?;
         }
-        let receipts = db.read_positions(slug).await?;
         // The message a reply is being written to (the no-JavaScript "Reply" link), if it is
         // there and can be replied to.
         let replying = match reply.filter(|_| me.is_some()) {
@@ -67,16 +70,17 @@ impl Chat {
         };
         let draft_id = uuid::Uuid::new_v4().to_string();
         // The reader's role as the page shows it (an admin's is the owner's).
-        let standing = match me.as_deref() {
-            Some(name) => Some(self.standing(&room, name, Action::SeeBans).await?),
-            None => None,
-        };
+        let standing = membership.map(|m| super::standing(m, Action::SeeBans));
         let kind = Kind::of(&room, me.as_deref());
         let role = standing.and_then(|s| s.authority(kind));
         let sees_bans =
             standing.is_some_and(|s| policy::allowed(kind, &s, Action::SeeBans).is_ok());
-        // The room was checked above: its members, and its bans for a moderator.
-        let members = db.members(slug).await?;
+        // The members list and "seen by": who is a member, and how far each has read.
+        let roster = db.roster(slug).await?;
+        let mut receipts: Vec<(String, i64)> =
+            roster.iter().map(|(member, seq)| (member.name.clone(), *seq)).collect();
+        receipts.sort_unstable();
+        let members = roster.into_iter().map(|(member, _)| member).collect();
         let banned = if sees_bans { db.bans(slug).await? } else { Vec::new() };
         Ok(RoomPage {
             room: room.room(),

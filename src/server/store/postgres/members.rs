@@ -43,15 +43,16 @@ impl MemberStore for Postgres {
     }
 
     async fn membership(&self, room: &str, name: &str) -> Result<Membership> {
-        let (role, banned): (Option<Role>, bool) = sqlx::query_as(
+        let (role, banned, admin): (Option<Role>, bool, bool) = sqlx::query_as(
             "SELECT (SELECT role FROM read_positions WHERE room = $1 AND name = $2),
-                    EXISTS (SELECT 1 FROM bans WHERE room = $1 AND name = $2)",
+                    EXISTS (SELECT 1 FROM bans WHERE room = $1 AND name = $2),
+                    COALESCE((SELECT admin FROM users WHERE name = $2), false)",
         )
         .bind(room)
         .bind(name)
         .fetch_one(&self.pool)
         .await?;
-        Ok(Membership { role, banned })
+        Ok(Membership { role, banned, admin })
     }
 
     async fn members(&self, room: &str) -> Result<Vec<Member>> {
@@ -64,6 +65,18 @@ impl MemberStore for Postgres {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(|(name, role)| Member { name, role }).collect())
+    }
+
+    async fn roster(&self, room: &str) -> Result<Vec<(Member, i64)>> {
+        let rows: Vec<(String, Role, i64)> = sqlx::query_as(
+            "SELECT name, role, seq FROM read_positions WHERE room = $1
+             ORDER BY CASE role WHEN 'owner' THEN 0 WHEN 'moderator' THEN 1 ELSE 2 END,
+                      lower(name)",
+        )
+        .bind(room)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(name, role, seq)| (Member { name, role }, seq)).collect())
     }
 
     async fn set_role(&self, room: &str, name: &str, role: Role) -> Result<bool> {

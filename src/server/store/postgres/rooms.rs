@@ -120,4 +120,11 @@ impl RoomStore for Postgres {
             .fetch_one(&self.pool)
             .await
     }
+
+    async fn room_positions(&self, room: &str) -> Result<(i64, i64)> {
+        sqlx::query_as("SELECT pos, last_seq FROM rooms WHERE slug = $1")
+            .bind(room)
+            .fetch_one(&self.pool)
+            .await
+    }
 }

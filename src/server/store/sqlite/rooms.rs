@@ -119,4 +119,14 @@ impl RoomStore for Sqlite {
             .fetch_one(&self.pool)
             .await
     }
+
+    async fn room_positions(&self, room: &str) -> Result<(i64, i64)> {
+        sqlx::query_as(
+            "SELECT pos, (SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room = ?1)
+             FROM rooms WHERE slug = ?1",
+        )
+        .bind(room)
+        .fetch_one(&self.pool)
+        .await
+    }
 }
