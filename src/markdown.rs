@@ -58,10 +58,16 @@ pub enum Inline {
 pub struct Formatting(pub Option<Vec<Block>>);
 
 impl Formatting {
+    /// The formatting of `body`: parsed once, then taken from [`PARSED`] while it is there.
     #[cfg(feature = "ssr")]
     pub fn of(body: &str) -> Self {
+        if let Some(known) = PARSED.get(body) {
+            return known;
+        }
         let blocks = parse(body);
-        Self((blocks != plain(body)).then_some(blocks))
+        let formatting = Self((blocks != plain(body)).then_some(blocks));
+        PARSED.insert(body.to_owned(), formatting.clone());
+        formatting
     }
 
     pub fn is_plain(&self) -> bool {
@@ -73,6 +79,21 @@ impl Formatting {
         self.0.clone().unwrap_or_else(|| plain(body))
     }
 }
+
+/// How many bytes of message bodies [`PARSED`] keeps (their trees are about as large again).
+#[cfg(feature = "ssr")]
+const PARSED_BYTES: u64 = 1 << 20;
+
+/// Bodies parsed lately, with their formatting. Every page and every catch-up reads messages,
+/// mostly the same latest ones, and parsing was most of what reading a message cost.
+#[cfg(feature = "ssr")]
+static PARSED: std::sync::LazyLock<moka::sync::Cache<String, Formatting>> =
+    std::sync::LazyLock::new(|| {
+        moka::sync::Cache::builder()
+            .max_capacity(PARSED_BYTES)
+            .weigher(|body: &String, _| u32::try_from(body.len()).unwrap_or(u32::MAX))
+            .build()
+    });
 
 /// Read from a message row: its body, parsed.
 #[cfg(feature = "ssr")]

@@ -197,9 +197,7 @@ impl Message {
     /// "HH:MM" at a UTC offset. Pages render UTC (offset 0) on the server and switch to the
     /// browser's offset after hydration, so that both renders match.
     pub fn time_of_day(&self, utc_offset_minutes: i32) -> String {
-        let minutes = (self.created_at.div_euclid(60_000) + i64::from(utc_offset_minutes))
-            .rem_euclid(24 * 60);
-        format!("{:02}:{:02}", minutes / 60, minutes % 60)
+        clock(self.created_at, utc_offset_minutes)
     }
 
     /// RFC 3339 timestamp for `<time datetime>`.
@@ -210,6 +208,12 @@ impl Message {
             .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
             .unwrap_or_default()
     }
+}
+
+/// "HH:MM" of a time in milliseconds since the epoch, at a UTC offset in minutes.
+pub fn clock(millis: i64, utc_offset_minutes: i32) -> String {
+    let minutes = (millis.div_euclid(60_000) + i64::from(utc_offset_minutes)).rem_euclid(24 * 60);
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
 /// Whose picture `/avatar` answers (a query, not a path segment: a name may be "..").

@@ -8,7 +8,7 @@ use super::live::Live;
 use super::Avatar;
 use crate::api::{DeleteMessage, EditMessage, React};
 use crate::markdown::plain;
-use crate::model::{mention_parts, Message, Quote, ASSISTANT, REACTIONS};
+use crate::model::{clock, mention_parts, Message, Quote, ASSISTANT, REACTIONS};
 use crate::realtime::utc_offset_minutes;
 use crate::timeline::{Line, Timeline};
 use leptos::{ev, html, prelude::*, server_fn::ServerFn};
@@ -196,7 +196,7 @@ fn sent(message: Message, followup: bool, live: Live, utc_offset: RwSignal<i32>)
                     <span class="author" class:visually-hidden=followup>{author}</span>
                     <a class="permalink" href=format!("/r/{}/m/{}#m{}", message.room, message.seq, message.seq)>
                         <time datetime=message.timestamp()>
-                            {let m = message.clone(); move || m.time_of_day(utc_offset.get())}
+                            {let at = message.created_at; move || clock(at, utc_offset.get())}
                         </time>
                     </a>
                 </div>
@@ -235,10 +235,10 @@ fn quote_view(room: &str, quote: Quote) -> AnyView {
 #[component]
 fn ReplyLink(live: Live, message: Message) -> impl IntoView {
     let href = format!("/r/{}?reply={}#message", message.room, message.seq);
-    let quote = Quote::of(&message);
+    // Quoted when clicked, not for every message a page renders.
     let click = move |event: ev::MouseEvent| {
         event.prevent_default();
-        live.replying.set(Some(quote.clone()));
+        live.replying.set(Some(Quote::of(&message)));
         if let Some(composer) = document().get_element_by_id("message") {
             use leptos::wasm_bindgen::JsCast;
             if let Ok(composer) = composer.dyn_into::<leptos::web_sys::HtmlElement>() {
