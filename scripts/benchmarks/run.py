@@ -162,7 +162,9 @@ def loadgen(server, scenario, **options):
             "--server-pid", ",".join(map(str, server.pids()))]
     for key, value in options.items():
         args += [f"--{key}", str(value)]
-    out = subprocess.run(args, capture_output=True, text=True, timeout=900)
+    # 15 minutes beyond the scenario's own length (a soak of --minutes 30 runs for 30).
+    timeout = 900 + int(options.get("seconds", 0))
+    out = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
     if out.returncode != 0:
         raise RuntimeError(f"loadgen {scenario} on {server.kind}: {out.stderr.strip()}")
     return json.loads(out.stdout)
