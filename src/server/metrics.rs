@@ -21,6 +21,9 @@ const SECONDS: &[f64] =
 /// Upper bounds of the catch-up sizes, in changes.
 const CHANGES: &[f64] = &[0.0, 1.0, 10.0, 100.0, 1000.0, 10000.0];
 
+/// How often the histograms' samples are folded into their buckets (the exporter's default).
+const UPKEEP: Duration = Duration::from_secs(5);
+
 /// The process's recorder, installed on first use (every server of a process shares it: tests
 /// start many).
 pub fn handle() -> &'static PrometheusHandle {
@@ -37,6 +40,19 @@ pub fn handle() -> &'static PrometheusHandle {
             }
         };
         let handle = recorder.handle();
+        // A histogram keeps every sample until upkeep folds them into its buckets, which
+        // `build_recorder` leaves to its caller: with nobody scraping /metrics, the samples grew
+        // without bound (2.6 MiB in five minutes of the soak, BENCHMARKS.md). This is the upkeep
+        // `PrometheusBuilder::install` would run.
+        let upkeep = handle.clone();
+        let started =
+            std::thread::Builder::new().name("metrics-upkeep".into()).spawn(move || loop {
+                std::thread::sleep(UPKEEP);
+                upkeep.run_upkeep();
+            });
+        if let Err(error) = started {
+            tracing::error!("metrics upkeep thread: {error}");
+        }
         if metrics::set_global_recorder(recorder).is_err() {
             tracing::warn!("another metrics recorder is installed: /metrics stays empty");
         }
