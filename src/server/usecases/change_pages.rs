@@ -10,14 +10,20 @@
 //! replies that quote them) takes a new position, so two pages with the same key are the same
 //! page, on every node.
 
-use crate::protocol::Changes;
+use crate::protocol::{Change, Changes};
 use moka::future::Cache;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Most changes the kept pages hold in all (a page holds at most [`Changes::MAX`]).
-const CAPACITY: u64 = 64 * Changes::MAX as u64;
+/// About how much memory the kept pages may hold in all, in bytes, as [`weight`] estimates it:
+/// some 50 full pages of one-line messages, or 4 of the longest ones. Counting changes instead
+/// let 64 pages of 4,000-character messages (with their quotes and reactions) hold hundreds of MiB.
+const CAPACITY: u64 = 16 << 20;
+
+/// What one change costs besides the text it carries: the change's and its message's own bytes
+/// and the allocator's headers of their strings.
+const CHANGE_BYTES: usize = std::mem::size_of::<Change>() + 128;
 
 /// A page nobody asked for in this long is dropped.
 const IDLE: Duration = Duration::from_secs(30);
@@ -30,11 +36,35 @@ impl Default for ChangePages {
         Self(
             Cache::builder()
                 .max_capacity(CAPACITY)
-                .weigher(|_, page: &Arc<Changes>| page.changes.len() as u32 + 1)
+                .weigher(|_, page: &Arc<Changes>| weight(page))
                 .time_to_idle(IDLE)
                 .build(),
         )
     }
+}
+
+/// The estimated memory a kept page costs: what it serializes to (every string it holds, the
+/// formatting trees and the quotes and reactions included) plus [`CHANGE_BYTES`] per change.
+/// Measuring is one serialization into a counter, small beside the queries that read the page.
+fn weight(page: &Changes) -> u32 {
+    #[derive(Default)]
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter::default();
+    // Writing into a counter cannot fail; a page that could not be serialized weighs the most.
+    if serde_json::to_writer(&mut counter, page).is_err() {
+        return u32::MAX;
+    }
+    let bytes = counter.0 + (page.changes.len() + 1) * CHANGE_BYTES;
+    u32::try_from(bytes).unwrap_or(u32::MAX)
 }
 
 impl ChangePages {
@@ -49,5 +79,68 @@ impl ChangePages {
         read: impl Future<Output = sqlx::Result<Changes>>,
     ) -> Result<Arc<Changes>, Arc<sqlx::Error>> {
         self.0.try_get_with((room.into(), after, upto), async { read.await.map(Arc::new) }).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ChangePages, CAPACITY};
+    use crate::model::{Message, MAX_MESSAGE_CHARS};
+    use crate::protocol::{Change, Changes, Event};
+
+    fn page(room: &str, after: i64, body: &str) -> Changes {
+        let changes = (1..=Changes::MAX)
+            .map(|n| Change {
+                room: room.into(),
+                pos: after + n,
+                event: Event::Posted {
+                    message: Message {
+                        id: after + n,
+                        room: room.into(),
+                        seq: after + n,
+                        rev: after + n,
+                        author: "ada".into(),
+                        body: body.into(),
+                        client_id: format!("c{n}"),
+                        created_at: 0,
+                        edited_at: None,
+                        deleted: false,
+                        note: None,
+                        reactions: Vec::new(),
+                        reply: None,
+                        formatted: crate::markdown::Formatting::of(body),
+                        files: Vec::new(),
+                    },
+                },
+            })
+            .collect();
+        Changes { changes, upto: after + Changes::MAX, complete: false }
+    }
+
+    #[tokio::test]
+    async fn kept_pages_are_bounded_by_their_memory_not_their_count() {
+        let pages = ChangePages::default();
+        let long = "**long** message ".repeat(MAX_MESSAGE_CHARS / 17);
+        for n in 0..40 {
+            let read = page("lobby", n * Changes::MAX, &long);
+            let kept =
+                pages.get("lobby", n * Changes::MAX, (n + 1) * Changes::MAX, async { Ok(read) });
+            assert_eq!(kept.await.unwrap().changes.len(), Changes::MAX as usize);
+        }
+        pages.0.run_pending_tasks().await;
+        // 200 messages of 4,000 characters serialize to well over 1 MiB: only a few pages fit.
+        assert!(pages.0.weighted_size() <= CAPACITY, "{} bytes kept", pages.0.weighted_size());
+        assert!(pages.0.entry_count() < 16, "{} pages kept", pages.0.entry_count());
+        // Pages of short messages still fit by the dozen: a reconnect storm is served from them.
+        let short = ChangePages::default();
+        for n in 0..40 {
+            let read = page("lobby", n * Changes::MAX, "hello there");
+            short
+                .get("lobby", n * Changes::MAX, (n + 1) * Changes::MAX, async { Ok(read) })
+                .await
+                .unwrap();
+        }
+        short.0.run_pending_tasks().await;
+        assert_eq!(short.0.entry_count(), 40);
     }
 }
