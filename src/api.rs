@@ -6,7 +6,7 @@
 
 use crate::model::{Member, Message, Quote, Role, Room, RoomEntry};
 
-use crate::protocol::ProtocolError;
+use crate::protocol::{Online, ProtocolError};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -33,7 +33,8 @@ pub struct RoomPage {
     pub read_seq: i64,
     /// How far everyone has read this room, `(name, seq)`: for "seen by".
     pub receipts: Vec<(String, i64)>,
-    pub online: Vec<String>,
+    /// Who is online: how many, and the first names.
+    pub online: Online,
     /// A fresh client id for the no-JavaScript form, so that posting it twice stores it once.
     pub draft_id: String,
     /// An AI provider is configured: messages starting with `@assistant` ask it.

@@ -368,26 +368,29 @@ mod tests {
 
     #[test]
     fn presence_changes_keep_the_online_list_sorted() {
-        let mut online = vec!["Ada".to_owned(), "Cy".to_owned()];
+        let mut online = Online::new(vec!["Ada".to_owned(), "Cy".to_owned()], 2);
         let change =
             |name: &str, here| PresenceUpdated { room: "lobby".into(), name: name.into(), here };
         change("Bob", true).apply(&mut online);
         change("Bob", true).apply(&mut online);
         change("Ada", false).apply(&mut online);
         change("Zed", false).apply(&mut online);
-        assert_eq!(online, ["Bob", "Cy"]);
+        assert_eq!(online.names, ["Bob", "Cy"]);
+        assert_eq!(online.count, 2);
     }
 
     #[test]
     fn a_presence_batch_keeps_the_online_list_sorted() {
-        let mut online = vec!["Ada".to_owned(), "Cy".to_owned()];
+        let mut online = Online::new(vec!["Ada".to_owned(), "Cy".to_owned()], 2);
         let batch = PresenceBatched {
             room: "lobby".into(),
             here: vec!["Bob".into(), "Ada".into(), "Dee".into()],
             gone: vec!["Cy".into(), "Zed".into()],
+            online_count: None,
         };
         batch.apply(&mut online);
-        assert_eq!(online, ["Ada", "Bob", "Dee"]);
+        assert_eq!(online.names, ["Ada", "Bob", "Dee"]);
+        assert_eq!(online.count, 3);
     }
 
     #[test]

@@ -63,8 +63,12 @@ commands! {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Joined {
     pub room: Room,
-    /// Account names of the people online in the room, each once, sorted.
+    /// Account names of the people online in the room, each once, sorted: all of them, or the
+    /// first [`MAX_ONLINE_LISTED`](super::MAX_ONLINE_LISTED) when more are.
     pub online: Vec<String>,
+    /// How many people are online in the room.
+    #[serde(default)]
+    pub online_count: u64,
     /// The changes after `after` (none when `after` was not given); `upto` is where the room's
     /// log stood when they were read.
     pub changes: Changes,

@@ -340,12 +340,12 @@ impl Server {
         }
         let services = socket::Services {
             io: Default::default(),
-            db,
+            db: db.clone(),
             rooms: store::Rooms::default(),
             limits: Limiters::new(&config.limits, redis.as_ref()),
             assistant,
             auth,
-            batches: broadcast::Batches::new(config.batch_above),
+            batches: broadcast::Batches::new(config.batch_above, db),
             pages: Default::default(),
             node: node.as_str().into(),
         };

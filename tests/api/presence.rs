@@ -1,7 +1,8 @@
 //! Who is online, join/leave notices and typing indicators.
 
 use crate::helpers::TestApp;
-use parley::protocol::{Ack, ErrorCode, PresenceUpdated, SendMessage, SetTyping, TypingUpdated};
+use parley::protocol::{Ack, ErrorCode, Online, PresenceUpdated, SendMessage, SetTyping};
+use parley::protocol::{PresenceBatched, TypingUpdated, MAX_ONLINE_LISTED};
 
 fn send(client_id: &str) -> SendMessage {
     crate::helpers::send("lobby", client_id, "ping")
@@ -99,7 +100,7 @@ async fn a_page_from_another_origin_cannot_open_a_socket() {
 /// membership changes by position, and how many packets told it.
 #[derive(Default)]
 struct Watched {
-    online: Vec<String>,
+    online: Online,
     joined: Vec<(i64, String)>,
     packets: usize,
     /// Packets about one person only (`presence:updated`, a lone `joined` change).
@@ -109,7 +110,7 @@ struct Watched {
 
 impl Watched {
     fn take(&mut self, name: &str, data: serde_json::Value) {
-        use parley::protocol::{Change, ChangesBatched, Event, PresenceBatched};
+        use parley::protocol::{Change, ChangesBatched, Event};
         let mut change = |change: Change| match change.event {
             Event::Joined { name } => self.joined.push((change.pos, name)),
             Event::Posted { .. } => self.posted = Some(change.pos),
@@ -163,11 +164,12 @@ async fn a_crowd_arriving_in_a_busy_room_is_announced_in_batches_and_nothing_is_
     let last = crowd.last().expect("a crowd");
     let message = last.ok(&send("after-the-crowd")).await;
 
-    let mut seen = Watched { online: vec!["Watcher".to_owned()], ..Watched::default() };
+    let watching = Online::new(vec!["Watcher".to_owned()], 1);
+    let mut seen = Watched { online: watching, ..Watched::default() };
     let mut everyone: Vec<String> = names.clone();
     everyone.push("Watcher".to_owned());
     everyone.sort();
-    while seen.posted.is_none() || seen.online != everyone {
+    while seen.posted.is_none() || seen.online.names != everyone {
         let (name, data) = watcher.next_any().await;
         seen.take(&name, data);
     }
@@ -187,13 +189,55 @@ async fn a_crowd_arriving_in_a_busy_room_is_announced_in_batches_and_nothing_is_
 
     // Leaving is batched too.
     futures_util::future::join_all(crowd.into_iter().map(|client| client.disconnect())).await;
-    let mut gone = Watched { online: everyone, ..Watched::default() };
-    while gone.online != ["Watcher"] {
+    assert_eq!(seen.online.count, CROWD as u64 + 1);
+    let mut gone =
+        Watched { online: Online::new(everyone, CROWD as u64 + 1), ..Watched::default() };
+    while gone.online.names != ["Watcher"] || gone.online.count != 1 {
         let (name, data) = watcher.next_any().await;
         gone.take(&name, data);
     }
     assert_eq!(gone.singles, 0, "single departures announced in a busy room");
     assert!(gone.packets <= CROWD, "{} packets for {CROWD} departures", gone.packets);
+}
+
+#[tokio::test]
+async fn a_crowd_is_counted_whole_and_listed_by_its_first_names_only() {
+    // More people than a join lists, in a room busy enough to be batched (the default).
+    const CROWD: usize = MAX_ONLINE_LISTED + 5;
+    let app = TestApp::spawn().await;
+    let names: Vec<String> = (0..CROWD).map(|n| format!("Person{n:03}")).collect();
+    for name in &names {
+        app.session(name).await;
+    }
+    let mut crowd = Vec::new();
+    for name in &names {
+        crowd.push(app.client(Some(name)).await);
+    }
+    futures_util::future::join_all(crowd.iter().map(|client| client.join("lobby"))).await;
+
+    // A newcomer is told how many are there, and the first names in order (all sort before
+    // "Zoe"): not every name, which would cost each arrival the size of the crowd.
+    let mut zoe = app.client(Some("Zoe")).await;
+    let joined = zoe.join("lobby").await;
+    assert_eq!(joined.online_count, CROWD as u64 + 1);
+    assert_eq!(joined.online, names[..MAX_ONLINE_LISTED]);
+    let (_, html) = crate::pages::page(&app, Some("Zoe"), "/r/lobby").await;
+    assert!(html.contains(&format!("{} online", CROWD + 1)), "the page counts everyone");
+    assert!(html.contains("and 6 more"), "the page lists the first names and says how many more");
+
+    // Five of the listed leave: the batch that says so carries the count, and the list moves up.
+    let leaving: Vec<_> = crowd.drain(..5).collect();
+    futures_util::future::join_all(leaving.into_iter().map(|client| client.disconnect())).await;
+    let mut online = Online::new(joined.online, joined.online_count);
+    while online.count != CROWD as u64 - 4 {
+        let batch: PresenceBatched = zoe.wait_for().await;
+        assert!(batch.online_count.is_some(), "a batch without the room's count");
+        batch.apply(&mut online);
+    }
+    assert_eq!(online.names.first(), Some(&names[5]));
+    let joined = zoe.join("lobby").await;
+    assert_eq!(joined.online_count, CROWD as u64 - 4);
+    assert_eq!(joined.online, names[5..5 + MAX_ONLINE_LISTED]);
 }
 
 #[tokio::test]

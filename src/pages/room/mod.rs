@@ -15,7 +15,7 @@ use crate::api::LeaveRoom;
 use crate::api::{load_room, set_status, Cursor, DeleteMessage, EditMessage, React, RoomPage};
 use crate::model::{RoomEntry, LOBBY};
 use crate::notify;
-use crate::protocol::{ErrorCode, ProtocolError};
+use crate::protocol::{ErrorCode, Online, ProtocolError};
 use crate::realtime::{use_realtime, Realtime};
 use crate::timeline::Timeline;
 use composer::Composer;
@@ -311,11 +311,23 @@ fn ChangeError(live: Live) -> impl IntoView {
 }
 
 #[component]
-fn OnlineCount(online: RwSignal<Vec<String>>) -> impl IntoView {
+fn OnlineCount(online: RwSignal<Online>) -> impl IntoView {
+    // The names, and how many more there are when only the first are known.
+    let title = move || {
+        online.with(|online| {
+            let more = online.count.saturating_sub(online.names.len() as u64);
+            let names = online.names.join(", ");
+            if more == 0 {
+                names
+            } else {
+                format!("{names} and {more} more")
+            }
+        })
+    };
     view! {
-        <p class="online" title=move || online.with(|names| names.join(", "))>
+        <p class="online" title=title>
             <span class="dot" aria-hidden="true"></span>
-            {move || format!("{} online", online.with(Vec::len))}
+            {move || format!("{} online", online.with(|online| online.count))}
         </p>
     }
 }

@@ -11,6 +11,7 @@
 
 use super::{to_room, Conn, Io};
 use crate::protocol::{Change, ChangesBatched, PresenceBatched, PresenceUpdated};
+use crate::server::store::Db;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -49,6 +50,9 @@ impl Room {
 pub struct Batches {
     rooms: Arc<Mutex<HashMap<String, Room>>>,
     above: usize,
+    /// Where presence is stored: each `presence:batched` carries the room's count, read as it
+    /// goes out (clients that know only the first names of a crowd count by it).
+    db: Db,
 }
 
 /// What to send now, after the lock is released.
@@ -60,8 +64,8 @@ enum Now {
 
 impl Batches {
     /// Batching starts in rooms with more than `above` people online.
-    pub fn new(above: usize) -> Self {
-        Self { rooms: Arc::default(), above }
+    pub fn new(above: usize, db: Db) -> Self {
+        Self { rooms: Arc::default(), above, db }
     }
 
     /// Takes the room's state under the lock and decides: announce one change now, or collect
@@ -160,8 +164,10 @@ impl Batches {
                         state.scheduled = false;
                         None
                     } else {
-                        let here = std::mem::take(&mut state.here).into_iter().collect();
-                        let gone = std::mem::take(&mut state.gone).into_iter().collect();
+                        let here: Vec<String> =
+                            std::mem::take(&mut state.here).into_iter().collect();
+                        let gone: Vec<String> =
+                            std::mem::take(&mut state.gone).into_iter().collect();
                         Some((here, gone, state.take_changes()))
                     }
                 };
@@ -169,8 +175,15 @@ impl Batches {
                 if !changes.is_empty() {
                     to_room(&io, &room, &ChangesBatched { room: room.clone(), changes }).await;
                 }
-                let presence = PresenceBatched { room: room.clone(), here, gone };
-                if !presence.here.is_empty() || !presence.gone.is_empty() {
+                if !here.is_empty() || !gone.is_empty() {
+                    let online_count = match batches.db.online_count(&room).await {
+                        Ok(count) => Some(count),
+                        Err(error) => {
+                            tracing::warn!("counting who is online in {room} failed: {error}");
+                            None
+                        }
+                    };
+                    let presence = PresenceBatched { room: room.clone(), here, gone, online_count };
                     to_room(&io, &room, &presence).await;
                 }
             }

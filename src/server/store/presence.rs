@@ -1,6 +1,7 @@
 //! Who is online where: one row per socket and room.
 
 use super::Result;
+use crate::protocol::Online;
 
 /// A room a closing socket was in, and whether its person is now gone from it.
 pub struct Departure {
@@ -23,8 +24,12 @@ pub trait PresenceStore: Send + Sync {
     /// Forgets every socket of `name` in `room`: true if they were there.
     async fn remove_presence_of(&self, room: &str, name: &str) -> Result<bool>;
 
-    /// The people online in a room, each once, sorted.
-    async fn online(&self, room: &str) -> Result<Vec<String>>;
+    /// The first `limit` of the people online in a room, each once, sorted, and how many there
+    /// are in all.
+    async fn online(&self, room: &str, limit: usize) -> Result<Online>;
+
+    /// How many people are online in a room.
+    async fn online_count(&self, room: &str) -> Result<u64>;
 
     /// In how many rooms `name` is present (0: offline).
     async fn rooms_present(&self, name: &str) -> Result<i64>;

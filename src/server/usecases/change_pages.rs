@@ -125,7 +125,7 @@ mod tests {
             let read = page("lobby", n * Changes::MAX, &long);
             let kept =
                 pages.get("lobby", n * Changes::MAX, (n + 1) * Changes::MAX, async { Ok(read) });
-            assert_eq!(kept.await.unwrap().changes.len(), Changes::MAX as usize);
+            assert_eq!(kept.await.expect("a page").changes.len(), Changes::MAX as usize);
         }
         pages.0.run_pending_tasks().await;
         // 200 messages of 4,000 characters serialize to well over 1 MiB: only a few pages fit.
@@ -138,7 +138,7 @@ mod tests {
             short
                 .get("lobby", n * Changes::MAX, (n + 1) * Changes::MAX, async { Ok(read) })
                 .await
-                .unwrap();
+                .expect("a page");
         }
         short.0.run_pending_tasks().await;
         assert_eq!(short.0.entry_count(), 40);

@@ -5,7 +5,7 @@
 use super::{signed_in, Chat};
 use crate::model::RoomEntry;
 use crate::protocol::{
-    Changes, CloseRoom, JoinRoom, Joined, PersonStatus, SetTyping, TypingUpdated,
+    Changes, CloseRoom, JoinRoom, Joined, PersonStatus, SetTyping, TypingUpdated, MAX_ONLINE_LISTED,
 };
 use crate::server::broadcast::{self, Conn};
 use crate::server::error::{refuse, AppError};
@@ -43,7 +43,7 @@ impl Chat {
                 }
             }
         }
-        let online = self.db.online(&room.slug).await?;
+        let online = self.db.online(&room.slug, MAX_ONLINE_LISTED).await?;
         let changes = match input.after {
             Some(after) => self.changes(&room.slug, after).await?,
             None => Changes {
@@ -52,7 +52,7 @@ impl Chat {
                 complete: true,
             },
         };
-        Ok(Joined { room: room.room(), online, changes })
+        Ok(Joined { room: room.room(), online: online.names, online_count: online.count, changes })
     }
 
     /// Unsubscribes a socket from a room (its page moved elsewhere) and announces the person as

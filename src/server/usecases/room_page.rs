@@ -49,7 +49,7 @@ impl Chat {
         let has_older = messages.first().is_some_and(|m| m.seq > 1);
         let has_newer =
             messages.last().map_or(cursor.before.is_some() && last > 0, |m| m.seq < last);
-        let online = db.online(slug).await?;
+        let online = db.online(slug, crate::protocol::MAX_ONLINE_LISTED).await?;
         // Rendering the live end of a room is reading it: without JavaScript nothing else would
         // move the read position. The divider goes where the reader was before.
         let mut rooms = self.list_rooms(me.as_deref()).await?;

@@ -13,7 +13,7 @@ pub(super) use typing::Typist;
 
 use crate::model::{Quote, RoomEntry};
 use crate::protocol::{AnswerChunk, ChangesBatched, PresenceBatched, SyncNeeded, TypingUpdated};
-use crate::protocol::{Change, CloseRoom, Event, MemberRead, PresenceUpdated, RoomRemoved};
+use crate::protocol::{Change, CloseRoom, Event, MemberRead, Online, PresenceUpdated, RoomRemoved};
 use crate::realtime::Realtime;
 use crate::{outbox, timeline::Timeline};
 use leptos::{prelude::*, task::spawn_local};
@@ -23,7 +23,7 @@ use leptos::{prelude::*, task::spawn_local};
 pub(super) struct Live {
     pub(super) realtime: Realtime,
     pub(super) timeline: RwSignal<Timeline>,
-    pub(super) online: RwSignal<Vec<String>>,
+    pub(super) online: RwSignal<Online>,
     pub(super) typing: RwSignal<Vec<Typist>>,
     /// The sidebar's rooms, with how far the reader has read each.
     pub(super) rooms: RwSignal<Vec<RoomEntry>>,

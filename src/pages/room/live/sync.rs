@@ -4,7 +4,7 @@
 use super::Live;
 use crate::api::load_room;
 use crate::model::{mention_parts, Message};
-use crate::protocol::{Changes, JoinRoom, ListMessages, MarkRead, Range, SyncRoom};
+use crate::protocol::{Changes, JoinRoom, ListMessages, MarkRead, Online, Range, SyncRoom};
 use crate::{notify, timeline::Timeline};
 use leptos::prelude::*;
 
@@ -19,7 +19,7 @@ impl Live {
         let join = JoinRoom { room: self.room(), after: Some(after) };
         match self.realtime.emit_with_ack(&join).await {
             Ok(joined) => {
-                self.online.try_set(joined.online);
+                self.online.try_set(Online::new(joined.online, joined.online_count));
                 self.absorb(joined.changes, true).await;
                 self.mark_read().await;
             }

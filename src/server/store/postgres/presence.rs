@@ -5,6 +5,7 @@
 
 use super::super::{Departure, PresenceStore, Result};
 use super::Postgres;
+use crate::protocol::Online;
 
 #[async_trait::async_trait]
 impl PresenceStore for Postgres {
@@ -59,13 +60,27 @@ impl PresenceStore for Postgres {
         Ok(removed.rows_affected() > 0)
     }
 
-    async fn online(&self, room: &str) -> Result<Vec<String>> {
-        sqlx::query_scalar(
-            "SELECT DISTINCT name COLLATE \"C\" FROM presence WHERE room = $1 ORDER BY 1",
+    async fn online(&self, room: &str, limit: usize) -> Result<Online> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT name, COUNT(*) OVER ()
+             FROM (SELECT DISTINCT name COLLATE \"C\" AS name FROM presence WHERE room = $1) AS p
+             ORDER BY 1 LIMIT $2",
         )
         .bind(room)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
-        .await
+        .await?;
+        let count = rows.first().map_or(0, |(_, count)| *count);
+        Ok(Online::new(rows.into_iter().map(|(name, _)| name).collect(), count as u64))
+    }
+
+    async fn online_count(&self, room: &str) -> Result<u64> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(DISTINCT name) FROM presence WHERE room = $1")
+                .bind(room)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(count as u64)
     }
 
     async fn rooms_present(&self, name: &str) -> Result<i64> {

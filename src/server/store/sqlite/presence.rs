@@ -2,6 +2,7 @@
 
 use super::super::{Departure, PresenceStore, Result};
 use super::Sqlite;
+use crate::protocol::Online;
 
 #[async_trait::async_trait]
 impl PresenceStore for Sqlite {
@@ -62,11 +63,26 @@ impl PresenceStore for Sqlite {
         Ok(removed.rows_affected() > 0)
     }
 
-    async fn online(&self, room: &str) -> Result<Vec<String>> {
-        sqlx::query_scalar("SELECT DISTINCT name FROM presence WHERE room = ? ORDER BY name")
-            .bind(room)
-            .fetch_all(&self.pool)
-            .await
+    async fn online(&self, room: &str, limit: usize) -> Result<Online> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT name, COUNT(*) OVER () FROM (SELECT DISTINCT name FROM presence WHERE room = ?)
+             ORDER BY name LIMIT ?",
+        )
+        .bind(room)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        let count = rows.first().map_or(0, |(_, count)| *count);
+        Ok(Online::new(rows.into_iter().map(|(name, _)| name).collect(), count as u64))
+    }
+
+    async fn online_count(&self, room: &str) -> Result<u64> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(DISTINCT name) FROM presence WHERE room = ?")
+                .bind(room)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(count as u64)
     }
 
     async fn rooms_present(&self, name: &str) -> Result<i64> {
