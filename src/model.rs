@@ -75,6 +75,31 @@ pub struct Message {
     pub files: Vec<Attachment>,
 }
 
+#[cfg(test)]
+impl Message {
+    /// A message for tests: the lobby's `seq`th (its id and change-log position too), posted at
+    /// the epoch, plain text, with nothing attached.
+    pub fn sample(seq: i64, author: &str, body: &str) -> Self {
+        Self {
+            id: seq,
+            room: LOBBY.into(),
+            seq,
+            rev: seq,
+            author: author.into(),
+            body: body.into(),
+            client_id: format!("c{seq}"),
+            created_at: 0,
+            edited_at: None,
+            deleted: false,
+            note: None,
+            reactions: Vec::new(),
+            reply: None,
+            formatted: Default::default(),
+            files: vec![],
+        }
+    }
+}
+
 /// Most files one message carries.
 pub const MAX_FILES_PER_MESSAGE: usize = 4;
 /// The box a picture's preview fits in on a page, in CSS pixels (its thumbnail is made at twice
@@ -567,23 +592,7 @@ mod tests {
 
     #[test]
     fn times_render_the_same_everywhere() {
-        let m = Message {
-            id: 1,
-            room: LOBBY.into(),
-            seq: 1,
-            rev: 1,
-            author: "a".into(),
-            body: "b".into(),
-            client_id: "c".into(),
-            created_at: 1_700_000_000_000,
-            edited_at: None,
-            deleted: false,
-            note: None,
-            reactions: Vec::new(),
-            reply: None,
-            formatted: Default::default(),
-            files: vec![],
-        };
+        let m = Message { created_at: 1_700_000_000_000, ..Message::sample(1, "a", "b") };
         assert_eq!(m.time_of_day(0), "22:13");
         assert_eq!(m.time_of_day(330), "03:43", "India, the next day");
         assert_eq!(m.time_of_day(-600), "12:13", "Hawaii");

@@ -445,21 +445,10 @@ mod tests {
     fn message(seq: i64, author: &str, client_id: &str) -> Message {
         Message {
             id: seq * 10,
-            room: "lobby".into(),
-            seq,
-            rev: seq,
-            author: author.into(),
-            body: format!("body {seq}"),
             client_id: client_id.into(),
             // Far enough apart not to be grouped.
             created_at: seq * GROUP_MILLIS,
-            edited_at: None,
-            deleted: false,
-            note: None,
-            reactions: Vec::new(),
-            reply: None,
-            formatted: Default::default(),
-            files: vec![],
+            ..Message::sample(seq, author, &format!("body {seq}"))
         }
     }
 

@@ -297,23 +297,7 @@ mod tests {
     }
 
     fn message(author: &str, body: &str) -> Message {
-        Message {
-            id: 0,
-            room: "lobby".into(),
-            seq: 0,
-            rev: 0,
-            author: author.into(),
-            body: body.into(),
-            client_id: String::new(),
-            created_at: 0,
-            edited_at: None,
-            deleted: false,
-            note: None,
-            reactions: Vec::new(),
-            reply: None,
-            formatted: Default::default(),
-            files: vec![],
-        }
+        Message::sample(0, author, body)
     }
 
     #[test]

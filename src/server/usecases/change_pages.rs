@@ -95,21 +95,9 @@ mod tests {
                 pos: after + n,
                 event: Event::Posted {
                     message: Message {
-                        id: after + n,
                         room: room.into(),
-                        seq: after + n,
-                        rev: after + n,
-                        author: "ada".into(),
-                        body: body.into(),
-                        client_id: format!("c{n}"),
-                        created_at: 0,
-                        edited_at: None,
-                        deleted: false,
-                        note: None,
-                        reactions: Vec::new(),
-                        reply: None,
                         formatted: crate::markdown::Formatting::of(body),
-                        files: Vec::new(),
+                        ..Message::sample(after + n, "ada", body)
                     },
                 },
             })
