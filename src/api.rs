@@ -31,8 +31,12 @@ pub struct RoomPage {
     pub pos: i64,
     /// How far the reader had read before this page: the "new messages" divider goes after it.
     pub read_seq: i64,
-    /// How far everyone has read this room, `(name, seq)`: for "seen by".
+    /// Who has read the page's last message, `(name, seq)`, its author and the reader left
+    /// out: the first [`MAX_SEEN_LISTED`](crate::model::MAX_SEEN_LISTED) by name, for "Seen
+    /// by" (the live page adds whoever reads further). Empty on a page of history.
     pub receipts: Vec<(String, i64)>,
+    /// How many more had read it than `receipts` lists.
+    pub seen_more: u64,
     /// Who is online: how many, and the first names.
     pub online: Online,
     /// A fresh client id for the no-JavaScript form, so that posting it twice stores it once.
@@ -45,8 +49,17 @@ pub struct RoomPage {
     pub private: bool,
     /// A direct conversation between two people.
     pub direct: bool,
-    /// The room's members, owners and moderators first.
+    /// The room's members, owners and moderators first: the first
+    /// [`MAX_MEMBERS_LISTED`](crate::model::MAX_MEMBERS_LISTED), of those whose name contains
+    /// `member_find` when the reader searched.
     pub members: Vec<Member>,
+    /// How many members the room has.
+    pub member_count: u64,
+    /// How many members match `member_find` (all of them when it is empty): more than
+    /// `members` lists when the list is cut.
+    pub member_matches: u64,
+    /// What the members panel's search asked for (`?member=`); empty when nothing.
+    pub member_find: String,
     /// What the visitor may do here (a server admin counts as an owner); `None` for a guest.
     pub role: Option<Role>,
     /// Who is banned; empty unless the visitor moderates the room.
@@ -88,12 +101,15 @@ pub async fn load_room(
     after: Option<i64>,
     around: Option<i64>,
     reply: Option<i64>,
+    member: Option<String>,
 ) -> Result<RoomPage, ProtocolError> {
     let (chat, me) = server::context().await?;
     // Rendered in answer to a refused post (`server::compose`): show it again.
     let refused = server::refused::<RefusedPost>();
     let reply = reply.or(refused.as_ref().and_then(|post| post.reply_to));
-    let mut page = chat.room_page(&slug, me, Cursor { before, after, around }, reply).await?;
+    let cursor = Cursor { before, after, around };
+    let find = member.as_deref().map_or("", str::trim);
+    let mut page = chat.room_page(&slug, me, cursor, reply, find).await?;
     page.refused = refused;
     Ok(page)
 }

@@ -320,6 +320,14 @@ pub struct Member {
     pub role: Role,
 }
 
+/// Most members a room page lists (owners and moderators first); its search finds the others.
+/// A room's page costs the same whether it has a hundred members or a hundred thousand.
+pub const MAX_MEMBERS_LISTED: usize = 100;
+
+/// Most names "Seen by" shows under the latest message; the others are counted ("and 12
+/// others").
+pub const MAX_SEEN_LISTED: usize = 5;
+
 /// Checks that a reaction is one emoji: one of [`REACTIONS`] or any other Unicode lists.
 #[cfg(feature = "ssr")]
 pub fn validate_emoji(raw: &str) -> Result<(), ProtocolError> {

@@ -2,7 +2,7 @@
 // a message of theirs and bans them; the banned person's open page leaves the room at once. (A
 // ban from a public room answers 403 "You are banned from …": tests/api/moderation.rs.)
 // Runs with JavaScript on and off for the owner; the member's page always runs JavaScript.
-import { test, expect, tag, messages, send, createRoom } from './fixtures';
+import { test, expect, tag, messages, send, createRoom, review } from './fixtures';
 import type { Page } from '@playwright/test';
 
 const rooms = (page: Page) => page.getByRole('navigation', { name: 'Rooms' });
@@ -25,6 +25,21 @@ test('the owner of a private room invites, deletes a message and bans', async ({
   await ada.getByLabel('Invite').fill(bobName);
   await ada.getByRole('button', { name: 'Invite', exact: true }).click();
   await expect(members(ada).getByText(bobName)).toBeVisible();
+
+  // The panel finds members by name, any case (a big room lists only its first hundred).
+  const find = bobName.toLowerCase();
+  await ada.goto(`${url}?member=${find}`);
+  await expect(members(ada).getByText(bobName)).toBeVisible();
+  await expect(members(ada).getByText(adaName)).toHaveCount(0);
+  await expect(ada.getByText(`1 member's name contains “${find}”.`)).toBeVisible();
+  await expect(ada.getByRole('searchbox', { name: 'Find a member' })).toHaveValue(find);
+  await review(ada, 'members-search', javaScriptEnabled, async () => {
+    await expect(members(ada)).toBeVisible();
+  });
+  await ada.getByRole('link', { name: 'Show the first members' }).click();
+  await expect(members(ada).getByText(adaName)).toBeVisible();
+  await expect(ada).toHaveURL(`${url}#members`);
+  if (javaScriptEnabled) await expect(ada.getByRole('status')).toHaveAttribute('data-state', 'connected');
   await rooms(bob).getByRole('link', { name: `#${name}` }).click();
   await expect(bob).toHaveURL(url);
   await expect(bob.getByRole('status')).toHaveAttribute('data-state', 'connected');

@@ -363,9 +363,14 @@ def reader_cookie(server):
     return cookie
 
 
-def pages(kind, seconds):
+def pages(kind, seconds, members=0):
+    """The room page (50 messages) for a signed-in reader: time to first byte, then requests/s
+    under `wrk`. With `members`, that many people have joined the room first (the idle
+    scenario's clients), and the figures are named for them."""
     def work(server):
         room = "lobby"
+        if members:
+            loadgen(server, "idle", clients=members)
         loadgen(server, "seed", count=50, room=room)
         path = f"/r/{room}"
         cookie = reader_cookie(server)
@@ -375,11 +380,12 @@ def pages(kind, seconds):
             start = time.perf_counter()
             connection.request("GET", path, headers={"Cookie": cookie})
             response = connection.getresponse()
-            response.read(1)
+            body = response.read(1)
             ttfb.append((time.perf_counter() - start) * 1000)
-            response.read()
+            body += response.read()
             connection.close()
-        figures = {"page: time to first byte p50 ms": statistics.median(ttfb)}
+        figures = {"page: time to first byte p50 ms": statistics.median(ttfb),
+                   "page: bytes": len(body)}
         if shutil.which("wrk"):
             out = subprocess.run(["taskset", "-c", "1", "wrk", "-t1", "-c32", f"-d{seconds}s",
                                   "--latency", "-H", f"Cookie: {cookie}",
@@ -390,8 +396,19 @@ def pages(kind, seconds):
                     figures["page: requests/s"] = float(parts[1])
                 if parts[:1] == ["99%"]:
                     figures["page: p99 ms"] = to_ms(parts[1])
+        if members:
+            figures = {k.replace("page:", f"page, {members:,} members:"): v
+                       for k, v in figures.items()}
         return figures
     return with_server(kind, work)
+
+
+def crowd(kind, args):
+    """The room page of a crowded room against the same page of a small one."""
+    seconds = 2 if args.quick else 5
+    figures = pages(kind, seconds)
+    figures.update(pages(kind, seconds, members=args.crowd))
+    return figures, []
 
 
 def to_ms(text):
@@ -518,6 +535,7 @@ def main():
     parser.add_argument("--hostile", action="store_true")
     parser.add_argument("--soak", action="store_true")
     parser.add_argument("--floor", action="store_true")
+    parser.add_argument("--crowd", type=int)
     parser.add_argument("--minutes", type=int, default=10)
     args = parser.parse_args()
     if args.reps is None:
@@ -547,6 +565,15 @@ def main():
         ratios = [("ratio", "parley", "node")]
         what = (f"Soak: 2,000 clients in 20 rooms, 200 messages/s, 5 % reconnecting each minute, "
                 f"{args.minutes} minutes; ratio = Parley / Node")
+    elif args.crowd:
+        kinds, work = ("parley", "node"), crowd
+        if args.before:
+            BEFORE = args.before.resolve()
+            kinds = ("parley-before", "parley")
+        ratios = ([("after / before", "parley", "parley-before")] if args.before
+                  else [("ratio", "parley", "node")])
+        what = (f"The room page with {args.crowd:,} members against the same page with a few"
+                f"{' (after / before)' if args.before else '; ratio = Parley / Node'}")
     elif args.before:
         BEFORE = args.before.resolve()
         kinds, work = ("parley-before", "parley"), usual
@@ -588,7 +615,7 @@ def main():
             cells.append(f"{a / b:.2f}" if a == a and b == b and b != 0 else "")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     sizes = {}
-    if not (args.cluster or args.hostile or args.soak or args.floor):
+    if not (args.cluster or args.hostile or args.soak or args.floor or args.crowd):
         lines += ["", "Parley's first visit to each kind of page (fresh browser, empty cache): the "
                   "document and the /pkg/ files it fetched, bytes as served:", "",
                   "| page | files | bytes | KiB | within 300 KiB |", "|---|---:|---:|---:|---|"]

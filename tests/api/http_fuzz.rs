@@ -13,7 +13,7 @@ use reqwest::header::CONTENT_TYPE;
 
 /// Each server function and the fields its form has.
 const ENDPOINTS: &[(&str, &[&str])] = &[
-    ("load_room", &["slug", "before", "after", "around", "reply"]),
+    ("load_room", &["slug", "before", "after", "around", "reply", "member"]),
     ("post_message", &["room", "client_id", "body", "reply_to"]),
     ("edit_message", &["room", "seq", "body"]),
     ("delete_message", &["room", "seq"]),

@@ -238,6 +238,48 @@ async fn the_room_page_marks_where_the_unread_part_begins() {
 }
 
 #[tokio::test]
+async fn a_crowded_room_page_lists_its_first_members_and_finds_the_others() {
+    use parley::model::{MAX_MEMBERS_LISTED, MAX_SEEN_LISTED};
+    // More members than a page lists; none of them online, so only the panel names them.
+    const CROWD: usize = MAX_MEMBERS_LISTED + 5;
+    let app = TestApp::spawn().await;
+    let names: Vec<String> = (0..CROWD).map(|n| format!("Person{n:03}")).collect();
+    for name in &names {
+        page(&app, Some(name), "/r/lobby").await; // opening a room joins it
+    }
+    let author = app.member("Person104").await;
+    author.ok(&send("lobby", "crowded")).await;
+    // Eight read it (seeing the room's live end is reading it).
+    for name in &names[..MAX_SEEN_LISTED + 3] {
+        page(&app, Some(name), "/r/lobby").await;
+    }
+
+    // The page counts every member, lists the first, and says how many more there are.
+    let (_, html) = page(&app, Some("Zoe"), "/r/lobby").await;
+    assert!(html.contains(&format!("Members ({})", CROWD + 1)), "{html}");
+    assert!(html.contains(r#"data-name="Person099""#), "the first hundred are listed");
+    assert!(!html.contains(r#"data-name="Person100""#), "the rest are not");
+    assert!(html.contains("and 6 more"), "the rest are counted (Zoe among them)");
+    assert!(html.contains(r#"name="member""#), "a search finds the others");
+    // "Seen by" names the first readers and counts the others; nothing else names the rest,
+    // not even the page's data for hydration.
+    assert!(
+        html.contains("Seen by Person000, Person001, Person002, Person003, Person004 and 3 others"),
+        "{html}"
+    );
+    assert!(!html.contains("Person103"), "a member the page does not show is not sent either");
+
+    // The search finds members beyond the first hundred by part of their name, any case.
+    let (_, html) = page(&app, Some("Zoe"), "/r/lobby?member=N1").await;
+    assert!(html.contains(r#"data-name="Person103""#), "{html}");
+    assert!(!html.contains(r#"data-name="Person099""#), "only those who match");
+    assert!(html.contains("5 members"), "Person100 to Person104, and it says so: {html}");
+    let (_, html) = page(&app, Some("Zoe"), "/r/lobby?member=nobody").await;
+    assert!(html.contains("No member"), "{html}");
+    assert!(html.contains(&format!("Members ({})", CROWD + 1)), "the count stays");
+}
+
+#[tokio::test]
 async fn reading_is_announced_to_the_room_and_shown_as_seen_by() {
     let app = TestApp::spawn().await;
     let mut ada = app.member("Ada").await;

@@ -9,7 +9,14 @@ use leptos::{prelude::*, server_fn::ServerFn};
 #[component]
 pub(super) fn MembersPanel(
     room: String,
+    /// The first members, or those matching `member_find`.
     members: Vec<Member>,
+    /// How many members the room has.
+    member_count: u64,
+    /// How many match `member_find` (all, when it is empty).
+    member_matches: u64,
+    /// The search (`?member=`), empty when none.
+    member_find: String,
     /// The reader's role here (`None`: a guest, or not a member).
     role: Option<Role>,
     banned: Vec<String>,
@@ -19,8 +26,9 @@ pub(super) fn MembersPanel(
     let action = ServerAction::<Moderate>::new();
     let error = move || action.value().get().and_then(Result::err).map(|e| e.message);
     let moderates = role.is_some_and(Role::moderates) && !direct;
-    let count = members.len();
-    let label = if direct { "People".to_owned() } else { format!("Members ({count})") };
+    let label = if direct { "People".to_owned() } else { format!("Members ({member_count})") };
+    let searched = !member_find.is_empty();
+    let listed = members.len() as u64;
     let rows = members
         .into_iter()
         .map(|member| {
@@ -85,10 +93,37 @@ pub(super) fn MembersPanel(
             </form>
         }
     });
+    // Past the first names, a search finds anyone (a GET form: the page comes back with them).
+    let more = member_matches.saturating_sub(listed);
+    let summary = match (searched, member_matches) {
+        (true, 0) => Some(format!("No member's name contains “{member_find}”.")),
+        (true, n) if more > 0 => Some(format!(
+            "{n} members' names contain “{member_find}”; the first {listed} are shown."
+        )),
+        (true, 1) => Some(format!("1 member's name contains “{member_find}”.")),
+        (true, n) => Some(format!("{n} members' names contain “{member_find}”.")),
+        (false, _) if more > 0 => Some(format!("and {more} more")),
+        (false, _) => None,
+    };
+    let search = (searched || member_count > listed).then(|| {
+        let clear = searched.then(|| {
+            view! { <a href=format!("/r/{room}#members") rel="external">"Show the first members"</a> }
+        });
+        view! {
+            <form method="get" action=format!("/r/{room}#members") class="member-search" role="search" aria-label="Find a member">
+                <label for="member-find">"Find a member"</label>
+                <input id="member-find" name="member" type="search" value=member_find.clone() maxlength=MAX_NAME_CHARS />
+                <button type="submit">"Find"</button>
+            </form>
+            {clear}
+        }
+    });
     view! {
-        <details class="members" open=moderates>
+        <details class="members" id="members" open=moderates || searched>
             <summary>{label}</summary>
             <ul aria-label="Members">{rows}</ul>
+            {summary.map(|text| view! { <p class="members-more">{text}</p> })}
+            {search}
             {banned_list}
             {invite}
             {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}

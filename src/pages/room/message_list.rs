@@ -8,7 +8,7 @@ use super::live::Live;
 use super::Avatar;
 use crate::api::{DeleteMessage, EditMessage, React};
 use crate::markdown::plain;
-use crate::model::{clock, mention_parts, Message, Quote, ASSISTANT, REACTIONS};
+use crate::model::{clock, mention_parts, Message, Quote, ASSISTANT, MAX_SEEN_LISTED, REACTIONS};
 use crate::realtime::utc_offset_minutes;
 use crate::timeline::{Line, Timeline};
 use leptos::{ev, html, prelude::*, server_fn::ServerFn};
@@ -79,23 +79,36 @@ pub(super) fn MessageList(live: Live) -> impl IntoView {
     }
 }
 
-/// "Seen by Ada, Bob" under the latest message: who has read it, but its author and the reader.
+/// "Seen by Ada, Bob" under the latest message: who has read it, but its author and the reader;
+/// past [`MAX_SEEN_LISTED`] names, the rest counted ("and 12 others").
 #[component]
 fn SeenBy(live: Live) -> impl IntoView {
-    let names = move || {
+    let text = move || {
         let last = live.timeline.with(|t| t.last_message().map(|m| (m.seq, m.author.clone())));
         let (seq, author) = last?;
         let me = live.me();
-        let names: Vec<String> = live.receipts.with(|receipts| {
-            receipts
-                .iter()
-                .filter(|(name, read)| *read >= seq && *name != author && Some(name) != me.as_ref())
-                .map(|(name, _)| name.clone())
-                .collect()
+        let (names, known) = live.receipts.with(|receipts| {
+            let mut readers = receipts.iter().filter(|(name, read)| {
+                *read >= seq && *name != author && Some(name) != me.as_ref()
+            });
+            let names: Vec<&str> =
+                readers.by_ref().take(MAX_SEEN_LISTED).map(|(name, _)| name.as_str()).collect();
+            (names.join(", "), names.len() + readers.count())
         });
-        (!names.is_empty() && live.at_live_end()).then(|| format!("Seen by {}", names.join(", ")))
+        let (counted_to, more) = live.seen_more.get();
+        let more = if counted_to >= seq { more } else { 0 };
+        let others = (known.saturating_sub(MAX_SEEN_LISTED) as u64).saturating_add(more);
+        let text = match others {
+            _ if known == 0 && others == 0 => return None,
+            0 => format!("Seen by {names}"),
+            1 if known == 0 => "Seen by 1 person".to_owned(),
+            n if known == 0 => format!("Seen by {n} people"),
+            1 => format!("Seen by {names} and 1 other"),
+            n => format!("Seen by {names} and {n} others"),
+        };
+        live.at_live_end().then_some(text)
     };
-    view! { <p class="seen-by">{names}</p> }
+    view! { <p class="seen-by">{text}</p> }
 }
 
 /// Within a screenful of the bottom, counting the line just added.

@@ -41,10 +41,11 @@ pub fn RoomPage() -> impl IntoView {
                 around: number(params.read().get("seq")),
             };
             let reply = number(query.get("reply"));
-            (params.read().get("slug").unwrap_or_default(), cursor, reply)
+            let member = query.get("member").filter(|m| !m.trim().is_empty());
+            (params.read().get("slug").unwrap_or_default(), cursor, reply, member)
         },
-        |(slug, Cursor { before, after, around }, reply)| {
-            load_room(slug, before, after, around, reply)
+        |(slug, Cursor { before, after, around }, reply, member)| {
+            load_room(slug, before, after, around, reply, member)
         },
     );
     view! {
@@ -90,6 +91,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         pos,
         read_seq,
         receipts,
+        seen_more,
         online,
         draft_id,
         assistant,
@@ -97,12 +99,16 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         private,
         direct,
         members,
+        member_count,
+        member_matches,
+        member_find,
         role,
         banned,
         admin,
         replying,
         refused,
     } = page;
+    let seen_more = (messages.last().map_or(0, |m| m.seq), seen_more);
     let mut timeline = Timeline::new(room.slug.clone(), me.clone(), messages, pos);
     if has_newer {
         timeline = timeline.page_of_history();
@@ -112,6 +118,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
         timeline: RwSignal::new(timeline.with_divider_after(read_seq)),
         rooms: RwSignal::new(rooms),
         receipts: RwSignal::new(receipts),
+        seen_more: RwSignal::new(seen_more),
         online: RwSignal::new(online),
         typing: RwSignal::new(Vec::new()),
         me: StoredValue::new(me.clone()),
@@ -225,7 +232,7 @@ fn Conversation(page: RoomPage) -> impl IntoView {
                 }}
             </header>
             {(!private_assistant).then(|| view! {
-                <MembersPanel room=room.slug.clone() members role banned private direct />
+                <MembersPanel room=room.slug.clone() members member_count member_matches member_find role banned private direct />
             })}
             <ChangeError live />
             <MessageList live />

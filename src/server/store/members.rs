@@ -13,6 +13,16 @@ pub struct Membership {
     pub admin: bool,
 }
 
+/// One page of a room's members (see [`MemberStore::roster`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Roster {
+    pub members: Vec<Member>,
+    /// How many members match the search: more than `members` holds when the list is cut.
+    pub matching: u64,
+    /// How many members the room has.
+    pub total: u64,
+}
+
 #[async_trait::async_trait]
 pub trait MemberStore: Send + Sync {
     /// Makes `name` a member of `room`, with everything posted so far counted as read. Returns
@@ -28,9 +38,21 @@ pub trait MemberStore: Send + Sync {
     /// A room's members with their roles: owners, then moderators, then the rest, by name.
     async fn members(&self, room: &str) -> Result<Vec<Member>>;
 
-    /// A room's members in the order of [`MemberStore::members`], each with their read
-    /// position: the members list and "seen by" of a room page, in one read.
-    async fn roster(&self, room: &str) -> Result<Vec<(Member, i64)>>;
+    /// A room page's members list: the first `limit` members in the order of
+    /// [`MemberStore::members`] whose name contains `find` (any case; everyone when it is
+    /// empty), how many match, and how many members the room has.
+    async fn roster(&self, room: &str, find: &str, limit: usize) -> Result<Roster>;
+
+    /// A room page's "seen by": the members who have read `room` up to `seq` or further, but
+    /// the names in `except`, with their read positions: the first `limit` by name, and how
+    /// many there are in all.
+    async fn seen_by(
+        &self,
+        room: &str,
+        seq: i64,
+        except: [&str; 2],
+        limit: usize,
+    ) -> Result<(Vec<(String, i64)>, u64)>;
 
     /// Gives a member another role; false when `name` is not a member.
     async fn set_role(&self, room: &str, name: &str, role: Role) -> Result<bool>;

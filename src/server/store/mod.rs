@@ -26,7 +26,7 @@ pub use accounts::{AccountStore, Avatar};
 pub use answers::{AnswerStore, Orphan};
 pub use changes::{ChangeKind, ChangeStore, LoggedChange};
 pub use files::{FileRecord, FileStore, NewFile};
-pub use members::{MemberStore, Membership};
+pub use members::{MemberStore, Membership, Roster};
 pub use messages::{MessageStore, NewMessage, Outcome, Posted};
 pub use moderation::{ModerationRecord, ModerationStore};
 pub use presence::{Departure, PresenceStore};

@@ -2,7 +2,7 @@
 
 use super::Chat;
 use crate::api::{Cursor, RoomPage};
-use crate::model::Quote;
+use crate::model::{Quote, MAX_MEMBERS_LISTED, MAX_SEEN_LISTED};
 use crate::server::error::AppError;
 use crate::server::policy::{self, Action, Kind};
 
@@ -18,6 +18,7 @@ impl Chat {
         me: Option<String>,
         cursor: Cursor,
         reply: Option<i64>,
+        find_member: &str,
     ) -> Result<RoomPage, AppError> {
         let (room, membership) = self.enter_reading(slug, me.as_deref()).await?;
         let (db, slug) = (&self.db, room.slug.as_str());
@@ -75,12 +76,16 @@ impl Chat {
         let role = standing.and_then(|s| s.authority(kind));
         let sees_bans =
             standing.is_some_and(|s| policy::allowed(kind, &s, Action::SeeBans).is_ok());
-        // The members list and "seen by": who is a member, and how far each has read.
-        let roster = db.roster(slug).await?;
-        let mut receipts: Vec<(String, i64)> =
-            roster.iter().map(|(member, seq)| (member.name.clone(), *seq)).collect();
-        receipts.sort_unstable();
-        let members = roster.into_iter().map(|(member, _)| member).collect();
+        // The members list: its first names, or those the reader searched for. "Seen by": who
+        // has read the last message (but its author and the reader), if this is the live end.
+        let roster = db.roster(slug, find_member, MAX_MEMBERS_LISTED).await?;
+        let (receipts, seen) = match messages.last().filter(|_| !has_newer) {
+            Some(last) => {
+                let except = [last.author.as_str(), me.as_deref().unwrap_or_default()];
+                db.seen_by(slug, last.seq, except, MAX_SEEN_LISTED).await?
+            }
+            None => (Vec::new(), 0),
+        };
         let banned = if sees_bans { db.bans(slug).await? } else { Vec::new() };
         Ok(RoomPage {
             room: room.room(),
@@ -93,13 +98,17 @@ impl Chat {
             highlight: cursor.around,
             pos,
             read_seq,
+            seen_more: seen.saturating_sub(receipts.len() as u64),
             receipts,
             online,
             draft_id,
             assistant: self.assistant.available(),
             private: room.private,
             direct: room.direct,
-            members,
+            members: roster.members,
+            member_count: roster.total,
+            member_matches: roster.matching,
+            member_find: find_member.to_owned(),
             role,
             banned,
             admin: standing.is_some_and(|s| s.admin),

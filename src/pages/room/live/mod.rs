@@ -27,8 +27,11 @@ pub(super) struct Live {
     pub(super) typing: RwSignal<Vec<Typist>>,
     /// The sidebar's rooms, with how far the reader has read each.
     pub(super) rooms: RwSignal<Vec<RoomEntry>>,
-    /// How far each person has read this room: `(name, seq)`.
+    /// How far people have read this room, `(name, seq)`: those who had read the page's last
+    /// message when it loaded (the first few), then every read and arrival since.
     pub(super) receipts: RwSignal<Vec<(String, i64)>>,
+    /// `(seq, n)`: n more people, not in `receipts`, had read up to `seq` when the page loaded.
+    pub(super) seen_more: RwSignal<(i64, u64)>,
     pub(super) me: StoredValue<Option<String>>,
     /// Whether this view ends at the room's latest message (and so follows live messages), or is
     /// a page of history.

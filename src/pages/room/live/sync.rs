@@ -69,8 +69,10 @@ impl Live {
 
     /// Starts over from the room's latest page, keeping what the user has not sent yet.
     pub(super) async fn reload(self) {
-        match load_room(self.room(), None, None, None, None).await {
+        match load_room(self.room(), None, None, None, None, None).await {
             Ok(page) => {
+                let last = page.messages.last().map_or(0, |m| m.seq);
+                self.seen_more.try_set((last, page.seen_more));
                 self.timeline.try_update(|t| t.reload(page.messages, page.pos, RELOADED.into()));
                 self.older.try_set(page.has_older);
                 self.receipts.try_set(page.receipts);

@@ -1,6 +1,6 @@
 //! Members, roles, read positions and bans in SQLite.
 
-use super::super::{ChangeKind, MemberStore, Membership, Result};
+use super::super::{ChangeKind, MemberStore, Membership, Result, Roster};
 use super::{log, next_pos, Sqlite};
 use crate::model::{Member, Role};
 
@@ -67,16 +67,56 @@ impl MemberStore for Sqlite {
         Ok(rows.into_iter().map(|(name, role)| Member { name, role }).collect())
     }
 
-    async fn roster(&self, room: &str) -> Result<Vec<(Member, i64)>> {
+    async fn roster(&self, room: &str, find: &str, limit: usize) -> Result<Roster> {
         let rows: Vec<(String, Role, i64)> = sqlx::query_as(
-            "SELECT name, role, seq FROM read_positions WHERE room = ?
+            "SELECT name, role, COUNT(*) OVER () FROM read_positions
+             WHERE room = ?1 AND instr(lower(name), lower(?2)) > 0
              ORDER BY CASE role WHEN 'owner' THEN 0 WHEN 'moderator' THEN 1 ELSE 2 END,
-                      name COLLATE NOCASE",
+                      name COLLATE NOCASE
+             LIMIT ?3",
         )
         .bind(room)
+        .bind(find)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(|(name, role, seq)| (Member { name, role }, seq)).collect())
+        let matching = rows.first().map_or(0, |(_, _, count)| *count as u64);
+        let total = if find.is_empty() {
+            matching
+        } else {
+            let total: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM read_positions WHERE room = ?1")
+                    .bind(room)
+                    .fetch_one(&self.pool)
+                    .await?;
+            total as u64
+        };
+        let members = rows.into_iter().map(|(name, role, _)| Member { name, role }).collect();
+        Ok(Roster { members, matching, total })
+    }
+
+    async fn seen_by(
+        &self,
+        room: &str,
+        seq: i64,
+        except: [&str; 2],
+        limit: usize,
+    ) -> Result<(Vec<(String, i64)>, u64)> {
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT name, seq, COUNT(*) OVER () FROM read_positions
+             WHERE room = ?1 AND seq >= ?2 AND name <> ?3 AND name <> ?4
+             ORDER BY name COLLATE NOCASE
+             LIMIT ?5",
+        )
+        .bind(room)
+        .bind(seq)
+        .bind(except[0])
+        .bind(except[1])
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        let count = rows.first().map_or(0, |(_, _, count)| *count as u64);
+        Ok((rows.into_iter().map(|(name, seq, _)| (name, seq)).collect(), count))
     }
 
     async fn set_role(&self, room: &str, name: &str, role: Role) -> Result<bool> {
