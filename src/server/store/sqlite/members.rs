@@ -68,9 +68,15 @@ impl MemberStore for Sqlite {
     }
 
     async fn roster(&self, room: &str, find: &str, limit: usize) -> Result<Roster> {
-        let rows: Vec<(String, Role, i64)> = sqlx::query_as(
-            "SELECT name, role, COUNT(*) OVER () FROM read_positions
-             WHERE room = ?1 AND instr(lower(name), lower(?2)) > 0
+        // In the order of the `read_positions_roster` index: the first members of a big room
+        // are read from it, not sorted from every row.
+        let rows: Vec<(String, Role, i64, i64)> = sqlx::query_as(
+            "SELECT name, role,
+                    (SELECT COUNT(*) FROM read_positions
+                     WHERE room = ?1 AND (?2 = '' OR instr(lower(name), lower(?2)) > 0)),
+                    (SELECT COUNT(*) FROM read_positions WHERE room = ?1)
+             FROM read_positions
+             WHERE room = ?1 AND (?2 = '' OR instr(lower(name), lower(?2)) > 0)
              ORDER BY CASE role WHEN 'owner' THEN 0 WHEN 'moderator' THEN 1 ELSE 2 END,
                       name COLLATE NOCASE
              LIMIT ?3",
@@ -80,18 +86,19 @@ impl MemberStore for Sqlite {
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
-        let matching = rows.first().map_or(0, |(_, _, count)| *count as u64);
-        let total = if find.is_empty() {
-            matching
-        } else {
-            let total: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM read_positions WHERE room = ?1")
-                    .bind(room)
-                    .fetch_one(&self.pool)
-                    .await?;
-            total as u64
+        let (matching, total) = match rows.first() {
+            Some((_, _, matching, total)) => (*matching as u64, *total as u64),
+            // Nobody matches: the room's count alone.
+            None => {
+                let total: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM read_positions WHERE room = ?1")
+                        .bind(room)
+                        .fetch_one(&self.pool)
+                        .await?;
+                (0, total as u64)
+            }
         };
-        let members = rows.into_iter().map(|(name, role, _)| Member { name, role }).collect();
+        let members = rows.into_iter().map(|(name, role, ..)| Member { name, role }).collect();
         Ok(Roster { members, matching, total })
     }
 
@@ -103,7 +110,10 @@ impl MemberStore for Sqlite {
         limit: usize,
     ) -> Result<(Vec<(String, i64)>, u64)> {
         let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-            "SELECT name, seq, COUNT(*) OVER () FROM read_positions
+            "SELECT name, seq,
+                    (SELECT COUNT(*) FROM read_positions
+                     WHERE room = ?1 AND seq >= ?2 AND name <> ?3 AND name <> ?4)
+             FROM read_positions
              WHERE room = ?1 AND seq >= ?2 AND name <> ?3 AND name <> ?4
              ORDER BY name COLLATE NOCASE
              LIMIT ?5",
